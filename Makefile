@@ -1,0 +1,34 @@
+# The two set-up commands of the README: `make run` (later issues) and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: install lint test test-fast bench events clean
+
+$(STAMP): pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -c constraints.txt -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+lint: install
+	$(VENV)/bin/ruff format --check shared services tests bench
+	$(VENV)/bin/ruff check shared services tests bench
+	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports
+
+# The whole suite: lint, types, import rules, unit, integration and fault tests.
+test: lint
+	$(PY) -m pytest
+
+bench: install
+	$(PY) -m bench.bus
+
+events: install
+	$(PY) -m shared.cli events export
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

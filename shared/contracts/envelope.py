@@ -1,0 +1,148 @@
+"""The CloudEvents 1.0 envelope every Kesos event travels in, and the base of event payloads.
+
+An envelope is written to a stream entry as one field per attribute (all strings) with `data`
+as JSON text, so an agency reading with `redis-cli` sees plain fields (DESIGN.md §3).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+from uuid import UUID, uuid4
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+SPECVERSION = "1.0"
+TYPE_PATTERN = re.compile(r"^kesos\.(?P<producer>[a-z][a-z0-9_]*)\.(?P<event>[a-z][a-z0-9_]*)\.v(?P<version>[1-9][0-9]*)$")
+
+# The entry fields of an envelope, in the order they are written.
+ATTRIBUTES = (
+    "id",
+    "source",
+    "type",
+    "specversion",
+    "time",
+    "subject",
+    "sequence",
+    "correlationid",
+    "causationid",
+)
+REQUIRED_ATTRIBUTES = ("id", "source", "type", "specversion", "time", "data")
+
+
+class MalformedEntry(ValueError):
+    """A stream entry that is not a Kesos envelope (missing or invalid attributes)."""
+
+
+def producer_of(event_type: str) -> str:
+    """`kesos.registry.worker_registered.v1` → `registry`."""
+    match = TYPE_PATTERN.match(event_type)
+    if match is None:
+        raise ValueError(f"event type {event_type!r} is not kesos.<producer>.<event>.v<n>")
+    return match["producer"]
+
+
+class Event(BaseModel):
+    """Base of every event payload (the envelope's `data`).
+
+    Subclasses set `type` and `subject_field` (the field that holds the aggregate id). Payloads
+    are frozen and ignore unknown fields: readers tolerate additive changes.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    type: ClassVar[str]
+    subject_field: ClassVar[str]
+
+    @property
+    def subject(self) -> str:
+        return str(getattr(self, self.subject_field))
+
+
+class Envelope(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    id: UUID = Field(default_factory=uuid4)
+    source: str
+    type: str
+    specversion: str = SPECVERSION
+    time: datetime
+    subject: str | None = None
+    sequence: int | None = None
+    correlationid: str | None = None
+    causationid: str | None = None
+    data: dict[str, Any]
+
+    @field_validator("type")
+    @classmethod
+    def _kesos_type(cls, value: str) -> str:
+        producer_of(value)
+        return value
+
+    @field_validator("time")
+    @classmethod
+    def _utc(cls, value: datetime) -> datetime:
+        if value.tzinfo is None:
+            raise ValueError("time must carry a timezone")
+        return value.astimezone(UTC)
+
+    @classmethod
+    def wrap(
+        cls,
+        event: Event,
+        *,
+        source: str,
+        time: datetime,
+        sequence: int | None = None,
+        correlation_id: str | None = None,
+        causation_id: str | None = None,
+        event_id: UUID | None = None,
+    ) -> Envelope:
+        event_id = event_id or uuid4()
+        return cls(
+            id=event_id,
+            source=source,
+            type=event.type,
+            time=time,
+            subject=event.subject,
+            sequence=sequence,
+            correlationid=correlation_id or str(event_id),
+            causationid=causation_id,
+            data=event.model_dump(mode="json"),
+        )
+
+    def to_fields(self) -> dict[str, str]:
+        """The stream entry: one string field per present attribute, `data` as JSON text."""
+        fields: dict[str, str] = {
+            "id": str(self.id),
+            "source": self.source,
+            "type": self.type,
+            "specversion": self.specversion,
+            "time": self.time.isoformat().replace("+00:00", "Z"),
+        }
+        for name in ("subject", "sequence", "correlationid", "causationid"):
+            value = getattr(self, name)
+            if value is not None:
+                fields[name] = str(value)
+        fields["data"] = json.dumps(self.data, separators=(",", ":"), ensure_ascii=False)
+        return fields
+
+    @classmethod
+    def from_fields(cls, raw: Mapping[bytes | str, bytes | str]) -> Envelope:
+        """Read a stream entry; unknown fields are ignored (tolerant reader)."""
+        fields = {_text(k): _text(v) for k, v in raw.items()}
+        missing = [name for name in REQUIRED_ATTRIBUTES if name not in fields]
+        if missing:
+            raise MalformedEntry(f"entry lacks {', '.join(missing)}")
+        known = {name: fields[name] for name in ATTRIBUTES if name in fields}
+        try:
+            return cls(**known, data=json.loads(fields["data"]))
+        except (ValidationError, ValueError, TypeError) as error:
+            raise MalformedEntry(str(error)) from error
+
+
+def _text(value: bytes | str) -> str:
+    return value.decode() if isinstance(value, bytes) else value

@@ -1,0 +1,142 @@
+"""A service's connection to the bus: its relay, its subscribers and their reclaimer.
+
+`app.py` builds one `ServiceBus` and starts it in the lifespan; tests and benchmarks use it the
+same way. Start order matters: groups first (at id 0), then subscribers, relay and reclaimer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+import structlog
+from faststream.redis import RedisBroker
+from redis.asyncio import Redis
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from shared.contracts.catalog import EventCatalog
+from shared.messaging.dead_letters import DeadLetters
+from shared.messaging.reclaimer import Reclaimer
+from shared.messaging.relay import OutboxRelay
+from shared.messaging.runner import ConsumerRunner, Handler
+from shared.messaging.streams import retry_stream, stream_of
+from shared.messaging.subscriber import create_groups, subscribe
+from shared.persistence.unit_of_work import UnitOfWorkFactory
+from shared.settings import BusSettings
+
+log = structlog.get_logger(__name__)
+
+
+class ServiceBus:
+    def __init__(
+        self,
+        *,
+        service: str,
+        settings: BusSettings,
+        redis_url: str,
+        engine: AsyncEngine,
+        uows: UnitOfWorkFactory[Any],
+        catalog: EventCatalog,
+        handlers: Sequence[Handler] = (),
+    ):
+        self.service = service
+        self.settings = settings
+        self.engine = engine
+        self.redis: Redis = Redis.from_url(redis_url, socket_connect_timeout=2, socket_timeout=10)
+        self.consumer = settings.consumer_name(service)
+        self.relay = OutboxRelay(
+            engine,
+            self.redis,
+            service=service,
+            maxlen=settings.stream_maxlen,
+            batch_size=settings.relay_batch,
+            poll_s=settings.relay_poll_s,
+            backoff_max_s=settings.relay_backoff_max_s,
+            retention_s=settings.outbox_retention_s,
+        )
+        uows.after_commit(self.relay.wake)
+        self.runner = ConsumerRunner(
+            service=service,
+            namespace=settings.namespace,
+            catalog=catalog,
+            handlers=handlers,
+            uows=uows,
+            redis=self.redis,
+        )
+        self.streams = source_streams(settings.namespace, service, self.runner.event_types)
+        self.dead_letters = DeadLetters(self.redis, namespace=settings.namespace, service=service)
+        self.broker = RedisBroker(
+            redis_url,
+            logger=structlog.get_logger("faststream"),
+            log_level=logging.DEBUG,  # per-message lines at DEBUG; errors still logged
+            graceful_timeout=settings.graceful_timeout_s,
+        )
+        self.subscribers = [
+            subscribe(
+                self.broker,
+                self.runner,
+                stream=stream,
+                consumer=self.consumer,
+                max_records=settings.max_records,
+                block_ms=settings.block_ms,
+            )
+            for stream in self.streams
+        ]
+        self.reclaimer = Reclaimer(
+            self.runner,
+            self.redis,
+            namespace=settings.namespace,
+            streams=self.streams,
+            consumer=f"{self.consumer}-reclaim",
+            min_idle_ms=settings.min_idle_ms,
+            max_deliveries=settings.max_deliveries,
+            batch=settings.max_records,
+            maxlen=settings.stream_maxlen,
+            interval_s=settings.reclaim_interval_s,
+            idle_consumer_s=settings.idle_consumer_s,
+            store_ok=self.store_ok,
+        )
+        self._tasks: list[asyncio.Task[None]] = []
+
+    async def start(self) -> None:
+        if self.streams:
+            await create_groups(self.redis, self.streams, self.runner.group)
+            await self.broker.start()
+            self._tasks.append(asyncio.create_task(self.reclaimer.run(), name="reclaimer"))
+        self._tasks.append(asyncio.create_task(self.relay.run(), name="outbox-relay"))
+        log.info("bus_started", streams=self.streams, consumer=self.consumer)
+
+    async def stop(self) -> None:
+        """Finish the in-flight batch, flush the relay, then let go of Redis."""
+        if self.streams:
+            await self.broker.stop()
+        self.reclaimer.stop()
+        await self.relay.stop()
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._tasks.clear()
+        await self.redis.aclose()
+        log.info("bus_stopped")
+
+    def subscribers_running(self) -> bool:
+        return all(subscriber.running for subscriber in self.subscribers)
+
+    async def store_ok(self) -> bool:
+        try:
+            async with self.engine.connect() as connection:
+                await connection.execute(text("SELECT 1"))
+            return True
+        except Exception:
+            return False
+
+
+def source_streams(namespace: str, service: str, event_types: Sequence[str]) -> list[str]:
+    """One stream per producer the service consumes from, plus its own retry stream."""
+    if not event_types:
+        return []
+    producers = sorted({stream_of(namespace, event_type) for event_type in event_types})
+    return [*producers, retry_stream(namespace, service)]

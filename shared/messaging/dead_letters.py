@@ -1,0 +1,79 @@
+"""Dead letters: entries a service gave up on, kept with their error for an operator.
+
+An operator lists them, replays one after the fault is fixed (to `<ns>.<service>.retry`, which only
+that service reads, so other groups and agencies never see it twice) or discards it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from redis.asyncio import Redis
+
+from shared.messaging.streams import dead_stream, retry_stream
+
+DEAD_FIELDS = ("dead_error", "dead_stream", "dead_group", "dead_id", "dead_deliveries")
+
+
+@dataclass(frozen=True)
+class DeadLetter:
+    id: str
+    fields: dict[str, str]  # the original entry
+
+    error: str
+    stream: str
+    group: str
+    original_id: str
+    deliveries: int
+
+    @classmethod
+    def from_entry(cls, entry_id: bytes | str, raw: dict[bytes, bytes]) -> DeadLetter:
+        fields = {k.decode(): v.decode() for k, v in raw.items()}
+        original = {k: v for k, v in fields.items() if k not in DEAD_FIELDS}
+        return cls(
+            id=entry_id.decode() if isinstance(entry_id, bytes) else entry_id,
+            fields=original,
+            error=fields.get("dead_error", ""),
+            stream=fields.get("dead_stream", ""),
+            group=fields.get("dead_group", ""),
+            original_id=fields.get("dead_id", ""),
+            deliveries=int(fields.get("dead_deliveries", "0")),
+        )
+
+
+class DeadLetterNotFound(LookupError):
+    pass
+
+
+class DeadLetters:
+    def __init__(self, redis: Redis, *, namespace: str, service: str):
+        self._redis = redis
+        self.stream = dead_stream(namespace, service)
+        self.retry_stream = retry_stream(namespace, service)
+
+    async def list(self, *, after: str = "-", limit: int = 100) -> list[DeadLetter]:
+        start = after if after == "-" else f"({after}"
+        entries = await self._redis.xrange(self.stream, min=start, max="+", count=limit)
+        return [DeadLetter.from_entry(entry_id, fields) for entry_id, fields in entries]
+
+    async def count(self) -> int:
+        return int(await self._redis.xlen(self.stream))
+
+    async def get(self, dead_id: str) -> DeadLetter:
+        entries = await self._redis.xrange(self.stream, min=dead_id, max=dead_id)
+        if not entries:
+            raise DeadLetterNotFound(dead_id)
+        return DeadLetter.from_entry(*entries[0])
+
+    async def replay(self, dead_id: str) -> str:
+        """Send the original entry to the retry stream and drop the dead letter, atomically."""
+        letter = await self.get(dead_id)
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.xadd(self.retry_stream, letter.fields)  # type: ignore[arg-type]
+            pipe.xdel(self.stream, dead_id)
+            retry_id, _ = await pipe.execute()
+        return retry_id.decode() if isinstance(retry_id, bytes) else str(retry_id)
+
+    async def discard(self, dead_id: str) -> None:
+        if not await self._redis.xdel(self.stream, dead_id):
+            raise DeadLetterNotFound(dead_id)

@@ -1,0 +1,159 @@
+"""The reclaimer: nothing stays pending.
+
+FastStream never re-reads a consumer's own pending list and has no retry limit (DESIGN.md §4a).
+Every few seconds, for each stream a service reads, the reclaimer takes entries idle longer than
+`min_idle_ms`: those delivered `max_deliveries` times go to the dead-letter stream with their last
+error; the rest are claimed (XCLAIM) and applied through the same consumer runner. It only claims
+while the store answers, so a database outage does not burn deliveries into dead letters.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
+
+import structlog
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
+
+from shared.messaging.runner import ConsumerRunner, _failure_field
+from shared.messaging.streams import dead_stream, failures_key
+
+log = structlog.get_logger(__name__)
+
+
+class Reclaimer:
+    def __init__(
+        self,
+        runner: ConsumerRunner,
+        redis: Redis,
+        *,
+        namespace: str,
+        streams: Sequence[str],
+        consumer: str,
+        min_idle_ms: int,
+        max_deliveries: int,
+        batch: int,
+        maxlen: int,
+        interval_s: float,
+        idle_consumer_s: float,
+        store_ok: Callable[[], Awaitable[bool]],
+    ):
+        self._runner = runner
+        self._redis = redis
+        self._streams = list(streams)
+        self._group = runner.group
+        self._consumer = consumer
+        self._min_idle_ms = min_idle_ms
+        self._max_deliveries = max_deliveries
+        self._batch = batch
+        self._maxlen = maxlen
+        self._interval_s = interval_s
+        self._idle_consumer_ms = int(idle_consumer_s * 1000)
+        self._store_ok = store_ok
+        self._dead_stream = dead_stream(namespace, runner.service)
+        self._failures = failures_key(namespace, runner.service)
+        self._stopping = asyncio.Event()
+        self.reclaimed = 0
+        self.buried = 0
+
+    async def run(self) -> None:
+        while not self._stopping.is_set():
+            try:
+                busy = await self.tick()
+            except asyncio.CancelledError:
+                raise
+            except Exception as error:  # Redis or the store is away: the next tick retries
+                log.warning("reclaimer_error", error=repr(error))
+                busy = False
+            if not busy:
+                try:
+                    await asyncio.wait_for(self._stopping.wait(), timeout=self._interval_s)
+                except TimeoutError:
+                    pass
+
+    def stop(self) -> None:
+        self._stopping.set()
+
+    async def tick(self) -> bool:
+        """One pass over every stream; True when a full page was found (more may wait)."""
+        if not await self._store_ok():
+            log.warning("reclaimer_paused_store_unavailable")
+            return False
+        busy = False
+        for stream in self._streams:
+            busy |= await self._reclaim(stream)
+        await self._remove_idle_consumers()
+        return busy
+
+    async def _reclaim(self, stream: str) -> bool:
+        pending = await self._redis.xpending_range(
+            stream, self._group, min="-", max="+", count=self._batch, idle=self._min_idle_ms
+        )
+        exhausted = [p["message_id"] for p in pending if p["times_delivered"] >= self._max_deliveries]
+        retry = [p["message_id"] for p in pending if p["times_delivered"] < self._max_deliveries]
+        if exhausted:
+            await self._bury(stream, exhausted, {p["message_id"]: p["times_delivered"] for p in pending})
+        if retry:
+            await self._retry(stream, retry)
+        return len(pending) == self._batch
+
+    async def _claim(self, stream: str, ids: list[Any]) -> list[tuple[bytes, dict[bytes, bytes]]]:
+        claimed = await self._redis.xclaim(
+            stream, self._group, self._consumer, min_idle_time=self._min_idle_ms, message_ids=ids
+        )
+        present = [(entry_id, fields) for entry_id, fields in claimed if fields is not None]
+        gone = set(ids) - {entry_id for entry_id, _ in claimed}
+        if gone:  # trimmed from the stream while pending: nothing left to apply
+            log.warning("reclaimer_entries_gone", stream=stream, count=len(gone))
+        return present
+
+    async def _retry(self, stream: str, ids: list[Any]) -> None:
+        entries = await self._claim(stream, ids)
+        if entries:
+            done = await self._runner.process(stream, entries)
+            self.reclaimed += len(done)
+            log.info("entries_reclaimed", stream=stream, claimed=len(entries), done=len(done))
+
+    async def _bury(self, stream: str, ids: list[Any], deliveries: dict[Any, int]) -> None:
+        entries = await self._claim(stream, ids)
+        if not entries:
+            return
+        errors = await self._redis.hmget(self._failures, [_failure_field(stream, i) for i, _ in entries])
+        # XADD to the dead stream and XACK in one MULTI: a crash cannot lose or double the entry.
+        async with self._redis.pipeline(transaction=True) as pipe:
+            for (entry_id, fields), error in zip(entries, errors, strict=True):
+                dead = dict(fields)
+                dead.update(
+                    {
+                        b"dead_error": error or b"no error recorded (consumer died while holding it)",
+                        b"dead_stream": stream.encode(),
+                        b"dead_group": self._group.encode(),
+                        b"dead_id": entry_id,
+                        b"dead_deliveries": str(deliveries.get(entry_id, 0)).encode(),
+                    }
+                )
+                pipe.xadd(self._dead_stream, dead, maxlen=self._maxlen, approximate=True)  # type: ignore[arg-type]
+                pipe.xack(stream, self._group, entry_id)
+                pipe.hdel(self._failures, _failure_field(stream, entry_id))
+            await pipe.execute()
+        self.buried += len(entries)
+        log.error("entries_dead_lettered", stream=stream, count=len(entries), dead_stream=self._dead_stream)
+
+    async def _remove_idle_consumers(self) -> None:
+        """Drop consumers of this group that hold nothing and have been idle for long."""
+        for stream in self._streams:
+            try:
+                consumers = await self._redis.xinfo_consumers(stream, self._group)
+            except RedisError:
+                continue
+            for consumer in consumers:
+                name = consumer["name"]
+                name = name.decode() if isinstance(name, bytes) else name
+                if consumer["pending"] == 0 and consumer["idle"] > self._idle_consumer_ms:
+                    await self._redis.xgroup_delconsumer(stream, self._group, name)
+                    log.info("idle_consumer_removed", stream=stream, consumer=name)
+
+

@@ -1,0 +1,177 @@
+"""The outbox relay: publishes committed outbox rows to their streams, in id order.
+
+Woken after each commit that wrote events (polling is only the fallback); backs off while Redis
+is down; picks up where it left off after a restart. On PostgreSQL one relay per service is
+active at a time (an advisory lock); on SQLite one process is assumed (DESIGN.md §4).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import zlib
+from collections.abc import Sequence
+from datetime import timedelta
+from typing import Any
+
+import structlog
+from redis.asyncio import Redis
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+from sqlalchemy import delete, func, select, text, update
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from shared.messaging.outbox import Clock, utcnow
+from shared.persistence.tables import outbox
+
+log = structlog.get_logger(__name__)
+
+REDIS_DOWN = (RedisConnectionError, RedisTimeoutError, OSError)
+
+
+class OutboxRelay:
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        redis: Redis,
+        *,
+        service: str,
+        maxlen: int,
+        batch_size: int = 500,
+        poll_s: float = 1.0,
+        backoff_max_s: float = 5.0,
+        retention_s: float = 7 * 24 * 3600.0,
+        clock: Clock = utcnow,
+    ):
+        self._engine = engine
+        self._redis = redis
+        self._service = service
+        self._maxlen = maxlen
+        self._batch_size = batch_size
+        self._poll_s = poll_s
+        self._backoff_max_s = backoff_max_s
+        self._retention = timedelta(seconds=retention_s)
+        self._clock = clock
+        self._wake = asyncio.Event()
+        self._stopping = False
+        self.published = 0
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def run(self) -> None:
+        """Publish until stopped; on PostgreSQL only while holding the service's relay lock."""
+        while not self._stopping:
+            try:
+                if self._engine.dialect.name == "postgresql":
+                    await self._run_as_leader()
+                else:
+                    await self._publish_loop()
+            except asyncio.CancelledError:
+                raise
+            except Exception as error:  # the store went away: try again shortly
+                log.warning("outbox_relay_error", error=repr(error))
+                await asyncio.sleep(self._backoff_max_s)
+
+    async def stop(self) -> None:
+        """Publish what is pending (if Redis answers), then end `run`."""
+        self._stopping = True
+        self._wake.set()
+        try:
+            await asyncio.wait_for(self.publish_pending(), timeout=self._backoff_max_s)
+        except (TimeoutError, *REDIS_DOWN) as error:
+            log.warning("outbox_relay_flush_incomplete", error=repr(error))
+
+    async def _run_as_leader(self) -> None:
+        key = zlib.crc32(f"kesos-outbox-relay:{self._service}".encode())
+        async with self._engine.connect() as lock_connection:
+            while not self._stopping and not await _try_lock(lock_connection, key):
+                await self._sleep(self._poll_s * 2)
+            if self._stopping:
+                return
+            log.info("outbox_relay_leading")
+            try:
+                await self._publish_loop()
+            finally:
+                await lock_connection.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": key})
+
+    async def _publish_loop(self) -> None:
+        backoff = 0.1
+        last_purge = self._clock()
+        while not self._stopping:
+            try:
+                count = await self.publish_pending()
+            except REDIS_DOWN as error:
+                log.warning("outbox_relay_redis_unavailable", error=repr(error), retry_in_s=backoff)
+                await self._sleep(backoff)
+                backoff = min(backoff * 2, self._backoff_max_s)
+                continue
+            backoff = 0.1
+            if self._clock() - last_purge > timedelta(minutes=10):
+                await self.purge_published()
+                last_purge = self._clock()
+            if count < self._batch_size:
+                await self._sleep(self._poll_s)
+
+    async def _sleep(self, seconds: float) -> None:
+        self._wake.clear()
+        try:
+            await asyncio.wait_for(self._wake.wait(), timeout=seconds)
+        except TimeoutError:
+            pass
+
+    async def publish_pending(self) -> int:
+        """Publish pending rows until none is left; returns how many were published."""
+        total = 0
+        while True:
+            rows = await self._pending_rows()
+            if not rows:
+                return total
+            await self._xadd(rows)
+            await self._mark_published([row.id for row in rows])
+            total += len(rows)
+            self.published += len(rows)
+            if len(rows) < self._batch_size:
+                return total
+
+    async def _pending_rows(self) -> Sequence[Any]:
+        query = (
+            select(outbox.c.id, outbox.c.stream, outbox.c.fields)
+            .where(outbox.c.published_at.is_(None))
+            .order_by(outbox.c.id)
+            .limit(self._batch_size)
+        )
+        async with self._engine.connect() as connection:
+            return (await connection.execute(query)).all()
+
+    async def _xadd(self, rows: Sequence[Any]) -> None:
+        # Pipelined, no MULTI: a crash between XADD and marking republishes, and consumers
+        # drop the repeat through their inbox (at-least-once transport, effectively-once effects).
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for row in rows:
+                pipe.xadd(row.stream, json.loads(row.fields), maxlen=self._maxlen, approximate=True)
+            await pipe.execute()
+
+    async def _mark_published(self, ids: list[int]) -> None:
+        async with self._engine.begin() as connection:
+            await connection.execute(
+                update(outbox).where(outbox.c.id.in_(ids)).values(published_at=self._clock())
+            )
+
+    async def purge_published(self) -> int:
+        """Forget rows published longer ago than the retention."""
+        cutoff = self._clock() - self._retention
+        async with self._engine.begin() as connection:
+            result = await connection.execute(delete(outbox).where(outbox.c.published_at < cutoff))
+        return result.rowcount or 0
+
+    async def backlog(self) -> int:
+        async with self._engine.connect() as connection:
+            query = select(func.count()).where(outbox.c.published_at.is_(None))
+            return int((await connection.execute(query)).scalar_one())
+
+
+async def _try_lock(connection: AsyncConnection, key: int) -> bool:
+    result = await connection.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": key})
+    await connection.commit()
+    return bool(result.scalar_one())

@@ -1,0 +1,60 @@
+"""Tables every service has, from the shared Alembic branch: outbox and inbox.
+
+Services keep their own tables in their own MetaData; these live in `KERNEL`.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    DateTime,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+KERNEL = MetaData(naming_convention=NAMING)
+
+# SQLite only auto-increments an INTEGER PRIMARY KEY.
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+outbox = Table(
+    "kesos_outbox",
+    KERNEL,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("event_id", String(36), nullable=False),
+    Column("stream", String(200), nullable=False),
+    Column("type", String(200), nullable=False),
+    Column("subject", String(200)),
+    Column("fields", Text, nullable=False),  # the entry, as JSON: the relay XADDs it as is
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("published_at", DateTime(timezone=True)),
+)
+Index(
+    "ix_kesos_outbox_pending",
+    outbox.c.id,
+    postgresql_where=outbox.c.published_at.is_(None),
+    sqlite_where=outbox.c.published_at.is_(None),
+)
+Index("ix_kesos_outbox_published_at", outbox.c.published_at)
+
+inbox = Table(
+    "kesos_inbox",
+    KERNEL,
+    Column("handler", String(200), primary_key=True),  # the handler's stable logical name
+    Column("event_id", String(36), primary_key=True),
+    Column("stream", String(200), nullable=False),
+    Column("processed_at", DateTime(timezone=True), nullable=False),
+)

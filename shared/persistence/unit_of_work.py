@@ -1,0 +1,67 @@
+"""One unit of work = one SQL transaction carrying the state change and its outbox rows.
+
+HTTP entrypoints open one per request and commit; the consumer runner opens one per batch, with
+a savepoint per event, and commits once. After a commit that wrote outbox rows the relay is woken.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from typing import Generic, TypeVar
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from shared.messaging.outbox import Clock, Outbox, utcnow
+
+
+class UnitOfWork:
+    """Services subclass it to add their repositories, built from `self.session`."""
+
+    def __init__(self, session: AsyncSession, outbox: Outbox):
+        self.session = session
+        self.outbox = outbox
+        self.events_written = 0
+
+    async def flush(self) -> None:
+        self.events_written += await self.outbox.flush()
+        await self.session.flush()
+
+    async def commit(self) -> None:
+        await self.flush()
+        await self.session.commit()
+
+
+U = TypeVar("U", bound=UnitOfWork)
+
+
+class UnitOfWorkFactory(Generic[U]):
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        *,
+        namespace: str,
+        service: str,
+        make: Callable[[AsyncSession, Outbox], U],
+        clock: Clock = utcnow,
+    ):
+        self._sessions = sessions
+        self._namespace = namespace
+        self._source = f"/kesos/{service}"
+        self._make = make
+        self._clock = clock
+        self._after_commit: list[Callable[[], None]] = []
+
+    def after_commit(self, callback: Callable[[], None]) -> None:
+        """Called after every commit that wrote outbox rows (the relay's wake-up)."""
+        self._after_commit.append(callback)
+
+    @asynccontextmanager
+    async def __call__(self) -> AsyncIterator[U]:
+        async with self._sessions() as session:
+            outbox = Outbox(session, namespace=self._namespace, source=self._source, clock=self._clock)
+            uow = self._make(session, outbox)
+            yield uow  # leaving without commit() rolls back when the session closes
+            if uow.events_written and not session.in_transaction():
+                for callback in self._after_commit:
+                    callback()

@@ -1,0 +1,32 @@
+"""Settings every service shares: where the bus is and how it delivers (DESIGN.md §4)."""
+
+from __future__ import annotations
+
+import socket
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class BusSettings(BaseSettings):
+    """`KESOS_*` environment variables; defaults are production's."""
+
+    model_config = SettingsConfigDict(env_prefix="KESOS_", extra="ignore")
+
+    namespace: str = Field("kesos", pattern=r"^[a-z0-9][a-z0-9_-]*$")
+    consumer: str | None = None  # KESOS_CONSUMER; default <service>-<hostname>
+    stream_maxlen: int = Field(1_000_000, ge=1000)
+    max_records: int = Field(100, ge=1, le=10_000)
+    block_ms: int = Field(2000, ge=10)
+    min_idle_ms: int = Field(60_000, ge=1000)
+    max_deliveries: int = Field(5, ge=1)
+    reclaim_interval_s: float = Field(5.0, gt=0)
+    idle_consumer_s: float = Field(3600.0, gt=0)
+    relay_batch: int = Field(500, ge=1)
+    relay_poll_s: float = Field(1.0, gt=0)
+    relay_backoff_max_s: float = Field(5.0, gt=0)
+    outbox_retention_s: float = Field(7 * 24 * 3600.0, gt=0)
+    graceful_timeout_s: float = Field(15.0, gt=0)
+
+    def consumer_name(self, service: str) -> str:
+        return self.consumer or f"{service}-{socket.gethostname()}"

@@ -1,0 +1,89 @@
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from pathlib import Path
+
+import pytest
+import structlog
+from redis.asyncio import Redis
+
+from tests.support import tally
+from tests.support.infra import PostgresDatabases, postgres_service, redis_service, unavailable
+from tests.support.nodes import Store, open_store
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> Iterator[str]:
+    with redis_service() as url:
+        if url is None:
+            unavailable("Redis")
+        yield url  # type: ignore[misc]
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresDatabases]:
+    with postgres_service() as url:
+        if url is None:
+            unavailable("PostgreSQL")
+        yield PostgresDatabases(url)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def namespace() -> str:
+    """A stream namespace per test: tests share one Redis and never FLUSHALL."""
+    return f"t{uuid.uuid4().hex[:10]}"
+
+
+@pytest.fixture
+async def redis(redis_url: str, namespace: str) -> AsyncIterator[Redis]:
+    client = Redis.from_url(redis_url)
+    yield client
+    keys = [key async for key in client.scan_iter(match=f"{namespace}.*")]
+    if keys:
+        await client.delete(*keys)
+    await client.aclose()
+
+
+@pytest.fixture(autouse=True)
+def reset_faults() -> Iterator[None]:
+    yield
+    tally.Faults.fail_values = set()
+    tally.Faults.hold = None
+    tally.Faults.held = []
+    structlog.contextvars.clear_contextvars()
+
+
+StoreFactory = Callable[[str], Awaitable[Store]]
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_kind(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+async def make_store(
+    request: pytest.FixtureRequest, tmp_path: Path
+) -> AsyncIterator[Callable[[str, str], Awaitable[Store]]]:
+    """`await make_store(kind, name)` → a migrated store; PostgreSQL databases are dropped after."""
+    opened: list[Store] = []
+    dropped: list[tuple[PostgresDatabases, str]] = []
+
+    async def make(kind: str, name: str) -> Store:
+        if kind == "sqlite":
+            url = f"sqlite+aiosqlite:///{tmp_path / name}.db"
+        else:
+            databases: PostgresDatabases = request.getfixturevalue("postgres")
+            database = await databases.create(name)
+            dropped.append((databases, database))
+            url = databases.url(database)
+        store = await open_store(url)
+        opened.append(store)
+        return store
+
+    yield make
+    for store in opened:
+        await store.engine.dispose()
+    for databases, database in dropped:
+        await databases.drop(database)
