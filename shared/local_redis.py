@@ -56,7 +56,9 @@ class LocalRedis:
             "--maxmemory-policy", "noeviction",
             "--logfile", str(self.directory / "server.log"),
         ]  # fmt: skip
-        self._process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self._process = subprocess.Popen(
+            command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
         deadline = time.monotonic() + timeout
         while not self._answers():
             if self._process.poll() is not None or time.monotonic() > deadline:

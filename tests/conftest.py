@@ -51,6 +51,7 @@ def reset_faults() -> Iterator[None]:
     tally.Faults.fail_values = set()
     tally.Faults.hold = None
     tally.Faults.held = []
+    tally.Faults.gate = None
     structlog.contextvars.clear_contextvars()
 
 

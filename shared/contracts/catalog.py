@@ -14,7 +14,6 @@ from pydantic import ValidationError
 
 from shared.contracts.envelope import Envelope, Event, producer_of
 
-
 E = TypeVar("E", bound=type[Event])
 
 

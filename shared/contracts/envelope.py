@@ -16,7 +16,11 @@ from uuid import UUID, uuid4
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 SPECVERSION = "1.0"
-TYPE_PATTERN = re.compile(r"^kesos\.(?P<producer>[a-z][a-z0-9_]*)\.(?P<event>[a-z][a-z0-9_]*)\.v(?P<version>[1-9][0-9]*)$")
+TYPE_PATTERN = re.compile(
+    r"^kesos\.(?P<producer>[a-z][a-z0-9_]*)"
+    r"\.(?P<event>[a-z][a-z0-9_]*)"
+    r"\.v(?P<version>[1-9][0-9]*)$"
+)
 
 # The entry fields of an envelope, in the order they are written.
 ATTRIBUTES = (
@@ -131,7 +135,7 @@ class Envelope(BaseModel):
         return fields
 
     @classmethod
-    def from_fields(cls, raw: Mapping[bytes | str, bytes | str]) -> Envelope:
+    def from_fields(cls, raw: Mapping[Any, Any]) -> Envelope:
         """Read a stream entry; unknown fields are ignored (tolerant reader)."""
         fields = {_text(k): _text(v) for k, v in raw.items()}
         missing = [name for name in REQUIRED_ATTRIBUTES if name not in fields]
@@ -139,7 +143,7 @@ class Envelope(BaseModel):
             raise MalformedEntry(f"entry lacks {', '.join(missing)}")
         known = {name: fields[name] for name in ATTRIBUTES if name in fields}
         try:
-            return cls(**known, data=json.loads(fields["data"]))
+            return cls.model_validate({**known, "data": json.loads(fields["data"])})
         except (ValidationError, ValueError, TypeError) as error:
             raise MalformedEntry(str(error)) from error
 

@@ -30,7 +30,9 @@ def current_flow() -> Flow | None:
 
 
 @contextmanager
-def flow(correlation_id: str, causation_id: str | None = None, **log_context: str) -> Iterator[Flow]:
+def flow(
+    correlation_id: str, causation_id: str | None = None, **log_context: str
+) -> Iterator[Flow]:
     """Run a block as part of a flow: logs and produced events carry its ids."""
     value = Flow(correlation_id, causation_id)
     token = _current.set(value)

@@ -7,11 +7,14 @@ that service reads, so other groups and agencies never see it twice) or discards
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import cast
 
 from redis.asyncio import Redis
 
 from shared.messaging.streams import dead_stream, retry_stream
 
+RawEntry = tuple[bytes, dict[bytes, bytes]]
+RawEntries = list[RawEntry]  # (a module alias: DeadLetters.list shadows `list` in the class)
 DEAD_FIELDS = ("dead_error", "dead_stream", "dead_group", "dead_id", "dead_deliveries")
 
 
@@ -53,17 +56,21 @@ class DeadLetters:
 
     async def list(self, *, after: str = "-", limit: int = 100) -> list[DeadLetter]:
         start = after if after == "-" else f"({after}"
-        entries = await self._redis.xrange(self.stream, min=start, max="+", count=limit)
+        entries = await self._entries(start, "+", limit)
         return [DeadLetter.from_entry(entry_id, fields) for entry_id, fields in entries]
 
     async def count(self) -> int:
         return int(await self._redis.xlen(self.stream))
 
     async def get(self, dead_id: str) -> DeadLetter:
-        entries = await self._redis.xrange(self.stream, min=dead_id, max=dead_id)
+        entries = await self._entries(dead_id, dead_id, 1)
         if not entries:
             raise DeadLetterNotFound(dead_id)
         return DeadLetter.from_entry(*entries[0])
+
+    async def _entries(self, start: str, end: str, limit: int) -> RawEntries:
+        found = await self._redis.xrange(self.stream, min=start, max=end, count=limit)
+        return cast(RawEntries, found)
 
     async def replay(self, dead_id: str) -> str:
         """Send the original entry to the retry stream and drop the dead letter, atomically."""

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any, cast
 
+from sqlalchemy import CursorResult
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -18,11 +20,11 @@ async def first_delivery(
     ON CONFLICT DO NOTHING waits on PostgreSQL for a concurrent insert of the same key to commit
     or roll back, so two replicas never both apply an event.
     """
-    dialect = postgresql if session.bind.dialect.name == "postgresql" else sqlite
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     statement = (
         dialect.insert(inbox)
         .values(handler=handler, event_id=event_id, stream=stream, processed_at=now)
         .on_conflict_do_nothing()
     )
-    result = await session.execute(statement)
+    result = cast(CursorResult[Any], await session.execute(statement))
     return bool(result.rowcount)

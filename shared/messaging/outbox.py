@@ -26,7 +26,9 @@ def utcnow() -> datetime:
 
 
 class Outbox:
-    def __init__(self, session: AsyncSession, *, namespace: str, source: str, clock: Clock = utcnow):
+    def __init__(
+        self, session: AsyncSession, *, namespace: str, source: str, clock: Clock = utcnow
+    ):
         self._session = session
         self._namespace = namespace
         self._source = source

@@ -10,9 +10,9 @@ while the store answers, so a database outage does not burn deliveries into dead
 from __future__ import annotations
 
 import asyncio
-
+import contextlib
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Any
+from typing import Any, cast
 
 import structlog
 from redis.asyncio import Redis
@@ -22,6 +22,9 @@ from shared.messaging.runner import ConsumerRunner, _failure_field
 from shared.messaging.streams import dead_stream, failures_key
 
 log = structlog.get_logger(__name__)
+
+RawEntry = tuple[bytes, dict[bytes, bytes]]
+Pending = list[dict[str, Any]]
 
 
 class Reclaimer:
@@ -69,10 +72,8 @@ class Reclaimer:
                 log.warning("reclaimer_error", error=repr(error))
                 busy = False
             if not busy:
-                try:
+                with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._stopping.wait(), timeout=self._interval_s)
-                except TimeoutError:
-                    pass
 
     def stop(self) -> None:
         self._stopping.set()
@@ -92,55 +93,66 @@ class Reclaimer:
         pending = await self._redis.xpending_range(
             stream, self._group, min="-", max="+", count=self._batch, idle=self._min_idle_ms
         )
-        exhausted = [p["message_id"] for p in pending if p["times_delivered"] >= self._max_deliveries]
-        retry = [p["message_id"] for p in pending if p["times_delivered"] < self._max_deliveries]
+        deliveries = {p["message_id"]: int(p["times_delivered"]) for p in cast(Pending, pending)}
+        exhausted = [i for i, count in deliveries.items() if count >= self._max_deliveries]
+        retry = [i for i, count in deliveries.items() if count < self._max_deliveries]
         if exhausted:
-            await self._bury(stream, exhausted, {p["message_id"]: p["times_delivered"] for p in pending})
+            await self._bury(stream, exhausted, deliveries)
         if retry:
             await self._retry(stream, retry)
-        return len(pending) == self._batch
+        return len(deliveries) == self._batch
 
-    async def _claim(self, stream: str, ids: list[Any]) -> list[tuple[bytes, dict[bytes, bytes]]]:
+    async def _claim(self, stream: str, ids: list[bytes]) -> list[RawEntry]:
         claimed = await self._redis.xclaim(
-            stream, self._group, self._consumer, min_idle_time=self._min_idle_ms, message_ids=ids
+            stream,
+            self._group,
+            self._consumer,
+            min_idle_time=self._min_idle_ms,
+            message_ids=list[Any](ids),
         )
-        present = [(entry_id, fields) for entry_id, fields in claimed if fields is not None]
-        gone = set(ids) - {entry_id for entry_id, _ in claimed}
+        entries = cast(list[tuple[bytes, dict[bytes, bytes] | None]], claimed)
+        present = [(entry_id, fields) for entry_id, fields in entries if fields is not None]
+        gone = set(ids) - {entry_id for entry_id, _ in present}
         if gone:  # trimmed from the stream while pending: nothing left to apply
+            await self._redis.xack(stream, self._group, *gone)
             log.warning("reclaimer_entries_gone", stream=stream, count=len(gone))
         return present
 
-    async def _retry(self, stream: str, ids: list[Any]) -> None:
+    async def _retry(self, stream: str, ids: list[bytes]) -> None:
         entries = await self._claim(stream, ids)
         if entries:
             done = await self._runner.process(stream, entries)
             self.reclaimed += len(done)
             log.info("entries_reclaimed", stream=stream, claimed=len(entries), done=len(done))
 
-    async def _bury(self, stream: str, ids: list[Any], deliveries: dict[Any, int]) -> None:
+    async def _bury(self, stream: str, ids: list[bytes], deliveries: dict[bytes, int]) -> None:
         entries = await self._claim(stream, ids)
         if not entries:
             return
-        errors = await self._redis.hmget(self._failures, [_failure_field(stream, i) for i, _ in entries])
+        fields_of_errors = [_failure_field(stream, i) for i, _ in entries]
+        errors = cast(list[bytes | None], await self._redis.hmget(self._failures, fields_of_errors))
         # XADD to the dead stream and XACK in one MULTI: a crash cannot lose or double the entry.
         async with self._redis.pipeline(transaction=True) as pipe:
             for (entry_id, fields), error in zip(entries, errors, strict=True):
-                dead = dict(fields)
-                dead.update(
-                    {
-                        b"dead_error": error or b"no error recorded (consumer died while holding it)",
-                        b"dead_stream": stream.encode(),
-                        b"dead_group": self._group.encode(),
-                        b"dead_id": entry_id,
-                        b"dead_deliveries": str(deliveries.get(entry_id, 0)).encode(),
-                    }
-                )
+                dead = {
+                    **fields,
+                    b"dead_error": error or b"no error recorded (its consumer died holding it)",
+                    b"dead_stream": stream.encode(),
+                    b"dead_group": self._group.encode(),
+                    b"dead_id": entry_id,
+                    b"dead_deliveries": str(deliveries.get(entry_id, 0)).encode(),
+                }
                 pipe.xadd(self._dead_stream, dead, maxlen=self._maxlen, approximate=True)  # type: ignore[arg-type]
                 pipe.xack(stream, self._group, entry_id)
                 pipe.hdel(self._failures, _failure_field(stream, entry_id))
             await pipe.execute()
         self.buried += len(entries)
-        log.error("entries_dead_lettered", stream=stream, count=len(entries), dead_stream=self._dead_stream)
+        log.error(
+            "entries_dead_lettered",
+            stream=stream,
+            count=len(entries),
+            dead_stream=self._dead_stream,
+        )
 
     async def _remove_idle_consumers(self) -> None:
         """Drop consumers of this group that hold nothing and have been idle for long."""
@@ -155,5 +167,3 @@ class Reclaimer:
                 if consumer["pending"] == 0 and consumer["idle"] > self._idle_consumer_ms:
                     await self._redis.xgroup_delconsumer(stream, self._group, name)
                     log.info("idle_consumer_removed", stream=stream, consumer=name)
-
-

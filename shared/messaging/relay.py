@@ -8,6 +8,7 @@ active at a time (an advisory lock); on SQLite one process is assumed (DESIGN.md
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import zlib
 from collections.abc import Sequence
@@ -115,10 +116,8 @@ class OutboxRelay:
 
     async def _sleep(self, seconds: float) -> None:
         self._wake.clear()
-        try:
+        with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._wake.wait(), timeout=seconds)
-        except TimeoutError:
-            pass
 
     async def publish_pending(self) -> int:
         """Publish pending rows until none is left; returns how many were published."""

@@ -92,7 +92,9 @@ class ConsumerRunner:
         self.failed += len(failed)
         return done
 
-    async def _apply_entry(self, uow: UnitOfWork, stream: str, fields: Mapping[bytes, bytes]) -> str | None:
+    async def _apply_entry(
+        self, uow: UnitOfWork, stream: str, fields: Mapping[bytes, bytes]
+    ) -> str | None:
         try:
             envelope = Envelope.from_fields(fields)
             event = self._catalog.parse(envelope)
@@ -116,7 +118,9 @@ class ConsumerRunner:
         now = self._clock()
         try:
             async with uow.session.begin_nested():
-                if not await first_delivery(uow.session, handler.name, str(envelope.id), stream, now):
+                if not await first_delivery(
+                    uow.session, handler.name, str(envelope.id), stream, now
+                ):
                     log.debug("event_already_handled", handler=handler.name)
                     return None
                 await handler.apply(event, HandlerContext(uow, envelope, now))

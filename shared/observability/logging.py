@@ -33,7 +33,9 @@ def configure_logging(service: str, *, json: bool | None = None, level: int = lo
 
 
 def _add_service(service: str) -> structlog.typing.Processor:
-    def add(_logger: object, _method: str, event: dict) -> dict:  # type: ignore[type-arg]
+    def add(
+        _logger: structlog.typing.WrappedLogger, _method: str, event: structlog.typing.EventDict
+    ) -> structlog.typing.EventDict:
         event.setdefault("service", service)
         return event
 

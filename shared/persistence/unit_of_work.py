@@ -59,7 +59,9 @@ class UnitOfWorkFactory(Generic[U]):
     @asynccontextmanager
     async def __call__(self) -> AsyncIterator[U]:
         async with self._sessions() as session:
-            outbox = Outbox(session, namespace=self._namespace, source=self._source, clock=self._clock)
+            outbox = Outbox(
+                session, namespace=self._namespace, source=self._source, clock=self._clock
+            )
             uow = self._make(session, outbox)
             yield uow  # leaving without commit() rolls back when the session closes
             if uow.events_written and not session.in_transaction():

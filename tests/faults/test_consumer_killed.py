@@ -24,7 +24,11 @@ async def test_a_batch_held_by_a_killed_consumer_is_reclaimed_and_applied_once(
     store = await make_store("postgresql", "tally")
     for value in range(60):
         await publish(
-            redis, namespace, envelope_of(tally.CounterSet(counter_id=f"k{value % 7}", value=value), sequence=value + 1)
+            redis,
+            namespace,
+            envelope_of(
+                tally.CounterSet(counter_id=f"k{value % 7}", value=value), sequence=value + 1
+            ),
         )
     victim = subprocess.Popen(
         [sys.executable, "-m", "tests.support.node", "--store", store.url, "--redis", redis_url,
@@ -32,7 +36,9 @@ async def test_a_batch_held_by_a_killed_consumer_is_reclaimed_and_applied_once(
         env={**os.environ, "KESOS_CONSUMER": "victim"},
     )  # fmt: skip
     try:
-        held = await eventually(lambda: redis.get(f"{namespace}.test.held"), timeout=60, message="batch held")
+        held = await eventually(
+            lambda: redis.get(f"{namespace}.test.held"), timeout=60, message="batch held"
+        )
         assert int(held) >= 1
         victim.send_signal(signal.SIGKILL)
         victim.wait(timeout=10)
@@ -40,17 +46,24 @@ async def test_a_batch_held_by_a_killed_consumer_is_reclaimed_and_applied_once(
         if victim.poll() is None:
             victim.kill()
     stream = events_stream(namespace, "counter")
-    holding = {c["name"].decode(): c["pending"] for c in await redis.xinfo_consumers(stream, "tally")}
+    holding = {
+        c["name"].decode(): c["pending"] for c in await redis.xinfo_consumers(stream, "tally")
+    }
     assert holding["victim"] > 0, "the victim held entries"
 
     rescuer = tally_bus(store, redis_url, settings_for_tests(namespace, "rescuer"))
     await rescuer.start()
     try:
-        await eventually(lambda: _effects_are(store.engine, 60), timeout=60, message="every entry applied")
+        await eventually(
+            lambda: _effects_are(store.engine, 60), timeout=60, message="every entry applied"
+        )
         assert await tally.duplicate_effects(store.engine) == []
         assert rescuer.reclaimer.reclaimed > 0
         assert await tally.projected(store.engine) == {
-            f"k{k}": (max(v for v in range(60) if v % 7 == k), max(v for v in range(60) if v % 7 == k) + 1)
+            f"k{k}": (
+                max(v for v in range(60) if v % 7 == k),
+                max(v for v in range(60) if v % 7 == k) + 1,
+            )
             for k in range(7)
         }
         await eventually(

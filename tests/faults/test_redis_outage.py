@@ -45,7 +45,9 @@ async def test_writes_survive_a_redis_outage_and_every_event_arrives_once(
 
     try:
         await write(range(0, 20))
-        await eventually(lambda: _effects_are(consumer_store.engine, 20), message="before the outage")
+        await eventually(
+            lambda: _effects_are(consumer_store.engine, 20), message="before the outage"
+        )
 
         owned_redis.stop()
         await write(range(20, 50))  # the use case does not need Redis
@@ -53,7 +55,9 @@ async def test_writes_survive_a_redis_outage_and_every_event_arrives_once(
 
         owned_redis.start()
         await eventually(lambda: _backlog_is(producer, 0), timeout=60, message="outbox drained")
-        await eventually(lambda: _effects_are(consumer_store.engine, 50), timeout=60, message="all arrive")
+        await eventually(
+            lambda: _effects_are(consumer_store.engine, 50), timeout=60, message="all arrive"
+        )
         assert await tally.duplicate_effects(consumer_store.engine) == []
         assert await tally.projected(consumer_store.engine) == {
             f"k{k}": (45 + k, 10) for k in range(5)

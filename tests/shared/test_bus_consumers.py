@@ -46,7 +46,9 @@ async def test_the_same_event_added_twice_has_one_effect(store, redis_url, redis
         await bus.stop()
 
 
-async def test_two_consumers_of_one_group_process_every_entry_once(store, redis_url, redis, namespace):
+async def test_two_consumers_of_one_group_process_every_entry_once(
+    store, redis_url, redis, namespace
+):
     buses = [
         tally_bus(store, redis_url, settings_for_tests(namespace, name, max_records=20))
         for name in ("c1", "c2")
@@ -55,7 +57,11 @@ async def test_two_consumers_of_one_group_process_every_entry_once(store, redis_
         await bus.start()
     try:
         for value in range(400):
-            await publish(redis, namespace, envelope_of(tally.CounterSet(counter_id=f"k{value}", value=value), sequence=1))
+            await publish(
+                redis,
+                namespace,
+                envelope_of(tally.CounterSet(counter_id=f"k{value}", value=value), sequence=1),
+            )
         await eventually(lambda: count_is(store.engine, 400), timeout=60, message="400 effects")
         assert await tally.duplicate_effects(store.engine) == []
         await eventually(lambda: nothing_pending(redis, events_stream(namespace, "counter")))
@@ -65,9 +71,15 @@ async def test_two_consumers_of_one_group_process_every_entry_once(store, redis_
             await bus.stop()
 
 
-async def test_a_service_started_late_or_restarted_receives_every_event(store, redis_url, redis, namespace):
+async def test_a_service_started_late_or_restarted_receives_every_event(
+    store, redis_url, redis, namespace
+):
     for value in range(10):
-        await publish(redis, namespace, envelope_of(tally.CounterSet(counter_id="a", value=value), sequence=value + 1))
+        await publish(
+            redis,
+            namespace,
+            envelope_of(tally.CounterSet(counter_id="a", value=value), sequence=value + 1),
+        )
     settings = settings_for_tests(namespace, "c1")
     first = tally_bus(store, redis_url, settings)
     await first.start()
@@ -75,7 +87,11 @@ async def test_a_service_started_late_or_restarted_receives_every_event(store, r
     await first.stop()
 
     for value in range(10, 25):
-        await publish(redis, namespace, envelope_of(tally.CounterSet(counter_id="a", value=value), sequence=value + 1))
+        await publish(
+            redis,
+            namespace,
+            envelope_of(tally.CounterSet(counter_id="a", value=value), sequence=value + 1),
+        )
     restarted = tally_bus(store, redis_url, settings)
     await restarted.start()
     try:
@@ -85,10 +101,15 @@ async def test_a_service_started_late_or_restarted_receives_every_event(store, r
         await restarted.stop()
 
 
-async def test_a_projection_fed_out_of_order_ends_in_the_newest_state(store, redis_url, redis, namespace):
+async def test_a_projection_fed_out_of_order_ends_in_the_newest_state(
+    store, redis_url, redis, namespace
+):
     bus = tally_bus(store, redis_url, settings_for_tests(namespace, "c1"))
     stream = events_stream(namespace, "counter")
-    envelopes = [envelope_of(tally.CounterSet(counter_id="a", value=v * 10), sequence=v) for v in (3, 1, 4, 2)]
+    envelopes = [
+        envelope_of(tally.CounterSet(counter_id="a", value=v * 10), sequence=v)
+        for v in (3, 1, 4, 2)
+    ]
     entries = [(f"{i + 1}-0".encode(), _as_entry(e.to_fields())) for i, e in enumerate(envelopes)]
     await bus.runner.process(stream, entries[:2])
     await bus.runner.process(stream, entries[2:])
@@ -106,15 +127,25 @@ async def test_poison_and_failing_entries_are_dead_lettered_while_others_flow(
     poison = envelope_of(tally.CounterSet(counter_id="p", value=1)).to_fields()
     poison["data"] = json.dumps({"counter_id": "p", "value": "not a number"})
     await redis.xadd(stream, poison)
-    await publish(redis, namespace, envelope_of(tally.CounterSet(counter_id="f", value=99), sequence=1))
+    await publish(
+        redis, namespace, envelope_of(tally.CounterSet(counter_id="f", value=99), sequence=1)
+    )
     for value in range(20):
-        await publish(redis, namespace, envelope_of(tally.CounterSet(counter_id=f"g{value}", value=value), sequence=1))
+        await publish(
+            redis,
+            namespace,
+            envelope_of(tally.CounterSet(counter_id=f"g{value}", value=value), sequence=1),
+        )
 
     bus = tally_bus(store, redis_url, settings_for_tests(namespace, "c1"))
     await bus.start()
     try:
-        await eventually(lambda: count_is(store.engine, 20), message="good entries flow past the bad")
-        await eventually(lambda: _equals(bus.dead_letters.count(), 2), timeout=30, message="2 dead letters")
+        await eventually(
+            lambda: count_is(store.engine, 20), message="good entries flow past the bad"
+        )
+        await eventually(
+            lambda: _equals(bus.dead_letters.count(), 2), timeout=30, message="2 dead letters"
+        )
         letters = {letter.fields["subject"]: letter for letter in await bus.dead_letters.list()}
         assert "poison" in letters["p"].error
         assert "tally refuses value 99" in letters["f"].error
@@ -157,15 +188,21 @@ async def test_replaying_an_already_applied_dead_letter_has_no_second_effect(
 
 
 async def test_handler_logs_and_produced_events_carry_the_flow(store, redis_url, redis, namespace):
-    envelope = envelope_of(tally.CounterSet(counter_id="a", value=1), sequence=1, correlation="flow-42")
+    envelope = envelope_of(
+        tally.CounterSet(counter_id="a", value=1), sequence=1, correlation="flow-42"
+    )
     bus = tally_bus(store, redis_url, settings_for_tests(namespace, "c1"))
-    with structlog.testing.capture_logs(processors=[structlog.contextvars.merge_contextvars]) as logs:
-        await bus.runner.process(events_stream(namespace, "counter"), [(b"1-0", _as_entry(envelope.to_fields()))])
+    with structlog.testing.capture_logs(
+        processors=[structlog.contextvars.merge_contextvars]
+    ) as logs:
+        await bus.runner.process(
+            events_stream(namespace, "counter"), [(b"1-0", _as_entry(envelope.to_fields()))]
+        )
     projected = [line for line in logs if line["event"] == "counter_projected"]
     assert projected and projected[0]["correlation_id"] == "flow-42"
     assert projected[0]["event_id"] == str(envelope.id)
     await bus.relay.publish_pending()
-    (_, audited), = await redis.xrange(events_stream(namespace, "tally"))
+    ((_, audited),) = await redis.xrange(events_stream(namespace, "tally"))
     assert audited[b"correlationid"] == b"flow-42"
     assert audited[b"causationid"] == str(envelope.id).encode()
     await bus.redis.aclose()

@@ -43,7 +43,9 @@ async def test_committed_events_reach_the_projection_once(
             "c2": (29, 10),
         }
         stream = events_stream(namespace, "counter")
-        await eventually(lambda: _equals(pending(redis, stream, "tally"), 0), message="none pending")
+        await eventually(
+            lambda: _equals(pending(redis, stream, "tally"), 0), message="none pending"
+        )
     finally:
         await consumer.stop()
         await producer.stop()

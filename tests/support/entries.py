@@ -11,7 +11,9 @@ from shared.contracts.envelope import Envelope, Event
 from shared.messaging.streams import stream_of
 
 
-def envelope_of(event: Event, *, sequence: int | None = None, correlation: str | None = None) -> Envelope:
+def envelope_of(
+    event: Event, *, sequence: int | None = None, correlation: str | None = None
+) -> Envelope:
     return Envelope.wrap(
         event,
         source="/kesos/test",

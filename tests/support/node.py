@@ -28,7 +28,7 @@ async def main(arguments: argparse.Namespace) -> None:
     signals = Redis.from_url(arguments.redis)
     if arguments.hold:
         tally.Faults.hold = asyncio.Event()
-        asyncio.create_task(_signal_when_held(signals, arguments.namespace))
+        signalling = asyncio.create_task(_signal_when_held(signals, arguments.namespace))
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     loop.add_signal_handler(signal.SIGTERM, stop.set)
@@ -36,6 +36,8 @@ async def main(arguments: argparse.Namespace) -> None:
     await signals.set(f"{arguments.namespace}.test.started", "1")
     await stop.wait()
     await bus.stop()
+    if arguments.hold:
+        signalling.cancel()
 
 
 async def _signal_when_held(redis: Redis, namespace: str) -> None:

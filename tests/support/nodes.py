@@ -59,7 +59,9 @@ def tally_bus(store: Store, redis_url: str, settings: BusSettings) -> ServiceBus
     )
 
 
-def counter_bus(store: Store, redis_url: str, settings: BusSettings) -> tuple[ServiceBus, UnitOfWorkFactory[UnitOfWork]]:
+def counter_bus(
+    store: Store, redis_url: str, settings: BusSettings
+) -> tuple[ServiceBus, UnitOfWorkFactory[UnitOfWork]]:
     """The producer: a bus with no subscribers (only its relay) and its unit-of-work factory."""
     uows = store.uows(settings.namespace, "counter")
     bus = ServiceBus(

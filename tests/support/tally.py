@@ -86,18 +86,24 @@ class SetCounterFailed(RuntimeError):
     pass
 
 
-async def set_counter(uow: UnitOfWork, counter_id: str, value: int, *, fail_after_write: bool = False) -> None:
+async def set_counter(
+    uow: UnitOfWork, counter_id: str, value: int, *, fail_after_write: bool = False
+) -> None:
     """State and event in one transaction; a failure after both writes must publish nothing."""
     version = await uow.session.scalar(
         select(counters.c.version).where(counters.c.counter_id == counter_id)
     )
     if version is None:
         version = 1
-        await uow.session.execute(insert(counters).values(counter_id=counter_id, value=value, version=1))
+        await uow.session.execute(
+            insert(counters).values(counter_id=counter_id, value=value, version=1)
+        )
     else:
         version += 1
         await uow.session.execute(
-            update(counters).where(counters.c.counter_id == counter_id).values(value=value, version=version)
+            update(counters)
+            .where(counters.c.counter_id == counter_id)
+            .values(value=value, version=version)
         )
     uow.outbox.add(CounterSet(counter_id=counter_id, value=value), sequence=version)
     await uow.flush()
@@ -114,6 +120,7 @@ class Faults:
     fail_values: ClassVar[set[int]] = set()
     hold: ClassVar[asyncio.Event | None] = None  # set → handler signals and blocks forever
     held: ClassVar[list[Any]] = []
+    gate: ClassVar[asyncio.Event | None] = None  # set → handler waits for it before applying
 
 
 async def project_counter(event: CounterSet, context: HandlerContext) -> None:
@@ -121,6 +128,9 @@ async def project_counter(event: CounterSet, context: HandlerContext) -> None:
         Faults.held.append(event)
         Faults.hold.set()
         await asyncio.Event().wait()
+    if Faults.gate is not None:
+        Faults.held.append(event)
+        await Faults.gate.wait()
     if event.value in Faults.fail_values:
         raise RuntimeError(f"tally refuses value {event.value}")
     session = context.uow.session
@@ -135,7 +145,11 @@ async def project_counter(event: CounterSet, context: HandlerContext) -> None:
     await upsert_if_newer(
         session,
         projection,
-        {"counter_id": event.counter_id, "value": event.value, "sequence": context.envelope.sequence or 0},
+        {
+            "counter_id": event.counter_id,
+            "value": event.value,
+            "sequence": context.envelope.sequence or 0,
+        },
     )
     context.uow.outbox.add(CounterAudited(counter_id=event.counter_id, value=event.value))
     log.info("counter_projected", counter_id=event.counter_id)
@@ -149,11 +163,17 @@ HANDLERS = [Handler("tally.project_counter", CounterSet, project_counter)]
 
 async def effect_count(engine: AsyncEngine) -> int:
     async with engine.connect() as connection:
-        return int((await connection.execute(select(func.count()).select_from(effects))).scalar_one())
+        return int(
+            (await connection.execute(select(func.count()).select_from(effects))).scalar_one()
+        )
 
 
 async def duplicate_effects(engine: AsyncEngine) -> list[Any]:
-    query = select(effects.c.event_id, func.count()).group_by(effects.c.event_id).having(func.count() > 1)
+    query = (
+        select(effects.c.event_id, func.count())
+        .group_by(effects.c.event_id)
+        .having(func.count() > 1)
+    )
     async with engine.connect() as connection:
         return list((await connection.execute(query)).all())
 

@@ -27,6 +27,8 @@ async def _run_online(url: str) -> None:
 
 
 url = context.config.attributes.get("url") or context.config.get_main_option("sqlalchemy.url")
+if not url:
+    raise RuntimeError("no database URL given to the migrations")
 if context.is_offline_mode():
     context.configure(url=url, literal_binds=True)
     with context.begin_transaction():

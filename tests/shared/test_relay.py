@@ -1,0 +1,102 @@
+"""The outbox relay: one active per service on PostgreSQL, in id order, woken by commits."""
+
+from __future__ import annotations
+
+import pytest
+
+from shared.messaging.streams import events_stream
+from tests.support import tally
+from tests.support.nodes import counter_bus, settings_for_tests
+from tests.support.waiting import eventually
+
+pytestmark = pytest.mark.integration
+
+
+async def test_only_one_relay_per_service_publishes_on_postgresql(
+    make_store, redis_url, redis, namespace
+):
+    store = await make_store("postgresql", "counter")
+    settings = settings_for_tests(namespace, "c1")
+    (first, uows), (second, _) = (
+        counter_bus(store, redis_url, settings),
+        counter_bus(store, redis_url, settings),
+    )
+    await first.start()
+    await second.start()
+    try:
+        for value in range(200):
+            async with uows() as uow:
+                await tally.set_counter(uow, f"k{value % 4}", value)
+                await uow.commit()
+        stream = events_stream(namespace, "counter")
+        await eventually(lambda: _equals(redis.xlen(stream), 200), message="200 published")
+        assert sorted([first.relay.published, second.relay.published]) == [0, 200]
+    finally:
+        await first.stop()
+        await second.stop()
+    assert await redis.xlen(stream) == 200
+
+
+async def test_the_standby_relay_takes_over_when_the_leader_stops(
+    make_store, redis_url, redis, namespace
+):
+    store = await make_store("postgresql", "counter")
+    settings = settings_for_tests(namespace, "c1")
+    (leader, uows), (standby, _) = (
+        counter_bus(store, redis_url, settings),
+        counter_bus(store, redis_url, settings),
+    )
+    await leader.start()
+    async with uows() as uow:
+        await tally.set_counter(uow, "a", 1)
+        await uow.commit()
+    stream = events_stream(namespace, "counter")
+    await eventually(lambda: redis.xlen(stream), message="leader published")
+    await standby.start()
+    await leader.stop()
+    try:
+        async with uows() as uow:
+            await tally.set_counter(uow, "a", 2)
+            await uow.commit()
+        await eventually(lambda: _equals(redis.xlen(stream), 2), message="standby published")
+        assert standby.relay.published == 1
+    finally:
+        await standby.stop()
+
+
+async def test_per_aggregate_order_is_kept_on_the_stream(
+    store_kind, make_store, redis_url, redis, namespace
+):
+    store = await make_store(store_kind, "counter")
+    bus, uows = counter_bus(store, redis_url, settings_for_tests(namespace, "c1"))
+    for value in range(50):
+        async with uows() as uow:
+            await tally.set_counter(uow, "a", value)
+            await uow.commit()
+    await bus.relay.publish_pending()
+    entries = await redis.xrange(events_stream(namespace, "counter"))
+    assert [int(fields[b"sequence"]) for _, fields in entries] == list(range(1, 51))
+    await bus.redis.aclose()
+
+
+async def _equals(value, expected) -> bool:
+    return (await value) == expected
+
+
+async def test_a_commit_wakes_the_relay_without_waiting_for_its_poll(
+    make_store, redis_url, redis, namespace
+):
+    store = await make_store("sqlite", "counter")
+    bus, uows = counter_bus(store, redis_url, settings_for_tests(namespace, "c1", relay_poll_s=600))
+    await bus.start()
+    try:
+        await eventually(lambda: bus.relay._wake.is_set() is False, message="relay asleep")
+        async with uows() as uow:
+            await tally.set_counter(uow, "a", 1)
+            await uow.commit()
+        stream = events_stream(namespace, "counter")
+        await eventually(
+            lambda: redis.xlen(stream), timeout=10, message="published long before the poll"
+        )
+    finally:
+        await bus.stop()
