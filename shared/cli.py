@@ -11,6 +11,7 @@ from typing import Annotated
 
 import typer
 
+from shared.cli_dead import dead
 from shared.contracts import CATALOG
 from shared.contracts.schemas import check_published, export
 
@@ -20,6 +21,7 @@ events = typer.Typer(
     no_args_is_help=True,
 )
 app.add_typer(events, name="events")
+app.add_typer(dead, name="dead")
 
 EventsDir = Annotated[Path, typer.Option("--dir", help="Where the published contracts live.")]
 DEFAULT_EVENTS_DIR = Path("docs/events")

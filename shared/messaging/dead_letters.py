@@ -54,7 +54,7 @@ class DeadLetters:
         self.stream = dead_stream(namespace, service)
         self.retry_stream = retry_stream(namespace, service)
 
-    async def list(self, *, after: str = "-", limit: int = 100) -> list[DeadLetter]:
+    async def list(self, after: str = "-", limit: int = 100) -> list[DeadLetter]:
         start = after if after == "-" else f"({after}"
         entries = await self._entries(start, "+", limit)
         return [DeadLetter.from_entry(entry_id, fields) for entry_id, fields in entries]

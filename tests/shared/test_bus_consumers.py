@@ -214,3 +214,20 @@ def _as_entry(fields: dict[str, str]) -> dict[bytes, bytes]:
 
 async def _equals(value, expected) -> bool:
     return (await value) == expected
+
+
+async def test_idle_consumers_holding_nothing_are_removed(store, redis_url, redis, namespace):
+    bus = tally_bus(store, redis_url, settings_for_tests(namespace, "c1", idle_consumer_s=0.05))
+    stream = events_stream(namespace, "counter")
+    await redis.xgroup_create(stream, "tally", id="0", mkstream=True)
+    await redis.xgroup_createconsumer(stream, "tally", "gone-replica")
+    await eventually(lambda: _idle_over(redis, stream, "gone-replica", 100), message="replica idle")
+    await bus.reclaimer.tick()
+    names = [c["name"] for c in await redis.xinfo_consumers(stream, "tally")]
+    assert b"gone-replica" not in names
+    await bus.redis.aclose()
+
+
+async def _idle_over(redis: Redis, stream: str, name: str, ms: int) -> bool:
+    consumers = {c["name"].decode(): c for c in await redis.xinfo_consumers(stream, "tally")}
+    return consumers[name]["idle"] > ms

@@ -1,0 +1,97 @@
+"""`kesos dead …`: an operator lists, replays and discards a service's dead letters."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import Awaitable, Callable
+from typing import Annotated, TypeVar
+
+import typer
+from redis.asyncio import Redis
+from rich.console import Console
+from rich.table import Table
+
+from shared.messaging.dead_letters import DeadLetterNotFound, DeadLetters
+from shared.settings import BusSettings
+
+T = TypeVar("T")
+
+dead = typer.Typer(help="Dead letters: entries a service gave up on.", no_args_is_help=True)
+
+Service = Annotated[str, typer.Option("--service", "-s", help="registry, training, cases, …")]
+RedisUrl = Annotated[str, typer.Option("--redis", envvar="REDIS_URL", help="The bus's Redis.")]
+DEFAULT_REDIS = "redis://127.0.0.1:6379/0"
+
+
+def _run(
+    redis_url: str, service: str, action: Callable[..., Awaitable[T]], *arguments: object
+) -> T:
+    """Run `action(dead_letters, *arguments)` against the service's dead-letter stream."""
+
+    async def run() -> T:
+        redis = Redis.from_url(redis_url)
+        try:
+            namespace = BusSettings().namespace
+            letters = DeadLetters(redis, namespace=namespace, service=service)
+            return await action(letters, *arguments)
+        finally:
+            await redis.aclose()
+
+    return asyncio.run(run())
+
+
+@dead.command("list")
+def list_dead(
+    service: Service,
+    redis_url: RedisUrl = DEFAULT_REDIS,
+    limit: Annotated[int, typer.Option(min=1, max=1000)] = 50,
+    after: Annotated[str, typer.Option(help="Show letters after this id.")] = "-",
+) -> None:
+    """List dead letters, oldest first, with the error that killed them."""
+    letters = _run(redis_url, service, DeadLetters.list, after, limit)
+    table = Table(title=f"{service}: {len(letters)} dead letter(s)")
+    for column in ("dead id", "type", "subject", "from stream", "deliveries", "error"):
+        table.add_column(column)
+    for letter in letters:
+        table.add_row(
+            letter.id,
+            letter.fields.get("type", "?"),
+            letter.fields.get("subject", ""),
+            letter.stream,
+            str(letter.deliveries),
+            letter.error[:120],
+        )
+    Console(width=int(os.environ.get("COLUMNS", "160"))).print(table)
+
+
+@dead.command("replay")
+def replay_dead(
+    service: Service,
+    dead_ids: Annotated[list[str], typer.Argument(help="Dead letter ids (see `list`).")],
+    redis_url: RedisUrl = DEFAULT_REDIS,
+) -> None:
+    """Send dead letters back to the service (its retry stream) once the fault is fixed."""
+    for dead_id in dead_ids:
+        try:
+            retry_id = _run(redis_url, service, DeadLetters.replay, dead_id)
+        except DeadLetterNotFound:
+            typer.echo(f"{dead_id}: no such dead letter", err=True)
+            raise typer.Exit(code=1) from None
+        typer.echo(f"{dead_id} replayed as {retry_id}")
+
+
+@dead.command("discard")
+def discard_dead(
+    service: Service,
+    dead_ids: Annotated[list[str], typer.Argument(help="Dead letter ids (see `list`).")],
+    redis_url: RedisUrl = DEFAULT_REDIS,
+) -> None:
+    """Drop dead letters for good (the decision is the operator's)."""
+    for dead_id in dead_ids:
+        try:
+            _run(redis_url, service, DeadLetters.discard, dead_id)
+        except DeadLetterNotFound:
+            typer.echo(f"{dead_id}: no such dead letter", err=True)
+            raise typer.Exit(code=1) from None
+        typer.echo(f"{dead_id} discarded")

@@ -1,0 +1,57 @@
+"""Operators handle dead letters with `kesos dead list|replay|discard`."""
+
+from __future__ import annotations
+
+import pytest
+from typer.testing import CliRunner
+
+from shared.cli import app
+from shared.messaging.streams import dead_stream, retry_stream
+from tests.support import tally
+from tests.support.entries import envelope_of
+
+pytestmark = pytest.mark.integration
+
+
+async def test_an_operator_lists_replays_and_discards_dead_letters(
+    redis_url, redis, namespace, monkeypatch
+):
+    monkeypatch.setenv("KESOS_NAMESPACE", namespace)
+    monkeypatch.setenv("REDIS_URL", redis_url)
+    monkeypatch.setenv("COLUMNS", "250")
+    dead = dead_stream(namespace, "tally")
+    first, second = (
+        envelope_of(tally.CounterSet(counter_id=name, value=1)).to_fields() for name in ("a", "b")
+    )
+    a_id = (
+        await redis.xadd(dead, {**first, "dead_error": "boom", "dead_deliveries": "5"})
+    ).decode()
+    b_id = (await redis.xadd(dead, {**second, "dead_error": "bang"})).decode()
+    cli = CliRunner()
+
+    listed = await _invoke(cli, ["dead", "list", "--service", "tally"])
+    assert listed.exit_code == 0, listed.output
+    assert (
+        a_id in listed.output
+        and "boom" in listed.output
+        and "kesos.counter.counter_set.v1" in listed.output
+    )
+
+    replayed = await _invoke(cli, ["dead", "replay", "--service", "tally", a_id])
+    assert replayed.exit_code == 0, replayed.output
+    ((_, fields),) = await redis.xrange(retry_stream(namespace, "tally"))
+    assert {k.decode(): v.decode() for k, v in fields.items()} == first  # original fields only
+
+    discarded = await _invoke(cli, ["dead", "discard", "--service", "tally", b_id])
+    assert discarded.exit_code == 0, discarded.output
+    assert await redis.xlen(dead) == 0
+
+    missing = await _invoke(cli, ["dead", "replay", "--service", "tally", b_id])
+    assert missing.exit_code == 1 and "no such dead letter" in missing.output
+
+
+async def _invoke(cli: CliRunner, arguments: list[str]):
+    import asyncio
+
+    # The command runs its own event loop: keep it off the test's.
+    return await asyncio.to_thread(cli.invoke, app, arguments)
