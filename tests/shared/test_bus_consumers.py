@@ -219,13 +219,15 @@ async def _equals(value, expected) -> bool:
 async def test_idle_consumers_holding_nothing_are_removed(store, redis_url, redis, namespace):
     bus = tally_bus(store, redis_url, settings_for_tests(namespace, "c1", idle_consumer_s=0.05))
     stream = events_stream(namespace, "counter")
-    await redis.xgroup_create(stream, "tally", id="0", mkstream=True)
-    await redis.xgroup_createconsumer(stream, "tally", "gone-replica")
-    await eventually(lambda: _idle_over(redis, stream, "gone-replica", 100), message="replica idle")
-    await bus.reclaimer.tick()
-    names = [c["name"] for c in await redis.xinfo_consumers(stream, "tally")]
-    assert b"gone-replica" not in names
-    await bus.redis.aclose()
+    await bus.start()
+    try:
+        await redis.xgroup_createconsumer(stream, "tally", "gone-replica")
+        await eventually(lambda: _idle_over(redis, stream, "gone-replica", 100), message="idle")
+        await bus.reclaimer.tick()
+        names = [c["name"] for c in await redis.xinfo_consumers(stream, "tally")]
+        assert b"gone-replica" not in names
+    finally:
+        await bus.stop()
 
 
 async def _idle_over(redis: Redis, stream: str, name: str, ms: int) -> bool:
