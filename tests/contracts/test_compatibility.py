@@ -15,7 +15,8 @@ import pytest
 from pydantic import BaseModel, ConfigDict, Field
 
 from shared.contracts import Event, EventCatalog
-from shared.contracts.schemas import data_schema, incompatibilities
+from shared.contracts.compatibility import incompatibilities
+from shared.contracts.schemas import data_schema
 
 TYPE = "kesos.sample.case_reported.v1"
 
