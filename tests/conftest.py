@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
@@ -8,9 +9,11 @@ import pytest
 import structlog
 from redis.asyncio import Redis
 
+from shared.persistence.engine import create_engine
 from tests.support import tally
 from tests.support.infra import PostgresDatabases, postgres_service, redis_service, unavailable
-from tests.support.nodes import Store, open_store
+from tests.support.nodes import Store
+from tests.support.stores import Templates
 
 
 @pytest.fixture(scope="session")
@@ -26,7 +29,9 @@ def postgres() -> Iterator[PostgresDatabases]:
     with postgres_service() as url:
         if url is None:
             unavailable("PostgreSQL")
-        yield PostgresDatabases(url)  # type: ignore[arg-type]
+        databases = PostgresDatabases(url)  # type: ignore[arg-type]
+        yield databases
+        asyncio.run(databases.drop_templates())
 
 
 @pytest.fixture
@@ -63,9 +68,14 @@ def store_kind(request: pytest.FixtureRequest) -> str:
     return str(request.param)
 
 
+@pytest.fixture(scope="session")
+def templates(tmp_path_factory: pytest.TempPathFactory) -> Templates:
+    return Templates(tmp_path_factory.mktemp("templates"))
+
+
 @pytest.fixture
 async def make_store(
-    request: pytest.FixtureRequest, tmp_path: Path
+    request: pytest.FixtureRequest, tmp_path: Path, templates: Templates
 ) -> AsyncIterator[Callable[[str, str], Awaitable[Store]]]:
     """`await make_store(kind, name)` → a migrated store; PostgreSQL databases are dropped after."""
     opened: list[Store] = []
@@ -73,13 +83,12 @@ async def make_store(
 
     async def make(kind: str, name: str) -> Store:
         if kind == "sqlite":
-            url = f"sqlite+aiosqlite:///{tmp_path / name}.db"
+            url = await templates.sqlite_copy(tmp_path / f"{name}.db")
         else:
             databases: PostgresDatabases = request.getfixturevalue("postgres")
-            database = await databases.create(name)
+            database, url = await templates.postgres_copy(databases, name)
             dropped.append((databases, database))
-            url = databases.url(database)
-        store = await open_store(url)
+        store = Store(url, create_engine(url))
         opened.append(store)
         return store
 

@@ -114,10 +114,12 @@ class ServiceBus:
         if self.streams:
             await self.broker.stop()
         self.reclaimer.stop()
-        await self.relay.stop()
-        for task in self._tasks:
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self.relay.stop()
+        if self._tasks:
+            _, late = await asyncio.wait(self._tasks, timeout=self.settings.graceful_timeout_s)
+            for task in late:
+                task.cancel()
+            await asyncio.gather(*self._tasks, return_exceptions=True)
         self._tasks.clear()
         await self.redis.aclose()
         log.info("bus_stopped")

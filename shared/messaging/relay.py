@@ -23,6 +23,7 @@ from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from shared.messaging.outbox import Clock, utcnow
+from shared.observability.metrics import EVENTS_PUBLISHED
 from shared.persistence.tables import outbox
 
 log = structlog.get_logger(__name__)
@@ -72,16 +73,16 @@ class OutboxRelay:
                 raise
             except Exception as error:  # the store went away: try again shortly
                 log.warning("outbox_relay_error", error=repr(error))
-                await asyncio.sleep(self._backoff_max_s)
+                await self._sleep(self._backoff_max_s)
 
-    async def stop(self) -> None:
-        """Publish what is pending (if Redis answers), then end `run`."""
+    def stop(self) -> None:
+        """Ask `run` to end; the active relay publishes what is pending first.
+
+        Only the loop itself publishes, so a stopping relay never races its own loop (which would
+        publish a row twice and break per-aggregate order) and a standby publishes nothing.
+        """
         self._stopping = True
         self._wake.set()
-        try:
-            await asyncio.wait_for(self.publish_pending(), timeout=self._backoff_max_s)
-        except (TimeoutError, *REDIS_DOWN) as error:
-            log.warning("outbox_relay_flush_incomplete", error=repr(error))
 
     async def _run_as_leader(self) -> None:
         key = zlib.crc32(f"kesos-outbox-relay:{self._service}".encode())
@@ -113,9 +114,18 @@ class OutboxRelay:
                 last_purge = self._clock()
             if count < self._batch_size:
                 await self._sleep(self._poll_s)
+        await self._final_flush()
+
+    async def _final_flush(self) -> None:
+        try:
+            await asyncio.wait_for(self.publish_pending(), timeout=self._backoff_max_s)
+        except (TimeoutError, *REDIS_DOWN) as error:
+            log.warning("outbox_relay_flush_incomplete", error=repr(error))
 
     async def _sleep(self, seconds: float) -> None:
         self._wake.clear()
+        if self._stopping:  # stop() may have set the wake-up just before the clear
+            return
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._wake.wait(), timeout=seconds)
 
@@ -128,6 +138,8 @@ class OutboxRelay:
                 return total
             await self._xadd(rows)
             await self._mark_published([row.id for row in rows])
+            for row in rows:
+                EVENTS_PUBLISHED.labels(self._service, row.type).inc()
             total += len(rows)
             self.published += len(rows)
             if len(rows) < self._batch_size:
@@ -135,7 +147,7 @@ class OutboxRelay:
 
     async def _pending_rows(self) -> Sequence[Any]:
         query = (
-            select(outbox.c.id, outbox.c.stream, outbox.c.fields)
+            select(outbox.c.id, outbox.c.stream, outbox.c.type, outbox.c.fields)
             .where(outbox.c.published_at.is_(None))
             .order_by(outbox.c.id)
             .limit(self._batch_size)

@@ -9,6 +9,7 @@ fails like a raising handler, so it ends as a dead letter (DESIGN.md §4).
 
 from __future__ import annotations
 
+import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -23,6 +24,7 @@ from shared.messaging.context import handling
 from shared.messaging.inbox import first_delivery
 from shared.messaging.outbox import Clock, utcnow
 from shared.messaging.streams import failures_key
+from shared.observability.metrics import EVENTS_CONSUMED, HANDLER_SECONDS
 from shared.persistence.unit_of_work import UnitOfWork, UnitOfWorkFactory
 
 log = structlog.get_logger(__name__)
@@ -100,22 +102,27 @@ class ConsumerRunner:
             event = self._catalog.parse(envelope)
         except (MalformedEntry, PoisonEvent) as error:
             log.error("poison_entry", stream=stream, error=str(error))
+            self._count(fields.get(b"type", b"?"), "poison")
             return f"poison: {error}"
         handlers = self._by_type.get(envelope.type, []) if event is not None else []
         if not handlers:
             log.debug("event_ignored", stream=stream, event_type=envelope.type)
+            self._count(envelope.type, "ignored")
             return None
         with handling(envelope, stream):
             for handler in handlers:
                 error_text = await self._apply_handler(uow, handler, envelope, event, stream)
                 if error_text is not None:
+                    self._count(envelope.type, "failed")
                     return error_text
+        self._count(envelope.type, "handled")
         return None
 
     async def _apply_handler(
         self, uow: UnitOfWork, handler: Handler, envelope: Envelope, event: Any, stream: str
     ) -> str | None:
         now = self._clock()
+        started = time.perf_counter()
         try:
             async with uow.session.begin_nested():
                 if not await first_delivery(
@@ -128,8 +135,17 @@ class ConsumerRunner:
         except Exception as error:
             log.warning("handler_failed", handler=handler.name, error=repr(error))
             return f"{handler.name}: {error!r}"[:2000]
+        finally:
+            HANDLER_SECONDS.labels(self.service, handler.name).observe(
+                time.perf_counter() - started
+            )
         log.debug("event_handled", handler=handler.name)
         return None
+
+    def _count(self, event_type: str | bytes, outcome: str) -> None:
+        if isinstance(event_type, bytes):
+            event_type = event_type.decode(errors="replace")[:200]
+        EVENTS_CONSUMED.labels(self.service, event_type, outcome).inc()
 
     async def _acknowledge(self, stream: str, done: list[bytes], failed: dict[bytes, str]) -> None:
         async with self._redis.pipeline(transaction=False) as pipe:

@@ -58,3 +58,30 @@ inbox = Table(
     Column("stream", String(200), nullable=False),
     Column("processed_at", DateTime(timezone=True), nullable=False),
 )
+
+audit = Table(
+    "kesos_audit",
+    KERNEL,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("actor", String(200), nullable=False),  # the token's `sub`
+    Column("role", String(40), nullable=False),
+    Column("action", String(100), nullable=False),  # e.g. `case.verify`, `worker.read`
+    Column("record_type", String(100), nullable=False),
+    Column("record_id", String(100), nullable=False),
+    Column("wilayah", String(20)),
+    Column("reason", Text),
+    Column("correlation_id", String(100)),
+)
+Index("ix_kesos_audit_record", audit.c.record_type, audit.c.record_id, audit.c.id)
+
+idempotency = Table(
+    "kesos_idempotency",
+    KERNEL,
+    Column("caller", String(200), primary_key=True),  # keys are per caller: never shared
+    Column("key", String(200), primary_key=True),
+    Column("request_hash", String(64), nullable=False),
+    Column("status_code", Integer, nullable=False),
+    Column("response", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)

@@ -63,6 +63,12 @@ class PostgresDatabases:
 
     def __init__(self, admin_url: str):
         self.admin_url = make_url(admin_url)
+        self.template: str | None = None  # a migrated database that tests copy
+
+    async def drop_templates(self) -> None:
+        if self.template is not None:
+            await self.drop(self.template)
+            self.template = None
 
     def url(self, database: str) -> str:
         return self.admin_url.set(database=database).render_as_string(hide_password=False)

@@ -1,0 +1,139 @@
+"""Token keys and rules (`KESOS_*`), refusing a guessable HS256 secret outside dev mode.
+
+Single-site installs sign with a shared HS256 secret; production verifies RS256 tokens from
+an external identity provider with its public key. `make run` writes a random secret to
+`var/jwt-secret` and turns on dev mode; nothing here ever generates one, so a service never
+starts with a secret nobody else (the CLI, the other services) knows.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal, Self
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+Algorithm = Literal["HS256", "RS256"]
+
+MIN_SECRET_BYTES = 32  # RFC 7518 §3.2: an HS256 key at least as long as the hash output
+KNOWN_DEFAULT_SECRETS = frozenset(
+    {
+        "secret",
+        "secret-key",
+        "secretkey",
+        "supersecret",
+        "changeme",
+        "change-me",
+        "change_me",
+        "changeit",
+        "password",
+        "default",
+        "dev",
+        "development",
+        "test",
+        "kesos",
+        "jwt-secret",
+        "jwt_secret",
+        "your-256-bit-secret",
+        "your-secret-key",
+    }
+)
+
+
+class InsecureSecret(ValueError):
+    """The configured keys would let anyone forge tokens, or there are none to check them."""
+
+
+class SecuritySettings(BaseSettings):
+    """`KESOS_*` environment variables; defaults are production's (dev mode off)."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="KESOS_",
+        extra="ignore",
+        hide_input_in_errors=True,  # the input holds the secret; errors end up in logs
+    )
+
+    dev_mode: bool = False
+    jwt_secret: SecretStr | None = None
+    jwt_secret_file: Path = Path("var/jwt-secret")
+    jwt_public_key: str | None = None  # PEM, RS256, from the identity provider
+    jwt_public_key_file: Path | None = None
+    jwt_issuer: str = Field("kesos", min_length=1)
+    jwt_audience: str = Field("kesos", min_length=1)
+    token_leeway_s: int = Field(30, ge=0, le=300)
+
+    @model_validator(mode="after")
+    def _load_and_refuse_weak_keys(self) -> Self:
+        self.jwt_secret = _present(self.jwt_secret) or _read_secret(self.jwt_secret_file)
+        self.jwt_public_key = _read_public_key(self.jwt_public_key, self.jwt_public_key_file)
+        if self.jwt_public_key is None:
+            _refuse_weak_secret(self.jwt_secret, self.dev_mode, self.jwt_secret_file)
+        return self
+
+    @property
+    def algorithm(self) -> Algorithm:
+        """One algorithm per install, so a token can never pick a weaker one."""
+        return "RS256" if self.jwt_public_key else "HS256"
+
+    def secret(self) -> str | None:
+        """The HS256 secret (from the environment or the secret file), if any."""
+        return None if self.jwt_secret is None else self.jwt_secret.get_secret_value()
+
+
+def _present(secret: SecretStr | None) -> SecretStr | None:
+    """An empty `KESOS_JWT_SECRET=` means unset, not an empty key."""
+    return secret if secret is not None and secret.get_secret_value().strip() else None
+
+
+def _read_secret(path: Path) -> SecretStr | None:
+    if not path.is_file():
+        return None
+    text = path.read_text(encoding="utf-8").strip()  # editors and `echo` add a newline
+    return SecretStr(text) if text else None
+
+
+def _read_public_key(pem: str | None, path: Path | None) -> str | None:
+    if pem and pem.strip():
+        return pem.strip()
+    if path is None:
+        return None
+    if not path.is_file():
+        # An explicitly configured key that is missing is a broken deployment, not HS256.
+        raise InsecureSecret(f"KESOS_JWT_PUBLIC_KEY_FILE {path} does not exist")
+    text = path.read_text(encoding="utf-8").strip()
+    if not text:
+        raise InsecureSecret(f"KESOS_JWT_PUBLIC_KEY_FILE {path} is empty")
+    return text
+
+
+def _refuse_weak_secret(secret: SecretStr | None, dev_mode: bool, file: Path) -> None:
+    """Never echo the secret itself in the error: it ends up in logs."""
+    if secret is None:
+        raise InsecureSecret(_missing_secret_message(dev_mode, file))
+    if dev_mode:
+        return
+    value = secret.get_secret_value()
+    if value.strip().lower() in KNOWN_DEFAULT_SECRETS:
+        raise InsecureSecret(
+            "KESOS_JWT_SECRET is a well-known default; anyone could forge tokens. "
+            "Use a random secret of at least 32 bytes (or KESOS_DEV_MODE=1 locally)."
+        )
+    if len(value.encode("utf-8")) < MIN_SECRET_BYTES:
+        raise InsecureSecret(
+            f"KESOS_JWT_SECRET is shorter than {MIN_SECRET_BYTES} bytes; "
+            "use a random secret of at least 32 bytes (or KESOS_DEV_MODE=1 locally)."
+        )
+
+
+def _missing_secret_message(dev_mode: bool, file: Path) -> str:
+    if dev_mode:
+        return (
+            f"no JWT secret: dev mode generates none; set KESOS_JWT_SECRET or write one to "
+            f"{file} (`make run` does this)."
+        )
+    return (
+        f"no JWT secret: set KESOS_JWT_SECRET (at least {MIN_SECRET_BYTES} random bytes) or "
+        f"write one to {file} (KESOS_JWT_SECRET_FILE), or configure KESOS_JWT_PUBLIC_KEY "
+        "for RS256 tokens from an identity provider."
+    )

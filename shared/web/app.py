@@ -1,0 +1,97 @@
+"""The app factory every service uses: one FastAPI app per service process.
+
+The lifespan starts the bus (consumer groups first, then subscribers, relay and reclaimer) and a
+watchdog: a subscriber that stops on its own (e.g. NOGROUP after Redis lost its data) fails
+`/readyz` at once, and after a short grace period the process exits non-zero so the launcher or
+Kubernetes restarts it — start-up then re-creates the groups (DESIGN.md §4).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, suppress
+
+import structlog
+from fastapi import APIRouter, FastAPI
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from shared.messaging.bus import ServiceBus
+from shared.web import health, problems
+from shared.web.middleware import RequestContextMiddleware
+
+log = structlog.get_logger(__name__)
+
+EXIT_SUBSCRIBER_STOPPED = 3
+
+
+class WebSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="KESOS_", extra="ignore")
+
+    max_body_bytes: int = Field(1_048_576, ge=1024)
+    stopped_subscriber_grace_s: float = Field(5.0, ge=0)
+
+
+def create_app(
+    *,
+    service: str,
+    version: str,
+    bus: ServiceBus,
+    routers: Sequence[APIRouter],
+    settings: WebSettings | None = None,
+    description: str = "",
+) -> FastAPI:
+    settings = settings or WebSettings()
+    app = FastAPI(
+        title=f"Kesos {service}",
+        version=version,
+        description=description,
+        lifespan=_lifespan(bus, settings),
+        openapi_url="/openapi.json",
+        docs_url="/docs",
+        redoc_url=None,
+    )
+    app.state.bus = bus
+    app.state.exit_code = 0
+    app.state.request_exit = None  # set by `serve`: how the watchdog stops the server
+    problems.install(app)
+    app.add_middleware(
+        RequestContextMiddleware, service=service, max_body_bytes=settings.max_body_bytes
+    )
+    health.install(app, bus)
+    for router in routers:
+        app.include_router(router)
+    return app
+
+
+def _lifespan(
+    bus: ServiceBus, settings: WebSettings
+) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await bus.start()
+        watchdog = asyncio.create_task(
+            _watch_subscribers(app, bus, settings.stopped_subscriber_grace_s)
+        )
+        try:
+            yield
+        finally:
+            watchdog.cancel()
+            with suppress(asyncio.CancelledError):
+                await watchdog
+            await bus.stop()
+            await bus.engine.dispose()
+
+    return lifespan
+
+
+async def _watch_subscribers(app: FastAPI, bus: ServiceBus, grace_s: float) -> None:
+    # FastStream exposes a flag, not an event: poll it.
+    while bus.subscribers_running():  # noqa: ASYNC110
+        await asyncio.sleep(0.5)
+    log.critical("subscriber_stopped", grace_s=grace_s)
+    app.state.exit_code = EXIT_SUBSCRIBER_STOPPED
+    await asyncio.sleep(grace_s)
+    if app.state.request_exit is not None:
+        app.state.request_exit()

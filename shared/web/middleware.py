@@ -1,0 +1,125 @@
+"""Per-request context as pure ASGI middleware (no BaseHTTPMiddleware: it breaks contextvars).
+
+Every request gets a request id and a correlation id (taken from `X-Request-ID` /
+`X-Correlation-ID` when a client sends them), bound into structlog and into the messaging flow so
+the events a request produces carry its correlation id; both are echoed in the response. One
+structured access-log line per request replaces uvicorn's. Bodies over the limit answer 413.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+import uuid
+from typing import Any
+
+import structlog
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from shared.messaging.context import flow
+from shared.observability.metrics import HTTP_REQUEST_SECONDS, HTTP_REQUESTS
+from shared.web.problems import Problem
+
+access_log = structlog.get_logger("kesos.access")
+
+SAFE_ID = re.compile(r"^[A-Za-z0-9._:-]{1,100}$")
+
+
+class BodyTooLarge(Exception):
+    pass
+
+
+class RequestContextMiddleware:
+    def __init__(self, app: ASGIApp, *, service: str, max_body_bytes: int):
+        self.app = app
+        self.service = service
+        self.max_body_bytes = max_body_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        request_id = _client_id(headers.get("x-request-id")) or uuid.uuid4().hex
+        correlation_id = _client_id(headers.get("x-correlation-id")) or request_id
+        if _declared_length(headers) > self.max_body_bytes:
+            await _too_large(scope, send, self.max_body_bytes)
+            return
+        status = {"code": 500}
+        started = time.perf_counter()
+
+        async def send_with_ids(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                status["code"] = message["status"]
+                message.setdefault("headers", [])
+                message["headers"] = [
+                    *message["headers"],
+                    (b"x-request-id", request_id.encode()),
+                    (b"x-correlation-id", correlation_id.encode()),
+                ]
+            await send(message)
+
+        # user/role are bound by authentication; start each request without a previous caller's.
+        with flow(correlation_id, None, request_id=request_id, user="-", role="-"):
+            try:
+                await self.app(scope, self._limited(receive), send_with_ids)
+            except BodyTooLarge:
+                await _too_large(scope, send_with_ids, self.max_body_bytes)
+            finally:
+                self._log(scope, status["code"], time.perf_counter() - started)
+
+    def _limited(self, receive: Receive) -> Receive:
+        """Count streamed body bytes too: a client may omit or lie about Content-Length."""
+        seen = {"bytes": 0}
+
+        async def limited() -> Message:
+            message = await receive()
+            if message["type"] == "http.request":
+                seen["bytes"] += len(message.get("body", b""))
+                if seen["bytes"] > self.max_body_bytes:
+                    raise BodyTooLarge()
+            return message
+
+        return limited
+
+    def _log(self, scope: Scope, status: int, seconds: float) -> None:
+        route = _route_template(scope)
+        HTTP_REQUESTS.labels(self.service, scope["method"], route, str(status)).inc()
+        HTTP_REQUEST_SECONDS.labels(self.service, scope["method"], route).observe(seconds)
+        access_log.info(
+            "http_request",
+            method=scope["method"],
+            path=scope["path"],
+            status=status,
+            duration_ms=round(seconds * 1000, 1),
+        )
+
+
+def _client_id(value: str | None) -> str | None:
+    """Accept a client's id only if it is short and plain (it goes into logs and headers)."""
+    return value if value and SAFE_ID.match(value) else None
+
+
+def _declared_length(headers: dict[str, str]) -> int:
+    try:
+        return int(headers.get("content-length", "0"))
+    except ValueError:
+        return 0
+
+
+def _route_template(scope: Scope) -> str:
+    """The route's path template, not the raw path: ids must not explode metric labels."""
+    route: Any = scope.get("route")
+    return getattr(route, "path", None) or "unmatched"
+
+
+async def _too_large(scope: Scope, send: Send, limit: int) -> None:
+    problem = Problem(
+        413, "payload-too-large", "Payload too large", f"the body limit is {limit} bytes"
+    )
+    response = problem.response(scope.get("path"))
+    await response(scope, _no_receive, send)
+
+
+async def _no_receive() -> Message:
+    return {"type": "http.disconnect"}
