@@ -32,14 +32,14 @@ def configure_logging(service: str, *, json: bool | None = None, level: int = lo
     structlog.configure(
         processors=[*shared, renderer],
         wrapper_class=structlog.make_filtering_bound_logger(level),
-        logger_factory=structlog.PrintLoggerFactory(sys.stderr),
+        logger_factory=_stderr_logger,
         cache_logger_on_first_use=False,
     )
     _route_stdlib(shared, renderer, level)
 
 
 def _route_stdlib(shared: list[Processor], renderer: Processor, level: int) -> None:
-    handler = logging.StreamHandler(sys.stderr)
+    handler = _StderrHandler()
     handler.setFormatter(
         structlog.stdlib.ProcessorFormatter(
             foreign_pre_chain=[structlog.stdlib.ExtraAdder(), *shared],
@@ -52,6 +52,22 @@ def _route_stdlib(shared: list[Processor], renderer: Processor, level: int) -> N
     for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
         logging.getLogger(name).handlers = []
         logging.getLogger(name).propagate = True
+
+
+def _stderr_logger(*_args: object) -> structlog.PrintLogger:
+    # Look stderr up per logger, not once: a test runner (or a daemoniser) may swap it.
+    return structlog.PrintLogger(sys.stderr)
+
+
+class _StderrHandler(logging.StreamHandler):
+    """A stream handler that writes to whatever `sys.stderr` is at the time."""
+
+    def __init__(self) -> None:
+        super().__init__(sys.stderr)
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.stream = sys.stderr
+        super().emit(record)
 
 
 def _add_service(service: str) -> Processor:

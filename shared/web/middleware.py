@@ -3,7 +3,8 @@
 Every request gets a request id and a correlation id (taken from `X-Request-ID` /
 `X-Correlation-ID` when a client sends them), bound into structlog and into the messaging flow so
 the events a request produces carry its correlation id; both are echoed in the response. One
-structured access-log line per request replaces uvicorn's. Bodies over the limit answer 413.
+structured access-log line per request replaces uvicorn's. Bodies over the limit answer 413,
+whether declared by Content-Length (refused unread) or streamed (read up to the limit).
 """
 
 from __future__ import annotations
@@ -45,6 +46,12 @@ class RequestContextMiddleware:
         if _declared_length(headers) > self.max_body_bytes:
             await _too_large(scope, send, self.max_body_bytes)
             return
+        if "content-length" not in headers:  # streamed: read it here, within the limit
+            try:
+                receive = await self._buffered(receive)
+            except BodyTooLarge:
+                await _too_large(scope, send, self.max_body_bytes)
+                return
         status = {"code": 500}
         started = time.perf_counter()
 
@@ -62,25 +69,33 @@ class RequestContextMiddleware:
         # user/role are bound by authentication; start each request without a previous caller's.
         with flow(correlation_id, None, request_id=request_id, user="-", role="-"):
             try:
-                await self.app(scope, self._limited(receive), send_with_ids)
-            except BodyTooLarge:
-                await _too_large(scope, send_with_ids, self.max_body_bytes)
+                await self.app(scope, receive, send_with_ids)
             finally:
                 self._log(scope, status["code"], time.perf_counter() - started)
 
-    def _limited(self, receive: Receive) -> Receive:
-        """Count streamed body bytes too: a client may omit or lie about Content-Length."""
-        seen = {"bytes": 0}
-
-        async def limited() -> Message:
+    async def _buffered(self, receive: Receive) -> Receive:
+        """Read a body sent without Content-Length, refusing it once it passes the limit."""
+        body = bytearray()
+        while True:
             message = await receive()
-            if message["type"] == "http.request":
-                seen["bytes"] += len(message.get("body", b""))
-                if seen["bytes"] > self.max_body_bytes:
-                    raise BodyTooLarge()
-            return message
+            if message["type"] != "http.request":
+                break
+            body += message.get("body", b"")
+            if len(body) > self.max_body_bytes:
+                raise BodyTooLarge()
+            if not message.get("more_body", False):
+                break
+        replayed = {"type": "http.request", "body": bytes(body), "more_body": False}
+        sent = False
 
-        return limited
+        async def replay() -> Message:
+            nonlocal sent
+            if sent:
+                return await receive()
+            sent = True
+            return replayed
+
+        return replay
 
     def _log(self, scope: Scope, status: int, seconds: float) -> None:
         route = _route_template(scope)

@@ -1,0 +1,141 @@
+"""NIK and No. KK: normalise, check plausibility, and read the (non-authoritative) facts in them.
+
+NIK = `PP KK SS DDMMYY NNNN` (province, kab/kota, kecamatan of residence when issued; birth date
+with day + 40 for women; serial). No. KK = `PP KK SS ddmmyy ssss` (area where registered, date of
+data entry, serial from 0001). Neither has a check digit: "valid" only means plausible.
+
+We use python-stdnum's `stdnum.id.nik` for cleaning (`compact`: spaces, dashes, dots, Unicode
+dashes) and its ASCII digit test, but not its `validate`, because in python-stdnum 2.2 it
+- checks the first 4 digits against its own numdb `id/loc`, a ~2014 list of 34 provinces: it
+  rejects every NIK from Kalimantan Utara (65, formed 2012) and the 2022 Papua provinces
+  (92, 93, 95, 96), and any kabupaten formed since. Tapin (63.05) passes, but a provincial
+  installation serves people who moved in from those provinces;
+- takes the birth day modulo 40, so day 81-99 passes as a woman's day 1-19;
+- reads the year as 19yy whenever that date exists (`get_birth_date` ignores its `minyear`),
+  so a child born in 2010 comes out born in 1910;
+- raises the same `InvalidComponent` for a bad date and an unknown region, so no clear reason.
+Instead the region is checked against `wilayah.csv` (all 38 current provinces; the kab/kota and
+kecamatan lists where we hold them) and the date by the rule itself.
+
+The kecamatan of a NIK is not checked against the list even where we hold it: a NIK keeps the
+code of the kecamatan at issue, which may predate a pemekaran (DOMAIN.md §3.1). A KK is reissued
+on every family change, so its kecamatan must be a current one where we hold the list.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Literal
+
+from stdnum.id import nik as stdnum_nik
+from stdnum.util import isdigits
+
+from shared.reference.codes import kind_of
+from shared.reference.errors import InvalidKk, InvalidNik, Rule
+from shared.reference.wilayah import Wilayah, wilayah
+
+Sex = Literal["female", "male"]
+_LENGTH = 16
+_FEMALE_DAY_OFFSET = 40
+
+
+def normalise_nik(value: str, regions: Wilayah | None = None) -> str:
+    """The 16 digits of a plausible NIK, or `InvalidNik` saying which rule it breaks."""
+    number = _sixteen_digits(value, InvalidNik, Rule.NIK_INVALID_FORMAT, Rule.NIK_INVALID_LENGTH)
+    day = int(number[6:8])
+    if day > _FEMALE_DAY_OFFSET:
+        day -= _FEMALE_DAY_OFFSET
+    if not 1 <= day <= 31 or not _calendar_dates(day, number[8:10], number[10:12]):
+        raise InvalidNik(
+            Rule.NIK_INVALID_BIRTH_DATE,
+            "NIK digits 7-12 are not a birth date DDMMYY (day 01-31, or 41-71 for women)",
+        )
+    if not _area_is_known(number[:6], regions or wilayah(), kecamatan_listed=False):
+        raise InvalidNik(Rule.NIK_UNKNOWN_REGION, f"NIK region {_area(number)} is unknown")
+    return number
+
+
+def nik_sex(value: str) -> Sex:
+    """The sex the NIK was issued with (day + 40 = female).
+
+    Not authoritative: Dukcapil data, a KTP or the person is. Use it to prefill or cross-check.
+    """
+    return "female" if int(normalise_nik(value)[6:8]) > _FEMALE_DAY_OFFSET else "male"
+
+
+def nik_birth_date(value: str, *, today: date) -> date:
+    """The birth date in the NIK, taking the latest century that is not after `today`.
+
+    Not authoritative: the year has two digits (a NIK of someone born in 1920 and one born in
+    2020 look alike), and records are corrected without reissuing the NIK.
+    """
+    number = normalise_nik(value)
+    day = int(number[6:8]) % _FEMALE_DAY_OFFSET
+    candidates = _calendar_dates(day, number[8:10], number[10:12])
+    past = [candidate for candidate in candidates if candidate <= today]
+    return max(past) if past else min(candidates)
+
+
+def nik_region_code(value: str) -> str:
+    """The kecamatan code where the NIK was issued (`63.05.01`), which may be an old one."""
+    return _area(normalise_nik(value))
+
+
+def normalise_kk(value: str, regions: Wilayah | None = None) -> str:
+    """The 16 digits of a plausible No. KK, or `InvalidKk` saying which rule it breaks."""
+    number = _sixteen_digits(value, InvalidKk, Rule.KK_INVALID_FORMAT, Rule.KK_INVALID_LENGTH)
+    if not _calendar_dates(int(number[6:8]), number[8:10], number[10:12]):
+        raise InvalidKk(
+            Rule.KK_INVALID_ENTRY_DATE, "No. KK digits 7-12 are not an entry date DDMMYY"
+        )
+    if number[12:] == "0000":
+        raise InvalidKk(Rule.KK_INVALID_SERIAL, "No. KK serial (last 4 digits) starts at 0001")
+    if not _area_is_known(number[:6], regions or wilayah(), kecamatan_listed=True):
+        raise InvalidKk(Rule.KK_UNKNOWN_REGION, f"No. KK region {_area(number)} is unknown")
+    return number
+
+
+def _sixteen_digits(
+    value: object, error: type[InvalidNik] | type[InvalidKk], format_rule: Rule, length_rule: Rule
+) -> str:
+    """ASCII digits without separators (str.isdigit would pass Arabic-Indic or superscripts)."""
+    if not isinstance(value, str):
+        raise error(format_rule, "the number must be text")
+    number = stdnum_nik.compact(value)
+    if number and not isdigits(number):
+        raise error(format_rule, "the number may hold only digits, spaces, dots and dashes")
+    if len(number) != _LENGTH:
+        raise error(length_rule, f"the number has {len(number)} digits, not {_LENGTH}")
+    return number
+
+
+def _calendar_dates(day: int, month: str, year: str) -> list[date]:
+    """The dates DD MM YY can be in the 1900s and 2000s (29 Feb 00 exists only in 2000)."""
+    dates = []
+    for century in (1900, 2000):
+        try:
+            dates.append(date(century + int(year), int(month), day))
+        except ValueError:
+            continue
+    return dates
+
+
+def _area(number: str) -> str:
+    return f"{number[0:2]}.{number[2:4]}.{number[4:6]}"
+
+
+def _area_is_known(area: str, regions: Wilayah, *, kecamatan_listed: bool) -> bool:
+    """Whether a 6-digit area is a real province, kab/kota and kecamatan as far as we know.
+
+    Wherever the data lists a region's children it lists them all, so a missing child is
+    unknown; below a region whose children we don't hold, only the code's shape is checked.
+    `kecamatan_listed` asks for a listed kecamatan where we hold the list.
+    """
+    province, kabkota, kecamatan = area[:2], f"{area[:2]}.{area[2:4]}", _area(area)
+    if regions.find(province) is None or kind_of(kabkota) is None or area[4:] == "00":
+        return False
+    if regions.children(province) and regions.find(kabkota) is None:
+        return False
+    if kecamatan_listed and kabkota in regions and regions.children(kabkota):
+        return regions.find(kecamatan) is not None
+    return True

@@ -1,0 +1,215 @@
+"""The Kemendagri region registry: lookups over `wilayah.csv`.
+
+The file holds every province (so an identity number from anywhere can be checked for a real
+province), Kalimantan Selatan's 13 kabupaten/kota, and Kabupaten Tapin's kecamatan and
+desa/kelurahan. Wherever a region's children are listed, they are listed completely; the
+identity validators rely on that to tell "unknown" from "not held".
+
+Everything is keyed on codes; names are for people, and are matched ignoring case, spaces and
+punctuation because other datasets spell them differently ("Suka Ramai"/"Sukaramai").
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from functools import cache
+
+from shared.reference.codes import (
+    Kind,
+    Level,
+    kind_of,
+    level_of,
+    normalise_region_code,
+    parent_code,
+)
+from shared.reference.errors import ReferenceDataError, Rule, UnknownRegion, WrongRegionLevel
+from shared.reference.manifest import read_table
+from shared.security import scope as wilayah_scope
+
+WILAYAH_FILE = "wilayah.csv"
+_COLUMNS = ("code", "name", "level", "kind")
+_KIND_PREFIXES = {Kind.KABUPATEN: "Kabupaten ", Kind.KOTA: "Kota "}
+
+
+@dataclass(frozen=True, slots=True)
+class Region:
+    """One administrative region; `kind` is set for kabupaten/kota and desa/kelurahan only."""
+
+    code: str
+    name: str
+    level: Level
+    kind: Kind | None
+
+    @property
+    def parent_code(self) -> str | None:
+        return parent_code(self.code)
+
+    @property
+    def is_desa_or_kelurahan(self) -> bool:
+        return self.level is Level.DESA
+
+    @property
+    def short_name(self) -> str:
+        """The name without "Kabupaten "/"Kota ", as people usually say it ("Tapin")."""
+        prefix = _KIND_PREFIXES.get(self.kind) if self.kind else None
+        return self.name.removeprefix(prefix) if prefix else self.name
+
+
+def name_key(name: str) -> str:
+    """The form names are compared in: case-folded letters and digits only."""
+    return "".join(character for character in name.casefold() if character.isalnum())
+
+
+class Wilayah:
+    """An immutable, indexed set of regions; build it from any rows (tests use small ones)."""
+
+    def __init__(self, regions: Iterable[Region]) -> None:
+        self._by_code: dict[str, Region] = {}
+        for region in regions:
+            if region.code in self._by_code:
+                raise ReferenceDataError(f"region {region.code} is listed twice")
+            self._by_code[region.code] = region
+        self._ordered = tuple(sorted(self._by_code.values(), key=lambda r: r.code))
+        self._children: dict[str, list[Region]] = defaultdict(list)
+        self._by_name: dict[str, list[Region]] = defaultdict(list)
+        for region in self._ordered:
+            self._index(region)
+
+    def _index(self, region: Region) -> None:
+        parent = region.parent_code
+        if parent is not None:
+            if parent not in self._by_code:
+                raise ReferenceDataError(f"region {region.code} has no parent {parent}")
+            self._children[parent].append(region)
+        for key in {name_key(region.name), name_key(region.short_name)}:
+            self._by_name[key].append(region)
+
+    def __len__(self) -> int:
+        return len(self._by_code)
+
+    def __iter__(self) -> Iterator[Region]:
+        return iter(self._ordered)
+
+    def __contains__(self, code: object) -> bool:
+        try:
+            return isinstance(code, str) and self.find(code) is not None
+        except ValueError:  # malformed: certainly not held
+            return False
+
+    def find(self, code: str) -> Region | None:
+        """The region of a code, or None if well-formed but unknown (malformed still raises)."""
+        return self._by_code.get(normalise_region_code(code))
+
+    def get(self, code: str) -> Region:
+        """The region of a code; `UnknownRegion` if the data does not hold it."""
+        region = self.find(code)
+        if region is None:
+            normal = normalise_region_code(code)
+            raise UnknownRegion(Rule.WILAYAH_UNKNOWN, f"region {normal} is not in the data")
+        return region
+
+    def parent(self, code: str) -> Region | None:
+        """The region one level up, None for a province."""
+        parent = self.get(code).parent_code
+        return None if parent is None else self._by_code[parent]
+
+    def children(self, code: str) -> tuple[Region, ...]:
+        """The regions directly under a known region, in code order (empty if none are held)."""
+        return tuple(self._children.get(self.get(code).code, ()))
+
+    def ancestors(self, code: str) -> tuple[Region, ...]:
+        """The regions above a known region, from the province down to its parent."""
+        chain: list[Region] = []
+        parent = self.parent(code)
+        while parent is not None:
+            chain.append(parent)
+            parent = self.parent(parent.code)
+        return tuple(reversed(chain))
+
+    def kecamatan_of(self, desa_code: str) -> Region:
+        """The kecamatan a desa/kelurahan lies in (how a case finds its TKSK)."""
+        parent = self.parent(self.require_desa(desa_code).code)
+        assert parent is not None  # a desa always has a kecamatan: the loader checked parents
+        return parent
+
+    def is_desa_or_kelurahan(self, code: str) -> bool:
+        """Whether a code is a known desa/kelurahan; False for anything else, malformed too."""
+        try:
+            region = self.find(code)
+        except ValueError:
+            return False
+        return region is not None and region.is_desa_or_kelurahan
+
+    def regions(self, level: Level | str | None = None) -> tuple[Region, ...]:
+        """All regions, or those of one level, in code order."""
+        wanted = None if level is None else Level(level)
+        return tuple(region for region in self if wanted is None or region.level is wanted)
+
+    def codes(self, level: Level | str | None = None) -> tuple[str, ...]:
+        """All codes, or those of one level, in order."""
+        return tuple(region.code for region in self.regions(level))
+
+    def search(
+        self, name: str, within: str | None = None, level: Level | str | None = None
+    ) -> tuple[Region, ...]:
+        """Regions whose name (or short name) equals `name` ignoring case, spaces, punctuation.
+
+        `within` limits the search to a region and everything under it; names repeat across
+        levels (kecamatan Binuang and kelurahan Binuang), so `level` can narrow further.
+        """
+        scope = None if within is None else self.get(within).code
+        wanted = None if level is None else Level(level)
+        return tuple(
+            region
+            for region in self._by_name.get(name_key(name), ())
+            if (scope is None or wilayah_scope.within(region.code, scope))
+            and (wanted is None or region.level is wanted)
+        )
+
+    def require_level(self, code: str, level: Level, rule: Rule) -> Region:
+        """A known region of the given level, else `UnknownRegion` or `WrongRegionLevel`."""
+        region = self.get(code)
+        if region.level is not level:
+            raise WrongRegionLevel(rule, f"region {region.code} is a {region.level}, not {level}")
+        return region
+
+    def require_desa(self, code: str) -> Region:
+        """A known desa/kelurahan (a PSM's scope, a case's address)."""
+        return self.require_level(code, Level.DESA, Rule.WILAYAH_NOT_DESA)
+
+    def require_kecamatan(self, code: str) -> Region:
+        """A known kecamatan (a TKSK's scope)."""
+        return self.require_level(code, Level.KECAMATAN, Rule.WILAYAH_NOT_KECAMATAN)
+
+
+def region_from_row(row: dict[str, str]) -> Region:
+    """A region from a CSV row, refusing rows whose level or kind contradicts the code."""
+    code = row["code"]
+    try:
+        normal = normalise_region_code(code)
+        level, kind = Level(row["level"]), Kind(row["kind"]) if row["kind"] else None
+    except ValueError as error:
+        raise ReferenceDataError(f"{WILAYAH_FILE} row {code}: {error}") from error
+    if normal != code or level is not level_of(code) or kind is not kind_of(code):
+        raise ReferenceDataError(f"{WILAYAH_FILE} row {code}: level/kind contradict the code")
+    if not row["name"]:
+        raise ReferenceDataError(f"{WILAYAH_FILE} row {code} has no name")
+    return Region(code=code, name=row["name"], level=level, kind=kind)
+
+
+@cache
+def wilayah() -> Wilayah:
+    """The packaged region registry, loaded once per process."""
+    return Wilayah(region_from_row(row) for row in read_table(WILAYAH_FILE, _COLUMNS))
+
+
+def require_desa(code: str) -> Region:
+    """A known desa/kelurahan of the packaged data; see `Wilayah.require_desa`."""
+    return wilayah().require_desa(code)
+
+
+def require_kecamatan(code: str) -> Region:
+    """A known kecamatan of the packaged data; see `Wilayah.require_kecamatan`."""
+    return wilayah().require_kecamatan(code)

@@ -1,0 +1,79 @@
+"""A service process reports what is down on /readyz, and exits non-zero when a subscriber
+stops for good (Redis lost its data), so the launcher or Kubernetes restarts it."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+import pytest
+
+from shared.local_redis import LocalRedis, free_port
+from shared.messaging.streams import events_stream
+from tests.shared.web.conftest import SECRET
+from tests.support.waiting import eventually
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def owned_redis(tmp_path: Path):
+    server = LocalRedis(tmp_path / "redis", fsync="always")
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+async def test_readyz_turns_red_without_redis_and_the_process_exits_when_a_subscriber_stops(
+    make_store, owned_redis, namespace
+):
+    store = await make_store("sqlite", "visits")
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tests.support.sample_service", "--store", store.url,
+         "--redis", owned_redis.url, "--namespace", namespace, "--secret", SECRET,
+         "--port", str(port)],
+        env={**os.environ, "KESOS_STOPPED_SUBSCRIBER_GRACE_S": "0.5"},
+        stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    try:
+        async with httpx.AsyncClient(base_url=base, timeout=5) as client:
+            await eventually(lambda: _status(client, "/readyz", 200), timeout=60, message="ready")
+
+            owned_redis.stop()
+            body = await eventually(lambda: _problem_body(client), message="red without Redis")
+            assert body["checks"]["redis"] is False and body["checks"]["store"] is True
+            owned_redis.start()
+            await eventually(
+                lambda: _status(client, "/readyz", 200), timeout=30, message="ready again"
+            )
+
+            from redis.asyncio import Redis
+
+            redis = Redis.from_url(owned_redis.url)
+            await redis.delete(events_stream(namespace, "counter"))  # as if Redis lost its data
+            await redis.aclose()
+            code = await eventually(lambda: process.poll(), timeout=30, message="process exits")
+            assert code == 3
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+
+
+async def _status(client: httpx.AsyncClient, path: str, expected: int) -> bool:
+    try:
+        return (await client.get(path)).status_code == expected
+    except httpx.TransportError:
+        return False
+
+
+async def _problem_body(client: httpx.AsyncClient) -> dict | None:
+    response = await client.get("/readyz")
+    return response.json() if response.status_code == 503 else None

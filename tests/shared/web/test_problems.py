@@ -1,0 +1,106 @@
+"""Bad input gets a clear problem+json 4xx naming the rule it broke — never a 500."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.shared.web.conftest import TUNGKAP, bearer
+
+pytestmark = pytest.mark.integration
+
+PROBLEM = "application/problem+json"
+
+
+def assert_problem(response, status: int, rule: str) -> dict:
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == PROBLEM
+    body = response.json()
+    assert body["type"] == f"urn:kesos:problem:{rule}"
+    assert body["status"] == status and body["title"]
+    return body
+
+
+async def test_a_body_that_breaks_the_schema_names_each_field(sample):
+    response = await sample.client.post(
+        "/v1/visits", json={"desa": "nowhere", "note": ""}, headers=bearer()
+    )
+    body = assert_problem(response, 422, "validation-failed")
+    assert {tuple(error["loc"]) for error in body["errors"]} == {("body", "desa"), ("body", "note")}
+
+
+async def test_malformed_json_is_a_validation_problem(sample):
+    response = await sample.client.post(
+        "/v1/visits", content=b"{not json", headers={**bearer(), "content-type": "application/json"}
+    )
+    assert_problem(response, 422, "validation-failed")
+
+
+async def test_an_unknown_route_is_a_not_found_problem(sample):
+    assert_problem(await sample.client.get("/v1/nothing-here", headers=bearer()), 404, "not-found")
+
+
+async def test_a_wrong_method_is_a_method_not_allowed_problem(sample):
+    assert_problem(
+        await sample.client.delete("/v1/visits", headers=bearer()), 405, "method-not-allowed"
+    )
+
+
+async def test_an_oversized_body_is_refused_before_it_is_read(sample):
+    big = {"desa": TUNGKAP, "note": "x" * (70 * 1024)}
+    assert_problem(
+        await sample.client.post("/v1/visits", json=big, headers=bearer()), 413, "payload-too-large"
+    )
+
+
+async def test_an_oversized_body_without_content_length_is_refused_too(sample):
+    async def chunks():
+        for _ in range(100):
+            yield b"x" * 1024
+
+    response = await sample.client.post("/v1/visits", content=chunks(), headers=bearer())
+    assert_problem(response, 413, "payload-too-large")
+
+
+async def test_a_bad_cursor_is_the_clients_problem(sample):
+    response = await sample.client.get(
+        "/v1/visits", params={"cursor": "%%%not-base64"}, headers=bearer()
+    )
+    assert_problem(response, 400, "invalid-cursor")
+
+
+async def test_an_out_of_range_limit_is_a_validation_problem(sample):
+    response = await sample.client.get("/v1/visits", params={"limit": 0}, headers=bearer())
+    assert_problem(response, 422, "validation-failed")
+
+
+async def test_a_transition_that_does_not_apply_names_its_rule(sample):
+    visit = await sample.record()
+    path = f"/v1/visits/{visit['id']}/close"
+    assert (
+        await sample.client.post(path, json={"reason": "done"}, headers=bearer())
+    ).status_code == 200
+    assert_problem(
+        await sample.client.post(path, json={"reason": "again"}, headers=bearer()),
+        409,
+        "visit-not-open",
+    )
+
+
+async def test_lists_page_with_a_cursor(sample):
+    made = {(await sample.record(note=f"n{i}"))["id"] for i in range(5)}
+    seen: list[str] = []
+    cursor = None
+    while True:
+        params = {"limit": 2, **({"cursor": cursor} if cursor else {})}
+        page = (await sample.client.get("/v1/visits", params=params, headers=bearer())).json()
+        seen += [item["id"] for item in page["items"]]
+        cursor = page.get("next_cursor")
+        if not cursor:
+            break
+    assert sorted(seen) == sorted(made) and len(seen) == 5
+
+
+async def test_every_response_carries_request_and_correlation_ids(sample):
+    response = await sample.client.get("/healthz", headers={"X-Correlation-ID": "flow-1"})
+    assert response.headers["x-correlation-id"] == "flow-1"
+    assert response.headers["x-request-id"]
