@@ -18,7 +18,7 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from shared.messaging.bus import ServiceBus
-from shared.web import health, problems
+from shared.web import health, openapi, problems
 from shared.web.middleware import RequestContextMiddleware
 
 log = structlog.get_logger(__name__)
@@ -56,6 +56,7 @@ def create_app(
     app.state.exit_code = 0
     app.state.request_exit = None  # set by `serve`: how the watchdog stops the server
     problems.install(app)
+    openapi.install(app)
     app.add_middleware(
         RequestContextMiddleware, service=service, max_body_bytes=settings.max_body_bytes
     )

@@ -16,6 +16,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from shared.reference import InvalidReference
+
 log = structlog.get_logger(__name__)
 
 MEDIA_TYPE = "application/problem+json"
@@ -101,6 +103,7 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(Problem, _on_problem)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, _on_validation)  # type: ignore[arg-type]
     app.add_exception_handler(StarletteHTTPException, _on_http)  # type: ignore[arg-type]
+    app.add_exception_handler(InvalidReference, _on_invalid_reference)  # type: ignore[arg-type]
     app.add_exception_handler(Exception, _on_unexpected)
 
 
@@ -120,6 +123,12 @@ async def _on_validation(request: Request, error: RequestValidationError) -> JSO
         "the request does not match the schema",
         errors=errors,
     )
+    return problem.response(request.url.path)
+
+
+async def _on_invalid_reference(request: Request, error: InvalidReference) -> JSONResponse:
+    """A NIK, KK, phone or wilayah code that a use case refused: the rule names what is wrong."""
+    problem = Problem(422, str(error.rule), "Invalid value", str(error))
     return problem.response(request.url.path)
 
 

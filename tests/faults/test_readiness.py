@@ -3,17 +3,15 @@ stops for good (Redis lost its data), so the launcher or Kubernetes restarts it.
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import httpx
 import pytest
 
-from shared.local_redis import LocalRedis, free_port
+from shared.local_redis import LocalRedis
 from shared.messaging.streams import events_stream
 from tests.shared.web.conftest import SECRET
+from tests.support.processes import start_sample_service, stop
 from tests.support.waiting import eventually
 
 pytestmark = pytest.mark.integration
@@ -33,15 +31,9 @@ async def test_readyz_turns_red_without_redis_and_the_process_exits_when_a_subsc
     make_store, owned_redis, namespace
 ):
     store = await make_store("sqlite", "visits")
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "tests.support.sample_service", "--store", store.url,
-         "--redis", owned_redis.url, "--namespace", namespace, "--secret", SECRET,
-         "--port", str(port)],
-        env={**os.environ, "KESOS_STOPPED_SUBSCRIBER_GRACE_S": "0.5"},
-        stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    base = f"http://127.0.0.1:{port}"
+    process, base = start_sample_service(
+        store.url, owned_redis.url, namespace, SECRET, {"KESOS_STOPPED_SUBSCRIBER_GRACE_S": "0.5"}
+    )
     try:
         async with httpx.AsyncClient(base_url=base, timeout=5) as client:
             await eventually(lambda: _status(client, "/readyz", 200), timeout=60, message="ready")
@@ -62,9 +54,7 @@ async def test_readyz_turns_red_without_redis_and_the_process_exits_when_a_subsc
             code = await eventually(lambda: process.poll(), timeout=30, message="process exits")
             assert code == 3
     finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
+        stop(process)
 
 
 async def _status(client: httpx.AsyncClient, path: str, expected: int) -> bool:

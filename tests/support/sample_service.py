@@ -27,7 +27,8 @@ from shared.messaging.outbox import utcnow
 from shared.persistence.engine import create_engine, session_factory
 from shared.persistence.migrate import migrate_async
 from shared.persistence.unit_of_work import UnitOfWork, UnitOfWorkFactory
-from shared.security import Principal, Role, SecuritySettings, TokenVerifier, canonical, narrowest
+from shared.reference import require_desa
+from shared.security import Principal, Role, SecuritySettings, TokenVerifier, narrowest
 from shared.settings import BusSettings
 from shared.web.app import WebSettings, create_app
 from shared.web.auth import actor_of, allow, require_scope, require_target_in_scope
@@ -68,10 +69,7 @@ class NewVisit(BaseModel):
     @field_validator("desa")
     @classmethod
     def _desa_code(cls, value: str) -> str:
-        dotted = canonical(value)
-        if dotted is None or dotted.count(".") != 3:
-            raise ValueError("not a desa/kelurahan code (63.05.01.2003)")
-        return dotted
+        return require_desa(value).code  # a known desa/kelurahan of the reference data
 
 
 class Closing(BaseModel):

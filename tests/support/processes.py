@@ -1,0 +1,37 @@
+"""Services as real processes, for tests that need a port, a SIGKILL or an exit code."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Mapping
+
+from shared.local_redis import free_port
+
+
+def start_sample_service(
+    store_url: str,
+    redis_url: str,
+    namespace: str,
+    secret: str,
+    env: Mapping[str, str] | None = None,
+) -> tuple[subprocess.Popen[bytes], str]:
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tests.support.sample_service", "--store", store_url,
+         "--redis", redis_url, "--namespace", namespace, "--secret", secret, "--port", str(port)],
+        env={**os.environ, **(env or {})},
+        stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    return process, f"http://127.0.0.1:{port}"
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
