@@ -3,6 +3,7 @@ stops for good (Redis lost its data), so the launcher or Kubernetes restarts it.
 
 from __future__ import annotations
 
+import signal
 from pathlib import Path
 
 import httpx
@@ -10,7 +11,7 @@ import pytest
 
 from shared.local_redis import LocalRedis
 from shared.messaging.streams import events_stream
-from tests.shared.web.conftest import SECRET
+from tests.shared.web.conftest import SECRET, bearer
 from tests.support.processes import start_sample_service, stop
 from tests.support.waiting import eventually
 
@@ -67,3 +68,31 @@ async def _status(client: httpx.AsyncClient, path: str, expected: int) -> bool:
 async def _problem_body(client: httpx.AsyncClient) -> dict | None:
     response = await client.get("/readyz")
     return response.json() if response.status_code == 503 else None
+
+
+async def test_sigterm_stops_the_service_cleanly_with_nothing_left_unpublished(
+    make_store, redis_url, redis, namespace
+):
+    store = await make_store("sqlite", "visits")
+    process, base = start_sample_service(store.url, redis_url, namespace, SECRET)
+    try:
+        async with httpx.AsyncClient(base_url=base, timeout=5) as client:
+            await eventually(lambda: _status(client, "/readyz", 200), timeout=60, message="ready")
+            for note in ("satu", "dua", "tiga"):
+                response = await client.post(
+                    "/v1/visits", json={"desa": "63.05.01.2003", "note": note}, headers=bearer()
+                )
+                assert response.status_code == 201
+        process.send_signal(signal.SIGTERM)
+        code = await eventually(lambda: _exited(process), timeout=30, message="stopped")
+        # uvicorn re-raises the SIGTERM it handled once shutdown is done: death by that signal
+        # (or 0) is a clean stop for a supervisor; 3 would be the watchdog's, 1 a crash.
+        assert code[1] in (0, -signal.SIGTERM)
+    finally:
+        stop(process)
+    assert await redis.xlen(events_stream(namespace, "visits")) == 3
+
+
+def _exited(process) -> tuple[str, int] | None:
+    code = process.poll()
+    return None if code is None else ("exit", code)
