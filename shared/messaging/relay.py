@@ -54,8 +54,8 @@ class OutboxRelay:
         self._backoff_max_s = backoff_max_s
         self._retention = timedelta(seconds=retention_s)
         self._clock = clock
-        self._wake = asyncio.Event()
-        self._stopping = False
+        self._wake = asyncio.Event()  # set by a commit that wrote events (or by stop)
+        self._stop = asyncio.Event()
         self.published = 0
 
     def wake(self) -> None:
@@ -73,7 +73,7 @@ class OutboxRelay:
                 raise
             except Exception as error:  # the store went away: try again shortly
                 log.warning("outbox_relay_error", error=repr(error))
-                await self._sleep(self._backoff_max_s)
+                await self._pause(self._backoff_max_s)
 
     def stop(self) -> None:
         """Ask `run` to end; the active relay publishes what is pending first.
@@ -81,14 +81,18 @@ class OutboxRelay:
         Only the loop itself publishes, so a stopping relay never races its own loop (which would
         publish a row twice and break per-aggregate order) and a standby publishes nothing.
         """
-        self._stopping = True
+        self._stop.set()
         self._wake.set()
+
+    @property
+    def _stopping(self) -> bool:
+        return self._stop.is_set()
 
     async def _run_as_leader(self) -> None:
         key = zlib.crc32(f"kesos-outbox-relay:{self._service}".encode())
         async with self._engine.connect() as lock_connection:
             while not self._stopping and not await _try_lock(lock_connection, key):
-                await self._sleep(self._poll_s * 2)
+                await self._pause(self._poll_s * 2)
             if self._stopping:
                 return
             log.info("outbox_relay_leading")
@@ -101,11 +105,12 @@ class OutboxRelay:
         backoff = 0.1
         last_purge = self._clock()
         while not self._stopping:
+            self._wake.clear()  # a commit from now on, even during this round, wakes the next
             try:
                 count = await self.publish_pending()
             except REDIS_DOWN as error:
                 log.warning("outbox_relay_redis_unavailable", error=repr(error), retry_in_s=backoff)
-                await self._sleep(backoff)
+                await self._pause(backoff)
                 backoff = min(backoff * 2, self._backoff_max_s)
                 continue
             backoff = 0.1
@@ -113,7 +118,7 @@ class OutboxRelay:
                 await self.purge_published()
                 last_purge = self._clock()
             if count < self._batch_size:
-                await self._sleep(self._poll_s)
+                await self._wait_for_work(self._poll_s)
         await self._final_flush()
 
     async def _final_flush(self) -> None:
@@ -122,12 +127,15 @@ class OutboxRelay:
         except (TimeoutError, *REDIS_DOWN) as error:
             log.warning("outbox_relay_flush_incomplete", error=repr(error))
 
-    async def _sleep(self, seconds: float) -> None:
-        self._wake.clear()
-        if self._stopping:  # stop() may have set the wake-up just before the clear
-            return
+    async def _wait_for_work(self, seconds: float) -> None:
+        """Until a commit wakes the relay (polling every `seconds` is only the fallback)."""
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._wake.wait(), timeout=seconds)
+
+    async def _pause(self, seconds: float) -> None:
+        """A back-off that commits do not cut short; stop does."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._stop.wait(), timeout=seconds)
 
     async def publish_pending(self) -> int:
         """Publish pending rows until none is left; returns how many were published."""

@@ -90,13 +90,42 @@ async def test_a_commit_wakes_the_relay_without_waiting_for_its_poll(
     bus, uows = counter_bus(store, redis_url, settings_for_tests(namespace, "c1", relay_poll_s=600))
     await bus.start()
     try:
-        await eventually(lambda: bus.relay._wake.is_set() is False, message="relay asleep")
         async with uows() as uow:
             await tally.set_counter(uow, "a", 1)
             await uow.commit()
         stream = events_stream(namespace, "counter")
         await eventually(
             lambda: redis.xlen(stream), timeout=10, message="published long before the poll"
+        )
+    finally:
+        await bus.stop()
+
+
+async def test_a_commit_during_a_publish_round_is_not_missed(
+    make_store, redis_url, redis, namespace
+):
+    store = await make_store("sqlite", "counter")
+    bus, uows = counter_bus(store, redis_url, settings_for_tests(namespace, "c1", relay_poll_s=600))
+    mark_published = bus.relay._mark_published
+    rounds = []
+
+    async def commit_meanwhile(ids: list[int]) -> None:
+        if not rounds:  # the first round: another request commits while we publish
+            rounds.append(ids)
+            async with uows() as uow:
+                await tally.set_counter(uow, "b", 1)
+                await uow.commit()
+        await mark_published(ids)
+
+    bus.relay._mark_published = commit_meanwhile  # type: ignore[method-assign]
+    await bus.start()
+    try:
+        async with uows() as uow:
+            await tally.set_counter(uow, "a", 1)
+            await uow.commit()
+        stream = events_stream(namespace, "counter")
+        await eventually(
+            lambda: _equals(redis.xlen(stream), 2), timeout=10, message="both published"
         )
     finally:
         await bus.stop()
