@@ -1,10 +1,12 @@
-"""The consumer runner: applies a batch of stream entries in one transaction, a savepoint each.
+"""The consumer runner: applies a batch of stream entries in one transaction.
 
-Per entry and handler, a savepoint covers the inbox row (handler name + event id), the handler's
-effects and its outbox rows. An entry whose handler raises is rolled back to its savepoint and
-left pending for the reclaimer; after the batch commits, exactly the committed entries are
-XACKed. Unknown types are acked with no effect; a known type with invalid data is poison and
-fails like a raising handler, so it ends as a dead letter (DESIGN.md §4).
+Per entry and handler, the inbox row (handler name + event id), the handler's effects and its
+outbox rows commit together or not at all. The batch first runs in one transaction (one inbox
+statement for all entries); if any handler raises, it is rolled back and run again with a
+SAVEPOINT per entry and handler, so only the failing entries are rolled back and left pending for
+the reclaimer. After the commit, exactly the committed entries are XACKed. Unknown types are
+acked with no effect; a known type with invalid data is poison and fails like a raising handler,
+so it ends as a dead letter (DESIGN.md §4, docs/adr/0001).
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from redis.asyncio import Redis
 from shared.contracts.catalog import EventCatalog, PoisonEvent
 from shared.contracts.envelope import Envelope, Event, MalformedEntry
 from shared.messaging.context import handling
-from shared.messaging.inbox import first_delivery
+from shared.messaging.inbox import Claim, first_deliveries
 from shared.messaging.outbox import Clock, utcnow
 from shared.messaging.streams import failures_key
 from shared.observability.metrics import EVENTS_CONSUMED, HANDLER_SECONDS
@@ -30,6 +32,10 @@ from shared.persistence.unit_of_work import UnitOfWork, UnitOfWorkFactory
 log = structlog.get_logger(__name__)
 
 Entry = tuple[bytes, Mapping[bytes, bytes]]
+
+
+class HandlerFailed(Exception):
+    """A handler raised while the batch ran in one transaction: run it entry by entry."""
 
 
 @dataclass(frozen=True)
@@ -46,6 +52,22 @@ class Handler:
     name: str
     event: type[Event]
     apply: Callable[[Any, HandlerContext], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One stream entry, read: what it is and which of our handlers want it."""
+
+    entry_id: bytes
+    envelope: Envelope | None = None
+    event: Event | None = None
+    handlers: tuple[Handler, ...] = ()
+    poison: str | None = None
+
+    def claims(self) -> list[Claim]:
+        if self.envelope is None:
+            return []
+        return [(handler.name, str(self.envelope.id)) for handler in self.handlers]
 
 
 class ConsumerRunner:
@@ -67,9 +89,12 @@ class ConsumerRunner:
         self._redis = redis
         self._clock = clock
         self._failures = failures_key(namespace, service)
-        self._by_type: dict[str, list[Handler]] = {}
+        self._by_type: dict[str, tuple[Handler, ...]] = {}
         for handler in handlers:
-            self._by_type.setdefault(handler.event.type, []).append(handler)
+            self._by_type[handler.event.type] = (
+                *self._by_type.get(handler.event.type, ()),
+                handler,
+            )
         self.handled = 0
         self.failed = 0
 
@@ -78,73 +103,111 @@ class ConsumerRunner:
         return sorted(self._by_type)
 
     async def process(self, stream: str, entries: Sequence[Entry]) -> list[bytes]:
-        """Apply entries in one transaction; XACK and return the ids that committed."""
-        done: list[bytes] = []
-        failed: dict[bytes, str] = {}
-        async with self._uows() as uow:
-            for entry_id, fields in entries:
-                error = await self._apply_entry(uow, stream, fields)
-                if error is None:
-                    done.append(entry_id)
-                else:
-                    failed[entry_id] = error
-            await uow.commit()
+        """Apply entries; XACK and return the ids that committed."""
+        deliveries = [self._read(stream, entry_id, fields) for entry_id, fields in entries]
+        failed = {d.entry_id: d.poison for d in deliveries if d.poison is not None}
+        try:
+            await self._apply_together(stream, deliveries)
+        except HandlerFailed:
+            failed.update(await self._apply_one_by_one(stream, deliveries))
+        done = [d.entry_id for d in deliveries if d.entry_id not in failed]
         await self._acknowledge(stream, done, failed)
+        for delivery in deliveries:
+            self._count(delivery, failed)
         self.handled += len(done)
         self.failed += len(failed)
         return done
 
-    async def _apply_entry(
-        self, uow: UnitOfWork, stream: str, fields: Mapping[bytes, bytes]
-    ) -> str | None:
+    def _read(self, stream: str, entry_id: bytes, fields: Mapping[bytes, bytes]) -> Delivery:
         try:
             envelope = Envelope.from_fields(fields)
             event = self._catalog.parse(envelope)
         except (MalformedEntry, PoisonEvent) as error:
             log.error("poison_entry", stream=stream, error=str(error))
-            self._count(fields.get(b"type", b"?"), "poison")
-            return f"poison: {error}"
-        handlers = self._by_type.get(envelope.type, []) if event is not None else []
+            return Delivery(entry_id, poison=f"poison: {error}")
+        handlers = self._by_type.get(envelope.type, ()) if event is not None else ()
         if not handlers:
             log.debug("event_ignored", stream=stream, event_type=envelope.type)
-            self._count(envelope.type, "ignored")
-            return None
-        with handling(envelope, stream):
-            for handler in handlers:
-                error_text = await self._apply_handler(uow, handler, envelope, event, stream)
-                if error_text is not None:
-                    self._count(envelope.type, "failed")
-                    return error_text
-        self._count(envelope.type, "handled")
-        return None
+        return Delivery(entry_id, envelope, event, handlers)
 
-    async def _apply_handler(
-        self, uow: UnitOfWork, handler: Handler, envelope: Envelope, event: Any, stream: str
+    async def _apply_together(self, stream: str, deliveries: list[Delivery]) -> None:
+        """The fast path: every entry in one transaction, no savepoints."""
+        async with self._uows() as uow:
+            now = self._clock()
+            claims = [claim for d in deliveries for claim in d.claims()]
+            fresh = await first_deliveries(uow.session, claims, stream, now)
+            for delivery in deliveries:
+                for handler, claim in zip(delivery.handlers, delivery.claims(), strict=True):
+                    if claim not in fresh:
+                        log.debug("event_already_handled", handler=handler.name)
+                        continue
+                    fresh.discard(claim)  # the same event twice in one batch applies once
+                    error = await self._run(uow, handler, delivery, stream, now)
+                    if error is not None:
+                        raise HandlerFailed(error)
+            await uow.commit()
+
+    async def _apply_one_by_one(self, stream: str, deliveries: list[Delivery]) -> dict[bytes, str]:
+        """The careful path: a savepoint per entry and handler; failures roll back alone."""
+        failed: dict[bytes, str] = {}
+        async with self._uows() as uow:
+            for delivery in deliveries:
+                for handler, claim in zip(delivery.handlers, delivery.claims(), strict=True):
+                    error = await self._in_savepoint(uow, handler, delivery, claim, stream)
+                    if error is not None:
+                        failed[delivery.entry_id] = error
+                        break
+            await uow.commit()
+        return failed
+
+    async def _in_savepoint(
+        self, uow: UnitOfWork, handler: Handler, delivery: Delivery, claim: Claim, stream: str
     ) -> str | None:
         now = self._clock()
-        started = time.perf_counter()
         try:
             async with uow.session.begin_nested():
-                if not await first_delivery(
-                    uow.session, handler.name, str(envelope.id), stream, now
-                ):
-                    log.debug("event_already_handled", handler=handler.name)
+                if claim not in await first_deliveries(uow.session, [claim], stream, now):
                     return None
-                await handler.apply(event, HandlerContext(uow, envelope, now))
-                await uow.flush()
-        except Exception as error:
-            log.warning("handler_failed", handler=handler.name, error=repr(error))
+                error = await self._run(uow, handler, delivery, stream, now)
+                if error is not None:
+                    raise HandlerFailed(error)
+        except HandlerFailed as failure:
+            return str(failure)
+        except Exception as error:  # the savepoint itself failed
             return f"{handler.name}: {error!r}"[:2000]
-        finally:
-            HANDLER_SECONDS.labels(self.service, handler.name).observe(
-                time.perf_counter() - started
-            )
-        log.debug("event_handled", handler=handler.name)
         return None
 
-    def _count(self, event_type: str | bytes, outcome: str) -> None:
-        if isinstance(event_type, bytes):
-            event_type = event_type.decode(errors="replace")[:200]
+    async def _run(
+        self, uow: UnitOfWork, handler: Handler, delivery: Delivery, stream: str, now: datetime
+    ) -> str | None:
+        """Run one handler inside the event's flow; the error text, or None when it succeeded."""
+        assert delivery.envelope is not None
+        started = time.perf_counter()
+        with handling(delivery.envelope, stream):
+            try:
+                await handler.apply(delivery.event, HandlerContext(uow, delivery.envelope, now))
+                await uow.flush()
+            except Exception as error:
+                log.warning("handler_failed", handler=handler.name, error=repr(error))
+                return f"{handler.name}: {error!r}"[:2000]
+            finally:
+                HANDLER_SECONDS.labels(self.service, handler.name).observe(
+                    time.perf_counter() - started
+                )
+            log.debug("event_handled", handler=handler.name)
+        return None
+
+    def _count(self, delivery: Delivery, failed: dict[bytes, str]) -> None:
+        if delivery.poison is not None:
+            event_type, outcome = "poison", "poison"
+        else:
+            assert delivery.envelope is not None
+            event_type = delivery.envelope.type
+            outcome = (
+                "failed"
+                if delivery.entry_id in failed
+                else ("handled" if delivery.handlers else "ignored")
+            )
         EVENTS_CONSUMED.labels(self.service, event_type, outcome).inc()
 
     async def _acknowledge(self, stream: str, done: list[bytes], failed: dict[bytes, str]) -> None:
