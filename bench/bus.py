@@ -4,10 +4,9 @@ Against one Redis and one PostgreSQL server, in one run:
 
 (a) raw redis-py baseline. N envelopes are XADDed pipelined (500 per pipeline, `MAXLEN ~` as
     the relay does; building the envelopes is not timed) → "raw publish". Then one loop:
-    XREADGROUP COUNT 100 → one transaction per batch that, per entry, parses the envelope,
-    inserts the kernel inbox row and upserts the projection row (the same statements the runner
-    issues, without its savepoints) → one XACK per batch. "raw drain" = N / (first read → last
-    ack).
+    XREADGROUP COUNT 100 → parse the envelopes → one transaction per batch with one inbox
+    INSERT for the batch and one projection upsert per entry (the statements of the runner's
+    fast path) → one XACK per batch. "raw drain" = N / (first read → last ack).
 (b) the backbone. N events are committed as outbox rows (500 per unit of work, relay not
     running, not timed). Then the consumer's `ServiceBus` (FastStream subscriber + runner with
     a projecting handler) and the producer's `ServiceBus` (relay) start, in that order.
@@ -50,7 +49,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engin
 from shared.contracts.catalog import EventCatalog
 from shared.contracts.envelope import Envelope, Event
 from shared.messaging.bus import ServiceBus
-from shared.messaging.inbox import first_delivery
+from shared.messaging.inbox import first_deliveries
 from shared.messaging.outbox import Outbox, utcnow
 from shared.messaging.runner import Handler, HandlerContext
 from shared.messaging.streams import events_stream
@@ -318,13 +317,17 @@ async def raw_drain(redis: Redis, engine: AsyncEngine, stream: str, n: int) -> f
             continue
         batch = reply[0][1]
         now = utcnow()
+        readings_in_batch = []
+        for _, fields in batch:
+            envelope = Envelope.from_fields(fields)
+            event = CATALOG.parse(envelope)
+            if isinstance(event, ReadingRecorded):
+                readings_in_batch.append((envelope, event))
         async with sessions() as session, session.begin():
-            for _, fields in batch:
-                envelope = Envelope.from_fields(fields)
-                event = CATALOG.parse(envelope)
-                if not isinstance(event, ReadingRecorded):
-                    continue
-                if await first_delivery(session, HANDLER_NAME, str(envelope.id), stream, now):
+            claims = [(HANDLER_NAME, str(envelope.id)) for envelope, _ in readings_in_batch]
+            fresh = await first_deliveries(session, claims, stream, now)
+            for envelope, event in readings_in_batch:
+                if (HANDLER_NAME, str(envelope.id)) in fresh:
                     await upsert_if_newer(session, readings, projection_row(event, envelope))
         await redis.xack(stream, CONSUMER, *(entry_id for entry_id, _ in batch))
         done += len(batch)

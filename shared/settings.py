@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import socket
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -30,3 +34,39 @@ class BusSettings(BaseSettings):
 
     def consumer_name(self, service: str) -> str:
         return self.consumer or f"{service}-{socket.gethostname()}"
+
+
+@dataclass(frozen=True)
+class ServiceSettings:
+    """Where one service listens and keeps its store (DESIGN.md §5, §9).
+
+    `<SERVICE>_DATABASE_URL` (default: SQLite under `var/`), `REDIS_URL`, `KESOS_HOST` and
+    `<SERVICE>_PORT` (defaults: 127.0.0.1 and the service's port of DESIGN.md §9).
+    """
+
+    service: str
+    database_url: str
+    redis_url: str
+    host: str
+    port: int
+
+    @classmethod
+    def from_env(
+        cls, service: str, default_port: int, env: Mapping[str, str] = os.environ
+    ) -> ServiceSettings:
+        prefix = service.upper()
+        return cls(
+            service=service,
+            database_url=env.get(f"{prefix}_DATABASE_URL") or default_database_url(service),
+            redis_url=env.get("REDIS_URL") or "redis://127.0.0.1:6379/0",
+            host=env.get("KESOS_HOST") or "127.0.0.1",
+            port=int(env.get(f"{prefix}_PORT") or default_port),
+        )
+
+
+def default_database_url(service: str, var: Path = Path("var")) -> str:
+    """The embedded default: one SQLite file per service under `var/` (git ignores it)."""
+    return f"sqlite+aiosqlite:///{var / service}.db"
+
+
+SERVICE_PORTS = {"registry": 8001, "training": 8002, "cases": 8003, "notifications": 8004}

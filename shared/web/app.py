@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Callable, Sequence
-from contextlib import AbstractAsyncContextManager, asynccontextmanager, suppress
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from typing import Protocol
 
 import structlog
 from fastapi import APIRouter, FastAPI
@@ -18,12 +19,21 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from shared.messaging.bus import ServiceBus
+from shared.security import TokenVerifier
 from shared.web import health, openapi, problems
 from shared.web.middleware import RequestContextMiddleware
 
 log = structlog.get_logger(__name__)
 
 EXIT_SUBSCRIBER_STOPPED = 3
+
+
+class BackgroundWork(Protocol):
+    """A service's own loop (e.g. a notification dispatcher), run beside the bus."""
+
+    async def run(self) -> None: ...
+
+    def stop(self) -> None: ...
 
 
 class WebSettings(BaseSettings):
@@ -38,7 +48,9 @@ def create_app(
     service: str,
     version: str,
     bus: ServiceBus,
+    verifier: TokenVerifier,
     routers: Sequence[APIRouter],
+    background: Sequence[BackgroundWork] = (),
     settings: WebSettings | None = None,
     description: str = "",
 ) -> FastAPI:
@@ -47,12 +59,13 @@ def create_app(
         title=f"Kesos {service}",
         version=version,
         description=description,
-        lifespan=_lifespan(bus, settings),
+        lifespan=_lifespan(bus, background, settings),
         openapi_url="/openapi.json",
         docs_url="/docs",
         redoc_url=None,
     )
     app.state.bus = bus
+    app.state.verifier = verifier  # read by shared.web.auth
     app.state.exit_code = 0
     app.state.request_exit = None  # set by `serve`: how the watchdog stops the server
     problems.install(app)
@@ -67,11 +80,12 @@ def create_app(
 
 
 def _lifespan(
-    bus: ServiceBus, settings: WebSettings
+    bus: ServiceBus, background: Sequence[BackgroundWork], settings: WebSettings
 ) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await bus.start()
+        tasks = [asyncio.create_task(work.run()) for work in background]
         watchdog = asyncio.create_task(
             _watch_subscribers(app, bus, settings.stopped_subscriber_grace_s)
         )
@@ -79,8 +93,11 @@ def _lifespan(
             yield
         finally:
             watchdog.cancel()
-            with suppress(asyncio.CancelledError):
-                await watchdog
+            for work in background:
+                work.stop()
+            await asyncio.wait([watchdog, *tasks], timeout=settings.stopped_subscriber_grace_s + 5)
+            for task in tasks:
+                task.cancel()
             await bus.stop()
             await bus.engine.dispose()
 

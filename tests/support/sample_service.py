@@ -238,10 +238,10 @@ def build_app(store_url: str, redis_url: str, namespace: str, secret: str, **bus
         service="visits",
         version="0.1.0",
         bus=bus,
+        verifier=TokenVerifier(SecuritySettings(jwt_secret=secret, dev_mode=False)),
         routers=[visits_router(uows)],
         settings=WebSettings(max_body_bytes=64 * 1024, stopped_subscriber_grace_s=0.5),
     )
-    app.state.verifier = TokenVerifier(SecuritySettings(jwt_secret=secret, dev_mode=False))
     app.state.engine = engine
     return app
 
