@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install lint test test-fast bench events clean
+.PHONY: install run lint test bench events clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -13,6 +13,10 @@ $(STAMP): pyproject.toml constraints.txt
 	touch $(STAMP)
 
 install: $(STAMP)
+
+# The whole system on this machine: Redis (REDIS_URL or our own), SQLite stores under var/.
+run: install
+	$(PY) -m shared.launcher
 
 lint: install
 	$(VENV)/bin/ruff format --check shared services tests bench

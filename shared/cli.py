@@ -12,6 +12,7 @@ from typing import Annotated
 import typer
 
 from shared.cli_dead import dead
+from shared.cli_system import demo, migrate_services
 from shared.cli_token import token
 from shared.contracts import CATALOG
 from shared.contracts.schemas import check_published, export
@@ -24,6 +25,8 @@ events = typer.Typer(
 app.add_typer(events, name="events")
 app.add_typer(dead, name="dead")
 app.command("token")(token)
+app.command("migrate")(migrate_services)
+app.command("demo")(demo)
 
 EventsDir = Annotated[Path, typer.Option("--dir", help="Where the published contracts live.")]
 DEFAULT_EVENTS_DIR = Path("docs/events")

@@ -1,0 +1,97 @@
+"""The demo's HTTP client: what a careful integrator does against Kesos.
+
+Every POST carries an Idempotency-Key, so a retry never writes twice; connection errors and 503
+are retried until a deadline (a service may be restarting); `not-yet-known` (a projection still
+catching up with the streams) is retried after its Retry-After.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+NOT_YET_KNOWN = "urn:kesos:problem:not-yet-known"
+RETRYABLE_ERRORS = (httpx.TransportError,)
+
+
+@dataclass(frozen=True)
+class Answer:
+    status: int
+    body: Any
+
+    @property
+    def problem_type(self) -> str | None:
+        return self.body.get("type") if isinstance(self.body, dict) else None
+
+
+class ApiError(RuntimeError):
+    def __init__(self, method: str, url: str, answer: Answer):
+        super().__init__(f"{method} {url} → {answer.status}: {answer.body}")
+        self.answer = answer
+
+
+class KesosApi:
+    def __init__(self, urls: Mapping[str, str], token: str, *, deadline_s: float = 120.0):
+        self._urls = dict(urls)
+        self._headers = {"Authorization": f"Bearer {token}"}
+        self._deadline_s = deadline_s
+        self._client = httpx.AsyncClient(timeout=15)
+
+    async def close(self) -> None:
+        await self._client.aclose()
+
+    async def get(self, service: str, path: str, **params: Any) -> Any:
+        answer = await self._send("GET", service, path, params=params)
+        if answer.status != 200:
+            raise ApiError("GET", path, answer)
+        return answer.body
+
+    async def post(self, service: str, path: str, body: Any, *, key: str) -> Answer:
+        """POST once in effect: the answer, whatever its status, once it is not transient."""
+        headers = {"Idempotency-Key": key}
+        return await self._send("POST", service, path, json=body, headers=headers)
+
+    async def created(self, service: str, path: str, body: Any, *, key: str) -> Any:
+        answer = await self.post(service, path, body, key=key)
+        if answer.status not in (200, 201):
+            raise ApiError("POST", path, answer)
+        return answer.body
+
+    async def _send(self, method: str, service: str, path: str, **kwargs: Any) -> Answer:
+        deadline = time.monotonic() + self._deadline_s
+        headers = {**self._headers, **kwargs.pop("headers", {})}
+        while True:
+            try:
+                response = await self._client.request(
+                    method, self._urls[service] + path, headers=headers, **kwargs
+                )
+                answer = Answer(response.status_code, _json(response))
+                wait = _retry_after(response, answer)
+            except RETRYABLE_ERRORS:
+                answer, wait = Answer(0, None), 0.5
+            if wait is None:
+                return answer
+            if time.monotonic() + wait > deadline:
+                raise TimeoutError(f"{method} {service}{path}: still {answer.status} at deadline")
+            await asyncio.sleep(wait)
+
+
+def _retry_after(response: httpx.Response, answer: Answer) -> float | None:
+    """Seconds to wait before retrying, or None when the answer is final."""
+    if response.status_code == 503:
+        return 1.0
+    if response.status_code == 409 and answer.problem_type == NOT_YET_KNOWN:
+        return float(response.headers.get("Retry-After", "1"))
+    return None
+
+
+def _json(response: httpx.Response) -> Any:
+    try:
+        return response.json()
+    except ValueError:
+        return response.text

@@ -1,0 +1,112 @@
+"""`make run` / `python -m shared.launcher`: bring the whole system up on this machine.
+
+Uses `REDIS_URL` when set, else starts its own persistent Redis under `var/redis`; writes a
+random dev secret to `var/jwt-secret`; starts every service (each migrates its SQLite store under
+`var/` on start), restarts one that dies, prints the URLs and an operator token; on Ctrl-C stops
+the services first, then its Redis. Service logs go to `var/log/<service>.log`.
+"""
+
+from __future__ import annotations
+
+import signal
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from types import FrameType
+
+import httpx
+
+from shared.launcher.local import ensure_dev_secret, local_redis
+from shared.launcher.processes import Supervisor, available_services
+from shared.security import mint_token
+from shared.settings import SERVICE_PORTS, ServiceSettings
+
+VAR = Path("var")
+READY_TIMEOUT_S = 90.0
+
+
+def main() -> int:
+    services = available_services(tuple(SERVICE_PORTS))
+    secret = ensure_dev_secret(VAR / "jwt-secret")
+    stop = _stop_on_signals()
+    with local_redis(VAR) as redis_url:
+        (VAR / "redis-url").write_text(redis_url + "\n")
+        env = {"REDIS_URL": redis_url, "KESOS_DEV_MODE": "true", "KESOS_JWT_SECRET": secret}
+        supervisor = Supervisor({name: env for name in services}, VAR / "log")
+        print(f"kesos: starting {', '.join(services)} (logs in {VAR / 'log'}) …", flush=True)
+        supervisor.start_all()
+        try:
+            _wait_ready(services, supervisor, stop)
+            _welcome(services, redis_url, secret)
+            while not stop():
+                supervisor.watch_once()
+                time.sleep(0.5)
+        finally:
+            print("kesos: stopping the services …", flush=True)
+            supervisor.stop_all()
+            print("kesos: stopped.", flush=True)
+    return 0
+
+
+def _stop_on_signals() -> StopFlag:
+    flag = StopFlag()
+    signal.signal(signal.SIGINT, flag.set)
+    signal.signal(signal.SIGTERM, flag.set)
+    return flag
+
+
+class StopFlag:
+    def __init__(self) -> None:
+        self._set = False
+
+    def set(self, _signum: int, _frame: FrameType | None) -> None:
+        self._set = True
+
+    def __call__(self) -> bool:
+        return self._set
+
+
+def _wait_ready(services: list[str], supervisor: Supervisor, stop: StopFlag) -> None:
+    deadline = time.monotonic() + READY_TIMEOUT_S
+    waiting = set(services)
+    while waiting and not stop() and time.monotonic() < deadline:
+        for name in sorted(waiting):
+            if _ready(name):
+                print(f"kesos: {name} is ready", flush=True)
+                waiting.discard(name)
+        supervisor.watch_once()
+        time.sleep(0.5)
+    for name in sorted(waiting):
+        print(f"kesos: {name} is not ready yet — see {VAR / 'log' / name}.log", flush=True)
+
+
+def _ready(name: str) -> bool:
+    try:
+        return httpx.get(f"{url_of(name)}/readyz", timeout=2).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+def url_of(name: str) -> str:
+    settings = ServiceSettings.from_env(name, SERVICE_PORTS[name])
+    return f"http://{settings.host}:{settings.port}"
+
+
+def _welcome(services: list[str], redis_url: str, secret: str) -> None:
+    token = mint_token(
+        secret, sub="operator", role="operator", wilayah="63.05", ttl_s=12 * 3600,
+        now=datetime.now(UTC),
+    )  # fmt: skip
+    print("\nKesos is up:", flush=True)
+    for name in services:
+        print(f"  {name:<14} {url_of(name)}   (API docs: {url_of(name)}/docs)")
+    print(f"  {'redis':<14} {redis_url}")
+    print("\nAn operator token for Kabupaten Tapin (63.05), valid 12 hours:")
+    print(f"  {token}")
+    print("\nPlay the Tapin story in another terminal:  .venv/bin/kesos demo")
+    print("Stop with Ctrl-C.\n", flush=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
