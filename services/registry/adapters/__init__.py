@@ -1,0 +1,1 @@
+"""The registry's store: its tables, repositories and unit of work."""

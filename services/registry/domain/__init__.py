@@ -1,0 +1,1 @@
+"""Registry rules and entities; no SQLAlchemy, FastStream, FastAPI or settings here."""

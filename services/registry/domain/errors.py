@@ -1,0 +1,83 @@
+"""Named errors for the registry rules a command can break.
+
+`entrypoints/http.py` maps each to a problem type in one table; the consumer runner treats any of
+them as a failed event. Messages never repeat a NIK or phone number: they end up in logs.
+`facts` holds what a client may be told besides the message (never a record it cannot see).
+"""
+
+from __future__ import annotations
+
+
+class RegistryError(Exception):
+    """A registry rule a command breaks."""
+
+    def __init__(self, message: str, **facts: str | None) -> None:
+        super().__init__(message)
+        self.facts = {name: value for name, value in facts.items() if value is not None}
+
+
+class WorkerNotFound(RegistryError):
+    """No such worker — or one outside the caller's wilayah, which must look the same."""
+
+    def __init__(self) -> None:
+        super().__init__("no worker with that id")
+
+
+class OutsideWilayah(RegistryError):
+    """A command aimed at a wilayah the caller does not cover (the caller named the code)."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__(f"{code} is outside your wilayah", code=code)
+
+
+class NotOwnRecord(RegistryError):
+    """A PSM or TKSK acting on another worker's record: they may only change their own."""
+
+    def __init__(self) -> None:
+        super().__init__("a field worker may change only their own record")
+
+
+class WrongWilayahLevel(RegistryError):
+    """The wilayah is a known region of the wrong level for the role (PSM: desa, TKSK: kec)."""
+
+    def __init__(self, role: str, code: str, level: str, expected: str) -> None:
+        super().__init__(
+            f"a {role} is registered in a {expected}; {code} is a {level}", expected=str(expected)
+        )
+
+
+class BirthDateInFuture(RegistryError):
+    def __init__(self) -> None:
+        super().__init__("the birth date is not in the past")
+
+
+class NikAlreadyRegistered(RegistryError):
+    """One person, one worker record: the NIK is already registered."""
+
+    def __init__(self, existing_worker_id: str | None) -> None:
+        super().__init__(
+            "a worker with this NIK is already registered", worker_id=existing_worker_id
+        )
+
+
+class TkskAlreadyActive(RegistryError):
+    """Permensos 28/2018: one TKSK per kecamatan; deactivate the current one first."""
+
+    def __init__(self, kecamatan: str, existing_worker_id: str | None) -> None:
+        super().__init__(
+            f"kecamatan {kecamatan} already has an active TKSK",
+            kecamatan=kecamatan,
+            worker_id=existing_worker_id,
+        )
+
+
+class WorkerNotActive(RegistryError):
+    def __init__(self) -> None:
+        super().__init__("the worker is not active")
+
+
+class ConcurrentUpdate(RegistryError):
+    """The worker changed since it was read (its version moved): re-read and retry."""
+
+    def __init__(self) -> None:
+        super().__init__("the worker was changed by another request; read it again and retry")

@@ -1,0 +1,1 @@
+"""How the registry is reached: its HTTP API and its event consumers."""

@@ -1,0 +1,199 @@
+"""The registry's HTTP API: workers (here) and reference data (`reference`).
+
+Time and ids come from here, the edge. Use cases raise named domain errors; `PROBLEMS` is the one
+place that turns them into problem+json types.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, FastAPI, Path, Query, Request
+from fastapi.responses import JSONResponse
+
+from services.registry.adapters.unit_of_work import RegistryUnitOfWork
+from services.registry.domain import errors
+from services.registry.domain.workers import WorkerRole, WorkerStatus
+from services.registry.entrypoints.reference import reference_router
+from services.registry.entrypoints.schemas import (
+    ContactChange,
+    Deactivation,
+    Items,
+    NewWorker,
+    NikSearch,
+    WorkerOut,
+)
+from services.registry.use_cases import workers as cases
+from shared.messaging.outbox import utcnow
+from shared.persistence.unit_of_work import UnitOfWorkFactory
+from shared.security import Principal, Role
+from shared.web.auth import allow
+from shared.web.idempotency import idempotent_write
+from shared.web.pagination import Cursor, Limit, Page, decode_cursor, page_of
+from shared.web.problems import Problem
+
+Uows = UnitOfWorkFactory[RegistryUnitOfWork]
+Staff = Annotated[Principal, Depends(allow(Role.ADMIN, Role.OPERATOR))]
+Reader = Annotated[Principal, Depends(allow(*Role))]
+ContactEditor = Annotated[Principal, Depends(allow(Role.ADMIN, Role.OPERATOR, Role.PSM, Role.TKSK))]
+WorkerId = Annotated[str, Path(max_length=100)]
+
+
+def unit_of_work_factory(request: Request) -> Uows:
+    """The factory `app.py` (the composition root) built for this app."""
+    factory: Uows = request.app.state.uows
+    return factory
+
+
+UnitsOfWork = Annotated[Uows, Depends(unit_of_work_factory)]
+
+
+async def register(
+    request: Request, body: NewWorker, caller: Staff, uows: UnitsOfWork
+) -> JSONResponse:
+    async def write(uow: RegistryUnitOfWork) -> tuple[int, WorkerOut]:
+        form = body.registration()
+        worker = await cases.register_worker(uow, form, caller, utcnow(), str(uuid.uuid4()))
+        return 201, WorkerOut.of(worker, caller)
+
+    return await idempotent_write(request, caller.sub, uows, write)
+
+
+async def get_worker(worker_id: WorkerId, caller: Reader, uows: UnitsOfWork) -> WorkerOut:
+    async with uows() as uow:
+        worker = await cases.read_worker(uow, worker_id, caller)
+    return WorkerOut.of(worker, caller)
+
+
+async def list_workers(
+    caller: Reader,
+    uows: UnitsOfWork,
+    limit: Limit = 50,
+    cursor: Cursor = None,
+    wilayah: Annotated[str | None, Query(max_length=20, description="a region code")] = None,
+    role: Literal["psm", "tksk"] | None = None,
+    status: Literal["active", "inactive"] | None = None,
+    tier: Annotated[str | None, Query(max_length=20)] = None,
+) -> Page[WorkerOut]:
+    after = decode_cursor(cursor)
+    if after is not None and not isinstance(after, str):
+        raise Problem(400, "invalid-cursor", "Invalid cursor", "pass `next_cursor` back as given")
+    filters = cases.WorkerFilters(
+        wilayah=wilayah,
+        role=WorkerRole(role) if role else None,
+        status=WorkerStatus(status) if status else None,
+        tier=tier,
+    )
+    async with uows() as uow:
+        found = await cases.list_workers(uow, filters, caller, after=after, limit=limit + 1)
+    items = [WorkerOut.of(worker, caller) for worker in found]
+    return page_of(items, limit, lambda item: item.worker_id)
+
+
+async def search(body: NikSearch, caller: Reader, uows: UnitsOfWork) -> Items[WorkerOut]:
+    """A POST, so the NIK never lands in a URL (and so in access logs)."""
+    async with uows() as uow:
+        found = await cases.search_by_nik(uow, body.nik, caller, utcnow())
+        await uow.commit()  # the audit row of the hit
+    return Items[WorkerOut](items=[WorkerOut.of(worker, caller) for worker in found])
+
+
+async def change_contact(
+    request: Request,
+    worker_id: WorkerId,
+    body: ContactChange,
+    caller: ContactEditor,
+    uows: UnitsOfWork,
+) -> JSONResponse:
+    async def write(uow: RegistryUnitOfWork) -> tuple[int, WorkerOut]:
+        worker = await cases.change_contact(uow, worker_id, body.phone, caller, utcnow())
+        return 200, WorkerOut.of(worker, caller)
+
+    return await idempotent_write(request, caller.sub, uows, write)
+
+
+async def deactivate(
+    request: Request, worker_id: WorkerId, body: Deactivation, caller: Staff, uows: UnitsOfWork
+) -> JSONResponse:
+    async def write(uow: RegistryUnitOfWork) -> tuple[int, WorkerOut]:
+        worker = await cases.deactivate_worker(uow, worker_id, body.reason, caller, utcnow())
+        return 200, WorkerOut.of(worker, caller)
+
+    return await idempotent_write(request, caller.sub, uows, write)
+
+
+def workers_router() -> APIRouter:
+    router = APIRouter(prefix="/v1/workers", tags=["workers"])
+    route = router.add_api_route
+    route(
+        "",
+        register,
+        methods=["POST"],
+        status_code=201,
+        response_model=WorkerOut,
+        summary="Register a PSM (in a desa/kelurahan) or a TKSK (in a kecamatan)",
+    )
+    route(
+        "",
+        list_workers,
+        methods=["GET"],
+        response_model=Page[WorkerOut],
+        summary="Workers inside your wilayah, filtered, by pages",
+    )
+    route(
+        "/search",
+        search,
+        methods=["POST"],
+        response_model=Items[WorkerOut],
+        summary="The worker with a NIK (audited)",
+    )
+    route("/{worker_id}", get_worker, methods=["GET"], response_model=WorkerOut, summary="A worker")
+    route(
+        "/{worker_id}/contact",
+        change_contact,
+        methods=["POST"],
+        response_model=WorkerOut,
+        summary="Change a worker's phone (staff, or the worker themself)",
+    )
+    route(
+        "/{worker_id}/deactivate",
+        deactivate,
+        methods=["POST"],
+        response_model=WorkerOut,
+        summary="Deactivate a worker, with a reason",
+    )
+    return router
+
+
+def routers() -> list[APIRouter]:
+    return [reference_router(), workers_router()]
+
+
+# (status, problem type, title); `{name}` in a type is filled from the error's facts.
+PROBLEMS: dict[type[errors.RegistryError], tuple[int, str, str]] = {
+    errors.WorkerNotFound: (404, "not-found", "Not found"),
+    errors.OutsideWilayah: (403, "outside-wilayah", "Outside your wilayah"),
+    errors.NotOwnRecord: (403, "forbidden", "Forbidden"),
+    errors.WrongWilayahLevel: (422, "wilayah-not-{expected}", "Wrong wilayah level for the role"),
+    errors.BirthDateInFuture: (422, "birth-date-in-future", "Birth date in the future"),
+    errors.NikAlreadyRegistered: (409, "nik-already-registered", "NIK already registered"),
+    errors.TkskAlreadyActive: (409, "tksk-already-active", "The kecamatan has an active TKSK"),
+    errors.WorkerNotActive: (409, "worker-not-active", "Worker not active"),
+    errors.ConcurrentUpdate: (409, "concurrent-update", "Concurrent update"),
+}
+
+
+def problem_of(error: errors.RegistryError) -> Problem:
+    status, rule, title = PROBLEMS[type(error)]
+    problem = Problem(status, rule.format(**error.facts), title, str(error))
+    problem.extensions.update(error.facts)  # e.g. the kecamatan, a visible worker_id
+    return problem
+
+
+async def _on_registry_error(request: Request, error: errors.RegistryError) -> JSONResponse:
+    return problem_of(error).response(request.url.path)
+
+
+def install_problems(app: FastAPI) -> None:
+    app.add_exception_handler(errors.RegistryError, _on_registry_error)  # type: ignore[arg-type]

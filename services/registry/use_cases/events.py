@@ -1,0 +1,41 @@
+"""A worker change becomes an event carrying the worker's full public state (never the NIK),
+with the worker's version as `sequence`, so other services' projections are order-tolerant."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from services.registry.domain.workers import Worker
+from services.registry.use_cases.ports import RegistryWork
+from shared.audit import Actor
+from shared.contracts.registry import WorkerState
+
+
+def public_state(worker: Worker) -> dict[str, object]:
+    return {
+        "worker_id": worker.worker_id,
+        "role": str(worker.role),
+        "name": worker.name,
+        "sex": worker.sex,
+        "birth_date": worker.birth_date,
+        "phone": worker.phone,
+        "wilayah": worker.wilayah,
+        "kecamatan": worker.kecamatan,
+        "status": str(worker.status),
+        "tier": worker.tier,
+    }
+
+
+async def record_change(
+    uow: RegistryWork,
+    event: type[WorkerState],
+    worker: Worker,
+    *,
+    by: Actor,
+    action: str,
+    now: datetime,
+    reason: str | None = None,
+) -> None:
+    """The event and the audit row, in the change's own transaction."""
+    uow.outbox.add(event.model_validate(public_state(worker)), sequence=worker.version)
+    await uow.audit(by, action, worker, now, reason)
