@@ -1,0 +1,1 @@
+"""Store, template file and channel adapters of the notifications service."""

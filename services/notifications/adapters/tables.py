@@ -1,0 +1,82 @@
+"""The notifications store: the contacts projection and the deliveries.
+
+Mirrored by `migrations/versions/notifications0001_deliveries.py` (a test compares them).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    Column,
+    DateTime,
+    Dialect,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+
+from shared.persistence.tables import NAMING, BigId
+
+TABLES = MetaData(naming_convention=NAMING)
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """Aware UTC datetimes on both stores: SQLite hands back naive ones, which would not compare
+    with the aware clock the dispatcher uses."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> Any:
+        return None if value is None else value.astimezone(UTC)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+contacts = Table(
+    "contacts",
+    TABLES,
+    Column("worker_id", String(64), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("phone", String(32)),  # E.164; kept for a future SMS channel, never logged or shown
+    Column("wilayah", String(20), nullable=False, index=True),
+    Column("status", String(20), nullable=False),
+    Column("sequence", Integer, nullable=False),  # the worker's version in registry
+    Column("updated_at", UtcDateTime, nullable=False),
+)
+
+deliveries = Table(
+    "deliveries",
+    TABLES,
+    Column("id", BigId, primary_key=True, autoincrement=True),  # the list's cursor order
+    Column("delivery_id", String(36), nullable=False, unique=True),
+    Column("cause_event_id", String(36), nullable=False),
+    Column("correlation_id", String(100)),
+    Column("recipient_id", String(64), nullable=False),
+    Column("channel", String(40), nullable=False),
+    Column("template", String(60), nullable=False),
+    Column("variables", Text, nullable=False),  # JSON: the event's values the template uses
+    Column("status", String(20), nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("next_attempt_at", UtcDateTime),
+    Column("lease_until", UtcDateTime),
+    Column("text", Text),
+    Column("last_error", Text),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("sent_at", UtcDateTime),
+    # Redelivery and replay of the cause never make a second message.
+    UniqueConstraint("cause_event_id", "recipient_id", "channel", name="uq_deliveries_cause"),
+)
+Index("ix_deliveries_status_due", deliveries.c.status, deliveries.c.next_attempt_at)
+Index("ix_deliveries_recipient", deliveries.c.recipient_id, deliveries.c.id)

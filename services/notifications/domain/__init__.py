@@ -1,0 +1,1 @@
+"""Notification rules: templates and deliveries. No SQLAlchemy, FastAPI, FastStream or settings."""

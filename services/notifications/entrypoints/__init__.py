@@ -1,0 +1,1 @@
+"""How work reaches the service: HTTP, stream consumers and the dispatcher loop."""

@@ -1,0 +1,39 @@
+"""The contacts projection, fed by registry's worker events."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import structlog
+
+from services.notifications.adapters.unit_of_work import NotificationsUnitOfWork
+from shared.contracts.registry import WorkerState
+
+log = structlog.get_logger(__name__)
+
+
+async def project_contact(
+    uow: NotificationsUnitOfWork, worker: WorkerState, sequence: int, now: datetime
+) -> None:
+    """Keep the worker's newest contact, and release the deliveries that were waiting for it.
+
+    Both happen in the event's transaction, so a delivery is never left waiting for a contact
+    that is already known.
+    """
+    await uow.contacts.project(
+        {
+            "worker_id": worker.worker_id,
+            "name": worker.name,
+            "phone": worker.phone,
+            "wilayah": worker.wilayah,
+            "status": worker.status,
+            "sequence": sequence,
+            "updated_at": now,
+        }
+    )
+    for delivery in await uow.deliveries.waiting_for(worker.worker_id):
+        loaded = delivery.version
+        delivery.contact_arrived(now)
+        if await uow.deliveries.save(delivery, loaded_version=loaded):
+            uow.deliveries_ready = True
+            log.info("delivery_released", delivery_id=delivery.delivery_id)
