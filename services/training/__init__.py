@@ -1,0 +1,3 @@
+"""The training service: diklat tiers, batches (angkatan), enrolments, attendance, certificates."""
+
+NAME = "training"
