@@ -34,7 +34,7 @@ class LocalRedis:
     """A persistent (AOF) server on 127.0.0.1 with its data in `directory`."""
 
     def __init__(self, directory: Path, port: int | None = None, *, fsync: str = "everysec"):
-        self.directory = directory
+        self.directory = directory.resolve()  # redis-server chdirs to --dir before opening files
         self.port = port or free_port()
         self.fsync = fsync
         self._process: subprocess.Popen[bytes] | None = None

@@ -178,7 +178,7 @@ async def attend_and_certify(api: KesosApi, show: Show, result: StoryResult) -> 
 
 async def wait_for_tiers_and_messages(api: KesosApi, show: Show, result: StoryResult) -> None:
     """The registry and notifications follow through the streams: wait until they have."""
-    certified = {c["worker_id"] for c in result.completion.get("certified", [])}
+    certified = [c["worker_id"] for c in result.completion.get("certified", [])]
     deadline = time.monotonic() + WAIT_S
     while time.monotonic() < deadline:
         result.tiers = {

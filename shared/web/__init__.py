@@ -1,0 +1,1 @@
+"""The HTTP chassis every service stands on: app factory, errors, auth, idempotency, health."""
