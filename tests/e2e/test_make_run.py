@@ -1,5 +1,6 @@
 """`make run`'s launcher on a fresh directory: its own Redis, SQLite stores under var/, the dev
-secret, every service up; a service that dies comes back; Ctrl-C stops services, then Redis."""
+secret, every service up; a service that dies comes back; Ctrl-C stops services, then Redis;
+and nothing is lost on the next start."""
 
 from __future__ import annotations
 
@@ -8,49 +9,113 @@ import os
 import signal
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
 import pytest
+from redis.asyncio import Redis
 
+from shared.demo.people import psm_workers
 from shared.launcher.processes import available_services
 from shared.local_redis import free_port
+from shared.security import mint_token
 from shared.settings import SERVICE_PORTS
 from tests.support.waiting import eventually
 
 pytestmark = pytest.mark.integration
 
 
-async def test_the_launcher_brings_the_system_up_restarts_and_stops(tmp_path: Path):
-    services = available_services(tuple(SERVICE_PORTS))
-    ports = {name: free_port() for name in services}
-    env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "KESOS_JWT_SECRET")}
-    env.update({f"{name.upper()}_PORT": str(port) for name, port in ports.items()})
-    launcher = subprocess.Popen(
-        [sys.executable, "-m", "shared.launcher"], cwd=tmp_path, env=env,
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-    )  # fmt: skip
-    try:
-        async with httpx.AsyncClient(timeout=5) as client:
-            for name, port in ports.items():
-                await eventually(lambda p=port: _ready(client, p), timeout=120, message=name)
-            assert (tmp_path / "var" / "jwt-secret").read_text().strip()
-            for name in services:
-                assert (tmp_path / "var" / f"{name}.db").exists()
-            redis_url = (tmp_path / "var" / "redis-url").read_text().strip()
-            assert (tmp_path / "var" / "redis" / "appendonlydir").exists()
+class Launcher:
+    def __init__(self, directory: Path):
+        self.directory = directory
+        self.services = available_services(tuple(SERVICE_PORTS))
+        self.ports = {name: free_port() for name in self.services}
+        self.process: subprocess.Popen[bytes] | None = None
 
-            victim = services[0]
-            pid = await _pid_listening(ports[victim])
-            os.kill(pid, signal.SIGKILL)
-            await eventually(lambda: _ready(client, ports[victim]), timeout=60, message="restarted")
+    async def start(self) -> None:
+        env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "KESOS_JWT_SECRET")}
+        env.update({f"{name.upper()}_PORT": str(port) for name, port in self.ports.items()})
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "shared.launcher"], cwd=self.directory, env=env,
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        async with httpx.AsyncClient(timeout=5) as client:
+            for name, port in self.ports.items():
+                await eventually(lambda p=port: _ready(client, p), timeout=120, message=name)
+
+    async def stop(self) -> tuple[int, bytes]:
+        assert self.process is not None
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGINT)
+        output, _ = await asyncio.to_thread(self.process.communicate, timeout=60)
+        return self.process.returncode, output
+
+    def url(self, name: str) -> str:
+        return f"http://127.0.0.1:{self.ports[name]}"
+
+    def headers(self) -> dict[str, str]:
+        secret = (self.directory / "var" / "jwt-secret").read_text().strip()
+        token = mint_token(secret, sub="t", role="operator", wilayah="63.05", now=datetime.now(UTC))
+        return {"Authorization": f"Bearer {token}"}
+
+
+async def test_the_launcher_brings_the_system_up_restarts_and_stops(tmp_path: Path):
+    launcher = Launcher(tmp_path)
+    try:
+        await launcher.start()
+        var = tmp_path / "var"
+        assert (var / "jwt-secret").read_text().strip()
+        assert all((var / f"{name}.db").exists() for name in launcher.services)
+        assert (var / "redis" / "appendonlydir").exists()
+        redis_port = int((var / "redis-url").read_text().strip().rsplit(":", 1)[1].split("/")[0])
+
+        victim = launcher.services[0]
+        os.kill(await _pid_listening(launcher.ports[victim]), signal.SIGKILL)
+        async with httpx.AsyncClient(timeout=5) as client:
+            await eventually(
+                lambda: _ready(client, launcher.ports[victim]), timeout=60, message="back"
+            )
     finally:
-        launcher.send_signal(signal.SIGINT)
-        output, _ = await asyncio.to_thread(launcher.communicate, timeout=60)
-    assert launcher.returncode == 0, output.decode()
+        code, output = await launcher.stop()
+    assert code == 0, output.decode()
     assert b"Kesos is up" in output and b"stopped." in output
-    port = int(redis_url.rsplit(":", 1)[1].split("/")[0])
-    assert not await _answers(port), "the launcher's Redis is stopped after the services"
+    assert not await _answers(redis_port), "the launcher's Redis is stopped after the services"
+
+
+async def test_nothing_is_lost_on_the_next_start(tmp_path: Path):
+    launcher = Launcher(tmp_path)
+    person = psm_workers()[0]
+    try:
+        await launcher.start()
+        async with httpx.AsyncClient(base_url=launcher.url("registry"), timeout=10) as client:
+            made = await client.post(
+                "/v1/workers", json=person.registration(), headers=launcher.headers()
+            )
+            assert made.status_code == 201, made.text
+    finally:
+        await launcher.stop()
+    try:
+        await launcher.start()  # the same var/: same stores, same Redis data (AOF)
+        async with httpx.AsyncClient(timeout=10) as client:
+            headers = launcher.headers()
+            worker_id = made.json()["worker_id"]
+            again = await client.get(
+                f"{launcher.url('registry')}/v1/workers/{worker_id}", headers=headers
+            )
+            assert again.status_code == 200 and again.json()["name"] == person.name
+            refused = await client.post(
+                f"{launcher.url('registry')}/v1/workers",
+                json=person.registration(),
+                headers=headers,
+            )
+            assert refused.json()["type"] == "urn:kesos:problem:nik-already-registered"
+        redis = Redis.from_url((tmp_path / "var" / "redis-url").read_text().strip())
+        assert await redis.xlen("kesos.registry.events") == 1  # the event survived the restart
+        await redis.aclose()
+    finally:
+        code, output = await launcher.stop()
+    assert code == 0, output.decode()
 
 
 async def _ready(client: httpx.AsyncClient, port: int) -> bool:
