@@ -73,11 +73,7 @@ def replay_dead(
 ) -> None:
     """Send dead letters back to the service (its retry stream) once the fault is fixed."""
     for dead_id in dead_ids:
-        try:
-            retry_id = _run(redis_url, service, DeadLetters.replay, dead_id)
-        except DeadLetterNotFound:
-            typer.echo(f"{dead_id}: no such dead letter", err=True)
-            raise typer.Exit(code=1) from None
+        retry_id = _on_letter(redis_url, service, DeadLetters.replay, dead_id)
         typer.echo(f"{dead_id} replayed as {retry_id}")
 
 
@@ -89,9 +85,15 @@ def discard_dead(
 ) -> None:
     """Drop dead letters for good (the decision is the operator's)."""
     for dead_id in dead_ids:
-        try:
-            _run(redis_url, service, DeadLetters.discard, dead_id)
-        except DeadLetterNotFound:
-            typer.echo(f"{dead_id}: no such dead letter", err=True)
-            raise typer.Exit(code=1) from None
+        _on_letter(redis_url, service, DeadLetters.discard, dead_id)
         typer.echo(f"{dead_id} discarded")
+
+
+def _on_letter(
+    redis_url: str, service: str, action: Callable[..., Awaitable[T]], dead_id: str
+) -> T:
+    try:
+        return _run(redis_url, service, action, dead_id)
+    except DeadLetterNotFound:
+        typer.echo(f"{dead_id}: no such dead letter", err=True)
+        raise typer.Exit(code=1) from None

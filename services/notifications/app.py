@@ -15,13 +15,10 @@ from services.notifications.entrypoints.consumers import consumer_handlers
 from services.notifications.entrypoints.dispatcher import Dispatcher, Doorbell
 from services.notifications.entrypoints.http import deliveries_router, templates_router
 from services.notifications.settings import DispatcherSettings
-from shared.contracts import CATALOG
-from shared.messaging.bus import ServiceBus
-from shared.persistence.engine import create_engine, session_factory
-from shared.persistence.unit_of_work import UnitOfWorkFactory
 from shared.security import SecuritySettings, TokenVerifier
 from shared.settings import BusSettings, ServiceSettings
 from shared.web.app import create_app
+from shared.web.service import service_bus
 
 VERSION = "0.1.0"
 __all__ = ["MIGRATIONS", "build_app"]
@@ -36,22 +33,16 @@ def build_app(
     dispatcher_settings: DispatcherSettings | None = None,
 ) -> FastAPI:
     """Defaults come from the environment; tests inject their own."""
-    bus_settings = bus_settings or BusSettings()
     dispatcher_settings = dispatcher_settings or DispatcherSettings()
     channel = channel or ExportFileChannel(dispatcher_settings.export_file)
     book = packaged_templates()
-    engine = create_engine(settings.database_url)
     doorbell = Doorbell()
-    uows = UnitOfWorkFactory(
-        session_factory(engine),
-        namespace=bus_settings.namespace,
-        service=NAME,
-        make=partial(NotificationsUnitOfWork, on_ready=doorbell.ring),
-    )
-    bus = ServiceBus(
-        service=NAME, settings=bus_settings, redis_url=settings.redis_url, engine=engine,
-        uows=uows, catalog=CATALOG, handlers=consumer_handlers(book, channel.name),
+    bus = service_bus(
+        NAME, settings, bus_settings or BusSettings(),
+        make_uow=partial(NotificationsUnitOfWork, on_ready=doorbell.ring),
+        handlers=consumer_handlers(book, channel.name),
     )  # fmt: skip
+    uows = bus.uows
     dispatcher = Dispatcher(uows, channel, book, dispatcher_settings, doorbell)
     app = create_app(
         service=NAME,

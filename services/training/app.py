@@ -10,13 +10,10 @@ from services.training import NAME
 from services.training.adapters.unit_of_work import TrainingUnitOfWork
 from services.training.entrypoints import http
 from services.training.entrypoints.consumers import HANDLERS
-from shared.contracts import CATALOG
-from shared.messaging.bus import ServiceBus
-from shared.persistence.engine import create_engine, session_factory
-from shared.persistence.unit_of_work import UnitOfWorkFactory
 from shared.security import SecuritySettings, TokenVerifier
 from shared.settings import BusSettings, ServiceSettings
 from shared.web.app import create_app
+from shared.web.service import service_bus
 
 VERSION = "0.1.0"
 MIGRATIONS = Path(__file__).parent / "migrations" / "versions"
@@ -29,18 +26,14 @@ def build_app(
     security: SecuritySettings | None = None,
 ) -> FastAPI:
     """The training app; bus and security settings come from the environment unless given."""
-    bus_settings = bus_settings or BusSettings()
-    engine = create_engine(settings.database_url)
-    uows = UnitOfWorkFactory(
-        session_factory(engine),
-        namespace=bus_settings.namespace,
-        service=NAME,
-        make=TrainingUnitOfWork,
+    bus = service_bus(
+        NAME,
+        settings,
+        bus_settings or BusSettings(),
+        make_uow=TrainingUnitOfWork,
+        handlers=HANDLERS,
     )
-    bus = ServiceBus(
-        service=NAME, settings=bus_settings, redis_url=settings.redis_url, engine=engine,
-        uows=uows, catalog=CATALOG, handlers=HANDLERS,
-    )  # fmt: skip
+    uows = bus.uows
     app = create_app(
         service=NAME,
         version=VERSION,

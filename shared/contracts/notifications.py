@@ -12,28 +12,26 @@ from shared.contracts.catalog import CATALOG
 from shared.contracts.envelope import Event
 
 
+class DeliveryOutcome(Event):
+    """What became of one delivery (one message to one recipient through one channel)."""
+
+    subject_field: ClassVar[str] = "delivery_id"
+
+    delivery_id: str
+    recipient_id: str
+    channel: str
+    template: str
+    cause_event_id: str
+    attempts: int
+
+
 @CATALOG.register
-class NotificationSent(Event):
+class NotificationSent(DeliveryOutcome):
     type: ClassVar[str] = "kesos.notifications.notification_sent.v1"
-    subject_field: ClassVar[str] = "delivery_id"
-
-    delivery_id: str
-    recipient_id: str
-    channel: str
-    template: str
-    cause_event_id: str
-    attempts: int
 
 
 @CATALOG.register
-class NotificationFailed(Event):
+class NotificationFailed(DeliveryOutcome):
     type: ClassVar[str] = "kesos.notifications.notification_failed.v1"
-    subject_field: ClassVar[str] = "delivery_id"
 
-    delivery_id: str
-    recipient_id: str
-    channel: str
-    template: str
-    cause_event_id: str
-    attempts: int
     error: str

@@ -45,6 +45,7 @@ class ServiceBus:
         self.service = service
         self.settings = settings
         self.engine = engine
+        self.uows = uows
         self.redis: Redis = Redis.from_url(redis_url, socket_connect_timeout=2, socket_timeout=10)
         self.consumer = settings.consumer_name(service)
         self.relay = OutboxRelay(

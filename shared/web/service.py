@@ -1,18 +1,24 @@
-"""`python -m services.<name>`: configure logs, migrate the store, serve the app.
+"""What every service does the same way: build its store and bus, and run.
 
-Every service's `__main__` is one call to `run_service`, so they all start, log, migrate and
-stop the same way.
+A service's `app.py` calls `service_bus` for its engine, units of work and bus; its `__main__` is
+one call to `run_service` (configure logs, migrate the store, serve the app).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI
 
+from shared.contracts import CATALOG
+from shared.messaging.bus import ServiceBus
+from shared.messaging.runner import Handler
 from shared.observability.logging import configure_logging
+from shared.persistence.engine import create_engine, session_factory
 from shared.persistence.migrate import migrate
+from shared.persistence.unit_of_work import UnitOfWorkFactory
 from shared.settings import SERVICE_PORTS, BusSettings, ServiceSettings
 from shared.web.server import serve
 
@@ -30,3 +36,22 @@ def run_service(
         port=settings.port,
         graceful_timeout_s=BusSettings().graceful_timeout_s,
     )
+
+
+def service_bus(
+    name: str,
+    settings: ServiceSettings,
+    bus_settings: BusSettings,
+    *,
+    make_uow: Callable[..., Any],
+    handlers: Sequence[Handler] = (),
+) -> ServiceBus:
+    """The service's store engine, its unit-of-work factory (`bus.uows`) and its bus."""
+    engine = create_engine(settings.database_url)
+    uows = UnitOfWorkFactory(
+        session_factory(engine), namespace=bus_settings.namespace, service=name, make=make_uow
+    )
+    return ServiceBus(
+        service=name, settings=bus_settings, redis_url=settings.redis_url, engine=engine,
+        uows=uows, catalog=CATALOG, handlers=handlers,
+    )  # fmt: skip
