@@ -17,6 +17,7 @@ from typing import Any
 from shared.demo.client import Answer, KesosApi
 from shared.demo.people import TAPIN, DemoWorker, psm_workers, tksk_workers
 from shared.demo.show import Show
+from shared.reference import wilayah
 
 AfterStep = Callable[[str], Awaitable[None]]
 WAIT_S = 120.0
@@ -93,16 +94,20 @@ async def register_workers(api: KesosApi, show: Show, result: StoryResult) -> No
     show.table(
         "TKSK (one per kecamatan)",
         ("kecamatan", "nama", "HP"),
-        [(code, w["name"], w["phone"]) for code, w in result.tksk.items()],
+        [(_place(code), w["name"], w["phone"]) for code, w in result.tksk.items()],
     )
     show.table(
         "PSM",
         ("#", "nama", "L/P", "desa/kelurahan", "HP"),
         [
-            (str(i + 1), w["name"], w["sex"], w["wilayah"], w["phone"])
+            (str(i + 1), w["name"], w["sex"], _place(w["wilayah"]), w["phone"])
             for i, w in enumerate(result.psm)
         ],
     )
+
+
+def _place(code: str) -> str:
+    return f"{wilayah().get(code).name} ({code})"
 
 
 async def _register(api: KesosApi, person: DemoWorker) -> dict[str, Any]:
