@@ -1,0 +1,226 @@
+"""Cases and their steps in the store; a save is refused when the case's version moved."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, cast
+
+from sqlalchemy import ColumnElement, CursorResult, and_, insert, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.cases.adapters.tables import cases, steps
+from services.cases.domain.actors import ActorRole
+from services.cases.domain.cases import Case, CaseTransitioned
+from services.cases.domain.errors import ConcurrentUpdate
+from services.cases.domain.reasons import ClosureReason, RejectionReason, RiskLevel
+from services.cases.domain.referrals import Referral
+from services.cases.domain.states import CaseState
+
+
+@dataclass(frozen=True, slots=True)
+class Person:
+    """The person as reported; never leaves this store (events carry no personal data)."""
+
+    name: str
+    sex: str
+    nik: str | None = None
+    birth_date: str | None = None  # ISO date
+
+    def as_data(self) -> dict[str, Any]:
+        return {"name": self.name, "sex": self.sex, "nik": self.nik, "birth_date": self.birth_date}
+
+
+@dataclass(frozen=True, slots=True)
+class StoredCase:
+    case: Case
+    person: Person
+    person_id: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    sequence: int
+    action: str
+    from_state: str | None
+    to_state: str
+    actor_id: str
+    actor_role: str
+    at: datetime
+    reason: str | None
+    details: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class CaseFilter:
+    """A list query: the caller's scope, narrowed by what it asked for."""
+
+    scope: str
+    status: str | None = None
+    assigned_to: str | None = None
+    reported_by: str | None = None
+    after: tuple[datetime, str] | None = None  # cursor: (reported_at, case_id) of the last item
+
+
+class CaseRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def add(self, case: Case, person: Person) -> None:
+        row = {**_row(case), "person_ref": case.person_ref, "person": person.as_data()}
+        await self._session.execute(insert(cases).values(**row, person_id=None))
+
+    async def get(self, case_id: str) -> StoredCase | None:
+        query = select(cases).where(cases.c.case_id == case_id)
+        row = (await self._session.execute(query)).mappings().first()
+        return None if row is None else _stored(row)
+
+    async def save(self, case: Case, expected_version: int) -> None:
+        """Write the case's new state only over the version it was read at."""
+        statement = (
+            update(cases)
+            .where(cases.c.case_id == case.case_id, cases.c.version == expected_version)
+            .values(**_row(case))
+        )
+        result = cast(CursorResult[Any], await self._session.execute(statement))
+        if result.rowcount != 1:
+            raise ConcurrentUpdate()
+
+    async def add_step(self, event: CaseTransitioned) -> None:
+        await self._session.execute(insert(steps).values(**_step_row(event)))
+
+    async def steps_of(self, case_id: str) -> list[Step]:
+        query = select(steps).where(steps.c.case_id == case_id).order_by(steps.c.sequence)
+        rows = (await self._session.execute(query)).mappings().all()
+        return [Step(**{k: v for k, v in row.items() if k != "case_id"}) for row in rows]
+
+    async def waiting_in(self, kecamatan: str) -> list[Case]:
+        query = select(cases).where(
+            cases.c.kecamatan == kecamatan,
+            cases.c.status == CaseState.REPORTED.value,
+            cases.c.assigned_tksk_id.is_(None),
+        )
+        if self._session.get_bind().dialect.name == "postgresql":
+            query = query.with_for_update()
+        rows = (await self._session.execute(query)).mappings().all()
+        return [_stored(row).case for row in rows]
+
+    async def matching(self, wanted: CaseFilter, limit: int) -> list[StoredCase]:
+        query = select(cases).where(*_conditions(wanted))
+        query = query.order_by(cases.c.reported_at, cases.c.case_id).limit(limit)
+        rows = (await self._session.execute(query)).mappings().all()
+        return [_stored(row) for row in rows]
+
+    async def rekap(self, scope: str) -> Counter[tuple[str, str, str]]:
+        """Cases per (kecamatan, PMKS category, status); a case counts once per category."""
+        query = select(cases.c.kecamatan, cases.c.categories, cases.c.status).where(_inside(scope))
+        counts: Counter[tuple[str, str, str]] = Counter()
+        for kecamatan, categories, status in await self._session.execute(query):
+            for category in categories:
+                counts[(kecamatan, category, status)] += 1
+        return counts
+
+
+def _inside(scope: str) -> ColumnElement[bool]:
+    return or_(cases.c.desa == scope, cases.c.desa.like(f"{scope}.%"))
+
+
+def _conditions(wanted: CaseFilter) -> list[ColumnElement[bool]]:
+    conditions = [_inside(wanted.scope)]
+    if wanted.status:
+        conditions.append(cases.c.status == wanted.status)
+    if wanted.assigned_to:
+        conditions.append(cases.c.assigned_tksk_id == wanted.assigned_to)
+    if wanted.reported_by:
+        conditions.append(cases.c.reported_by == wanted.reported_by)
+    if wanted.after is not None:
+        at, case_id = wanted.after
+        conditions.append(
+            or_(
+                cases.c.reported_at > at,
+                and_(cases.c.reported_at == at, cases.c.case_id > case_id),
+            )
+        )
+    return conditions
+
+
+def _row(case: Case) -> dict[str, Any]:
+    return {
+        "case_id": case.case_id,
+        "categories": list(case.categories),
+        "desa": case.desa,
+        "kecamatan": case.kecamatan,
+        "status": case.status.value,
+        "reported_by": case.reported_by,
+        "reporter_role": case.reporter_role.value,
+        "assigned_tksk_id": case.assigned_tksk_id,
+        "description": case.description,
+        "risk_level": case.risk_level.value if case.risk_level else None,
+        "needs": list(case.needs),
+        "referrals": [_referral_data(referral) for referral in case.referrals],
+        "follow_ups": case.follow_ups,
+        "rejection_reason": case.rejection_reason.value if case.rejection_reason else None,
+        "closure_reason": case.closure_reason.value if case.closure_reason else None,
+        "version": case.version,
+        "reported_at": case.reported_at,
+        "updated_at": case.updated_at,
+        "closed_at": case.closed_at,
+    }
+
+
+def _referral_data(referral: Referral) -> dict[str, Any]:
+    return {
+        "referral_id": referral.referral_id,
+        "service": referral.service,
+        "consent": referral.consent,
+        "override_reason": referral.override_reason,
+        "referred_at": referral.referred_at.isoformat(),
+        "referred_by": referral.referred_by,
+    }
+
+
+def _referral(data: dict[str, Any]) -> Referral:
+    return Referral(
+        data["referral_id"], data["service"], bool(data["consent"]), data["override_reason"],
+        datetime.fromisoformat(data["referred_at"]), data["referred_by"],
+    )  # fmt: skip
+
+
+def _stored(row: Any) -> StoredCase:
+    case = Case(
+        case_id=row["case_id"], person_ref=row["person_ref"],
+        categories=tuple(row["categories"]), desa=row["desa"], kecamatan=row["kecamatan"],
+        description=row["description"], status=CaseState(row["status"]),
+        reported_by=row["reported_by"], reporter_role=ActorRole(row["reporter_role"]),
+        assigned_tksk_id=row["assigned_tksk_id"],
+        risk_level=RiskLevel(row["risk_level"]) if row["risk_level"] else None,
+        needs=tuple(row["needs"]), referrals=tuple(_referral(r) for r in row["referrals"]),
+        follow_ups=row["follow_ups"],
+        rejection_reason=RejectionReason(row["rejection_reason"])
+        if row["rejection_reason"] else None,
+        closure_reason=ClosureReason(row["closure_reason"]) if row["closure_reason"] else None,
+        version=row["version"], reported_at=row["reported_at"], updated_at=row["updated_at"],
+        closed_at=row["closed_at"],
+    )  # fmt: skip
+    person = Person(**row["person"])
+    return StoredCase(case, person, row["person_id"])
+
+
+def _step_row(event: CaseTransitioned) -> dict[str, Any]:
+    details = {
+        name: list(value) if isinstance(value, tuple) else value
+        for name, value in event.details.items()
+    }
+    return {
+        "case_id": event.case_id,
+        "sequence": event.sequence,
+        "action": event.action.value,
+        "from_state": event.from_state.value if event.from_state else None,
+        "to_state": event.to_state.value,
+        "actor_id": event.actor_id,
+        "actor_role": event.actor_role.value,
+        "at": event.at,
+        "reason": event.reason,
+        "details": details,
+    }

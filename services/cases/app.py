@@ -1,0 +1,46 @@
+"""The cases service's composition root: the only place engines, buses and settings meet."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI
+
+from services.cases import NAME
+from services.cases.adapters.unit_of_work import CasesUnitOfWork
+from services.cases.entrypoints import http
+from services.cases.entrypoints.consumers import HANDLERS
+from shared.security import SecuritySettings, TokenVerifier
+from shared.settings import BusSettings, ServiceSettings
+from shared.web.app import create_app
+from shared.web.service import service_bus
+
+VERSION = "0.1.0"
+MIGRATIONS = Path(__file__).parent / "migrations" / "versions"
+
+
+def build_app(
+    settings: ServiceSettings,
+    *,
+    bus_settings: BusSettings | None = None,
+    security: SecuritySettings | None = None,
+) -> FastAPI:
+    """The cases app; bus and security settings come from the environment unless given."""
+    bus = service_bus(
+        NAME,
+        settings,
+        bus_settings or BusSettings(),
+        make_uow=CasesUnitOfWork,
+        handlers=HANDLERS,
+    )
+    uows = bus.uows
+    app = create_app(
+        service=NAME,
+        version=VERSION,
+        bus=bus,
+        verifier=TokenVerifier(security or SecuritySettings()),
+        routers=[http.cases_router(uows), http.rekap_router(uows)],
+        description="PMKS cases from report to closure: assignment, verification, referrals.",
+    )
+    http.install(app)
+    return app

@@ -1,0 +1,260 @@
+"""The cases API (`/v1/cases`, `/v1/rekap`) and the one map from rules to problems.
+
+Writes run in one unit of work through `idempotent_write`: the case's new state, its step, its
+outbox row, its audit row and the stored answer commit together. Who may take which step is the
+domain's transition table; scope (404 outside the caller's wilayah) is the use cases'.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi.responses import JSONResponse
+
+from services.cases.adapters.cases import CaseFilter
+from services.cases.adapters.unit_of_work import CasesUnitOfWork
+from services.cases.domain.actors import Actor
+from services.cases.domain.errors import CaseError, CaseRule
+from services.cases.domain.reporting import CaseReport
+from services.cases.domain.states import CaseState
+from services.cases.entrypoints import schemas as s
+from services.cases.use_cases import queries, reporting, transitions
+from services.cases.use_cases.transitions import Step
+from shared.messaging.outbox import utcnow
+from shared.persistence.unit_of_work import UnitOfWorkFactory
+from shared.security import Principal, Role, narrowest
+from shared.web.auth import allow
+from shared.web.idempotency import idempotent_write
+from shared.web.pagination import Cursor, Limit, Page, decode_cursor, page_of
+from shared.web.problems import Problem, not_yet_known
+
+Uows = UnitOfWorkFactory[CasesUnitOfWork]
+
+# Any role reaches the endpoints; the transition table decides who may take a step.
+Caller = Annotated[Principal, Depends(allow(*Role))]
+
+FORBIDDEN = {
+    CaseRule.ROLE_NOT_ALLOWED,
+    CaseRule.NOT_ASSIGNED_TKSK,
+    CaseRule.NOT_REPORTER,
+    CaseRule.OUTSIDE_WILAYAH,
+}
+CONFLICT = {
+    CaseRule.CONCURRENT_UPDATE,
+    CaseRule.TRANSITION_NOT_ALLOWED,
+    CaseRule.CLOSED,
+    CaseRule.ALREADY_ASSIGNED,
+}
+
+
+def problem_for(error: CaseError) -> Problem:
+    """403 role/relation refusals, 409 state refusals, 404 missing, 422 the rest (bad input)."""
+    rule = error.rule
+    if rule is CaseRule.NOT_FOUND:
+        status = 404
+    elif rule in FORBIDDEN:
+        status = 403
+    elif rule in CONFLICT:
+        status = 409
+    else:
+        status = 422
+    title = rule.value.removeprefix("case-").replace("-", " ").capitalize()
+    problem = Problem(status, rule.value, title, error.message)
+    problem.extensions.update(error.facts)  # what a client may be told: action, state, …
+    return problem
+
+
+def install(app: FastAPI) -> None:
+    """Answer every case rule broken with its problem (called by `app.py`)."""
+
+    async def on_case_error(request: Request, error: Exception) -> JSONResponse:
+        assert isinstance(error, CaseError)
+        return problem_for(error).response(request.url.path)
+
+    async def on_not_yet_known(request: Request, error: Exception) -> JSONResponse:
+        return not_yet_known("worker").response(request.url.path)
+
+    async def on_bad_target(request: Request, error: Exception) -> JSONResponse:
+        problem = Problem(
+            422, transitions.ReassignTargetInvalid.rule, "Not an active TKSK",
+            "reassign to an active TKSK inside your wilayah",
+        )  # fmt: skip
+        return problem.response(request.url.path)
+
+    app.add_exception_handler(CaseError, on_case_error)
+    app.add_exception_handler(transitions.WorkerNotYetKnown, on_not_yet_known)
+    app.add_exception_handler(transitions.ReassignTargetInvalid, on_bad_target)
+
+
+def cases_router(uows: Uows) -> APIRouter:
+    router = APIRouter(prefix="/v1/cases", tags=["cases"])
+
+    @router.post("", status_code=201, response_model=s.CaseOut)
+    async def report_case(request: Request, body: s.NewCase, caller: Caller) -> Any:
+        async def write(uow: CasesUnitOfWork) -> tuple[int, Any]:
+            form = CaseReport(s.new_id(), tuple(body.categories), body.desa, body.description)
+            stored = await reporting.report(
+                uow, s.new_id(), form, body.person.person(), Actor.of(caller), utcnow()
+            )
+            return 201, s.CaseOut.of(stored, caller)
+
+        return await idempotent_write(request, caller.sub, uows, write)
+
+    @router.get("/{case_id}", response_model=s.CaseOut)
+    async def get_case(case_id: str, caller: Caller) -> Any:
+        async with uows() as uow:
+            stored = await transitions.readable_case(uow, case_id, caller)
+            steps = await uow.cases.steps_of(case_id)
+        return s.CaseOut.of(stored, caller, steps)
+
+    @router.get("", response_model=Page[s.CaseOut])
+    async def get_cases(
+        caller: Caller,
+        limit: Limit = 50,
+        cursor: Cursor = None,
+        status: CaseState | None = None,
+        wilayah: str | None = None,
+        assigned_to_me: bool = False,
+        reported_by_me: bool = False,
+    ) -> Any:
+        scope = narrowest(caller.wilayah, wilayah) if wilayah else caller.wilayah
+        if scope is None:
+            return Page[s.CaseOut](items=[])
+        mine = reported_by_me or caller.role is Role.PSM  # a PSM sees only their own reports
+        wanted = CaseFilter(
+            scope, status=status.value if status else None,
+            assigned_to=caller.sub if assigned_to_me else None,
+            reported_by=caller.sub if mine else None, after=_cursor(cursor),
+        )  # fmt: skip
+        async with uows() as uow:
+            found = await queries.list_cases(uow, wanted, limit + 1)
+        items = [s.CaseOut.of(stored, caller) for stored in found]
+        return page_of(items, limit, lambda c: [c.reported_at.isoformat(), c.case_id])
+
+    _step_routes(router, uows)
+    return router
+
+
+def _step_routes(router: APIRouter, uows: Uows) -> None:
+    def post(path: str, step_of: Callable[[Any], Step], body_type: Any) -> None:
+        async def act(request: Request, case_id: str, body: Any, caller: Principal) -> Any:
+            async def write(uow: CasesUnitOfWork) -> tuple[int, Any]:
+                stored = await transitions.take_step(uow, case_id, caller, utcnow(), step_of(body))
+                return 200, s.CaseOut.of(stored, caller)
+
+            return await idempotent_write(request, caller.sub, uows, write)
+
+        act.__signature__ = _signature(body_type)  # type: ignore[attr-defined]
+        router.add_api_route(
+            f"/{{case_id}}/{path}", act, methods=["POST"], response_model=s.CaseOut,
+            name=path.replace("-", "_"),
+        )  # fmt: skip
+
+    post(
+        "verify", lambda b: lambda c, a, t: c.verify(a, t, b and b.categories), _opt(s.Verification)
+    )
+    post("return", lambda b: lambda c, a, t: c.return_to_reporter(a, t, b.reason), s.Reason)
+    post(
+        "resubmit",
+        lambda b: lambda c, a, t: c.resubmit(a, t, b and b.description),
+        _opt(s.Resubmission),
+    )
+    post("reject", lambda b: lambda c, a, t: c.reject(a, t, b.reason, b.note), s.Rejection)
+    post("assess", lambda b: lambda c, a, t: c.assess(a, t, b.risk_level, b.needs), s.Assessment)
+    post("refer", _refer, s.NewReferral)
+    post("start-monitoring", lambda b: lambda c, a, t: c.start_monitoring(a, t), _opt(s.Reason))
+    post("follow-ups", lambda b: lambda c, a, t: c.record_follow_up(a, t, b.note), s.FollowUp)
+    post(
+        "request-closure",
+        lambda b: lambda c, a, t: c.request_closure(a, t, b.reason, b.note),
+        s.ClosureRequest,
+    )
+    post(
+        "approve-closure",
+        lambda b: lambda c, a, t: c.approve_closure(a, t, b and b.reason),
+        _opt(s.Reason),
+    )
+    post("reject-closure", lambda b: lambda c, a, t: c.reject_closure(a, t, b.reason), s.Reason)
+    post("reopen", lambda b: lambda c, a, t: c.reopen(a, t, b.reason), s.Reason)
+
+    @router.post("/{case_id}/reassign", response_model=s.CaseOut)
+    async def reassign(request: Request, case_id: str, body: s.Reassignment, caller: Caller) -> Any:
+        async def write(uow: CasesUnitOfWork) -> tuple[int, Any]:
+            stored = await transitions.reassign(
+                uow, case_id, body.tksk_id, body.reason, caller, utcnow()
+            )
+            return 200, s.CaseOut.of(stored, caller)
+
+        return await idempotent_write(request, caller.sub, uows, write)
+
+
+class _Optional:
+    """A step whose body may be left out entirely."""
+
+    def __init__(self, body_type: type[Any]) -> None:
+        self.body_type = body_type
+
+
+def _opt(body_type: type[Any]) -> _Optional:
+    return _Optional(body_type)
+
+
+def _signature(body_type: Any) -> inspect.Signature:
+    """What FastAPI reads to build a step's route: the body model differs per step."""
+    keyword = inspect.Parameter.KEYWORD_ONLY
+    optional = isinstance(body_type, _Optional)
+    body = inspect.Parameter(
+        "body", keyword, annotation=body_type.body_type | None if optional else body_type,
+        default=None if optional else inspect.Parameter.empty,
+    )  # fmt: skip
+    return inspect.Signature([
+        inspect.Parameter("request", keyword, annotation=Request),
+        inspect.Parameter("case_id", keyword, annotation=str),
+        body,
+        inspect.Parameter("caller", keyword, annotation=Caller),
+    ])  # fmt: skip
+
+
+def _refer(body: s.NewReferral) -> Step:
+    referral_id = s.new_id()
+    return lambda case, actor, now: case.refer(
+        actor, now, referral_id=referral_id, service=body.service, consent=body.consent,
+        override_reason=body.override_reason,
+    )  # fmt: skip
+
+
+def rekap_router(uows: Uows) -> APIRouter:
+    router = APIRouter(prefix="/v1/rekap", tags=["rekap"])
+
+    @router.get("", response_model=s.Rekap)
+    async def get_rekap(caller: Caller, wilayah: str | None = None) -> Any:
+        """Cases per kecamatan × PMKS category × status inside the caller's wilayah."""
+        scope = narrowest(caller.wilayah, wilayah) if wilayah else caller.wilayah
+        if scope is None:
+            raise Problem(404, "not-found", "Not found", "no such wilayah inside yours")
+        async with uows() as uow:
+            counts = await queries.rekap(uow, scope)
+        rows = [
+            s.RekapRow(kecamatan=k, category=c, status=st, count=n)
+            for (k, c, st), n in sorted(counts.items())
+        ]
+        return s.Rekap(wilayah=scope, items=rows)
+
+    return router
+
+
+def _cursor(cursor: str | None) -> tuple[datetime, str] | None:
+    key = decode_cursor(cursor)
+    if key is None:
+        return None
+    try:
+        at, case_id = key
+        return datetime.fromisoformat(at), str(case_id)
+    except (TypeError, ValueError):
+        raise Problem(
+            400, "invalid-cursor", "Invalid cursor", "pass `next_cursor` back as given"
+        ) from None

@@ -1,0 +1,196 @@
+"""Request and response bodies of the cases API."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+from services.cases.adapters.cases import Person, StoredCase
+from services.cases.adapters.cases import Step as StoredStep
+from shared.reference import normalise_nik
+from shared.security import Principal, Role
+
+
+def new_id() -> str:
+    return str(uuid.uuid4())
+
+
+class PersonIn(BaseModel):
+    nik: str | None = Field(None, description="16 digits; optional (not everyone has one)")
+    name: str = Field(min_length=1, max_length=200)
+    sex: Literal["L", "P"] = Field(description="L = laki-laki, P = perempuan")
+    birth_date: date | None = None
+
+    def person(self) -> Person:
+        nik = None if self.nik is None or not self.nik.strip() else normalise_nik(self.nik)
+        birth = self.birth_date.isoformat() if self.birth_date else None
+        return Person(name=self.name.strip(), sex=self.sex, nik=nik, birth_date=birth)
+
+
+class NewCase(BaseModel):
+    categories: list[str] = Field(max_length=26, description="PMKS codes, e.g. LUT, PD")
+    desa: str = Field(max_length=20, description="desa/kelurahan code, 63.05.01.2003")
+    description: str = Field("", max_length=4000)
+    person: PersonIn
+
+
+class Verification(BaseModel):
+    categories: list[str] | None = Field(None, max_length=26, description="corrected codes")
+
+
+class Reason(BaseModel):
+    reason: str | None = Field(None, max_length=2000)
+
+
+class Resubmission(BaseModel):
+    description: str | None = Field(None, max_length=4000)
+
+
+class Rejection(BaseModel):
+    reason: str | None = Field(None, description="bukan_ppks, duplikat or di_luar_wilayah")
+    note: str | None = Field(None, max_length=2000)
+
+
+class Assessment(BaseModel):
+    risk_level: str = Field(max_length=10, description="high, medium or low")
+    needs: list[str] = Field(max_length=50)
+
+
+class NewReferral(BaseModel):
+    service: str = Field(max_length=200, description="e.g. Puskesmas Binuang")
+    consent: bool
+    override_reason: str | None = Field(None, max_length=2000)
+
+
+class FollowUp(BaseModel):
+    note: str = Field(max_length=4000)
+
+
+class ClosureRequest(BaseModel):
+    reason: str | None = Field(None, description="tertangani, meninggal, pindah_domisili, …")
+    note: str | None = Field(None, max_length=2000)
+
+
+class Reassignment(BaseModel):
+    tksk_id: str = Field(max_length=64)
+    reason: str | None = Field(None, max_length=2000)
+
+
+class PersonOut(BaseModel):
+    nik: str | None
+    name: str
+    sex: str
+    birth_date: str | None
+
+
+class StepOut(BaseModel):
+    sequence: int
+    action: str
+    from_state: str | None
+    to_state: str
+    actor_id: str
+    actor_role: str
+    at: datetime
+    reason: str | None
+    details: dict[str, Any]
+
+    @classmethod
+    def of(cls, step: StoredStep) -> StepOut:
+        return cls(
+            sequence=step.sequence, action=step.action, from_state=step.from_state,
+            to_state=step.to_state, actor_id=step.actor_id, actor_role=step.actor_role,
+            at=step.at, reason=step.reason, details=step.details,
+        )  # fmt: skip
+
+
+class ReferralOut(BaseModel):
+    referral_id: str
+    service: str
+    consent: bool
+    override_reason: str | None
+    referred_at: datetime
+    referred_by: str
+
+
+class CaseOut(BaseModel):
+    case_id: str
+    categories: list[str]
+    desa: str
+    kecamatan: str
+    status: str
+    reported_by: str
+    reporter_role: str
+    assigned_tksk_id: str | None
+    person_id: str | None
+    person: PersonOut
+    description: str
+    risk_level: str | None
+    needs: list[str]
+    referrals: list[ReferralOut]
+    follow_ups: int
+    rejection_reason: str | None
+    closure_reason: str | None
+    version: int
+    reported_at: datetime
+    updated_at: datetime
+    closed_at: datetime | None
+    timeline: list[StepOut] | None = None
+
+    @classmethod
+    def of(
+        cls, stored: StoredCase, by: Principal, steps: list[StoredStep] | None = None
+    ) -> CaseOut:
+        case, person = stored.case, stored.person
+        return cls(
+            case_id=case.case_id, categories=list(case.categories), desa=case.desa,
+            kecamatan=case.kecamatan, status=case.status.value, reported_by=case.reported_by,
+            reporter_role=case.reporter_role.value, assigned_tksk_id=case.assigned_tksk_id,
+            person_id=stored.person_id,
+            person=PersonOut(
+                nik=_nik_for(person.nik, stored, by), name=person.name, sex=person.sex,
+                birth_date=person.birth_date,
+            ),
+            description=case.description,
+            risk_level=case.risk_level.value if case.risk_level else None,
+            needs=list(case.needs),
+            referrals=[
+                ReferralOut(
+                    referral_id=r.referral_id, service=r.service, consent=r.consent,
+                    override_reason=r.override_reason, referred_at=r.referred_at,
+                    referred_by=r.referred_by,
+                )
+                for r in case.referrals
+            ],
+            follow_ups=case.follow_ups,
+            rejection_reason=case.rejection_reason.value if case.rejection_reason else None,
+            closure_reason=case.closure_reason.value if case.closure_reason else None,
+            version=case.version, reported_at=case.reported_at, updated_at=case.updated_at,
+            closed_at=case.closed_at,
+            timeline=None if steps is None else [StepOut.of(step) for step in steps],
+        )  # fmt: skip
+
+
+def _nik_for(nik: str | None, stored: StoredCase, by: Principal) -> str | None:
+    """Full NIK for Dinas staff and the case's TKSK; the last four digits for anyone else."""
+    if nik is None:
+        return None
+    if by.role in {Role.ADMIN, Role.OPERATOR}:
+        return nik
+    if by.role is Role.TKSK and by.sub == stored.case.assigned_tksk_id:
+        return nik
+    return "*" * (len(nik) - 4) + nik[-4:]
+
+
+class RekapRow(BaseModel):
+    kecamatan: str
+    category: str
+    status: str
+    count: int
+
+
+class Rekap(BaseModel):
+    wilayah: str
+    items: list[RekapRow]

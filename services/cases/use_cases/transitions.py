@@ -1,0 +1,76 @@
+"""Every step after the report: load the case in the caller's scope, apply the domain method,
+save it over the version it was read at, record the step."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import datetime
+
+from services.cases.adapters.cases import StoredCase
+from services.cases.adapters.unit_of_work import CasesUnitOfWork
+from services.cases.domain.actors import Actor
+from services.cases.domain.cases import Case, Change
+from services.cases.domain.errors import CaseNotFound
+from services.cases.use_cases.events import record_step
+from shared.security import Principal, Role
+
+Step = Callable[[Case, Actor, datetime], Change]
+
+
+class ReassignTargetInvalid(Exception):
+    """The TKSK a case is reassigned to is not an active TKSK inside the caller's wilayah."""
+
+    rule = "case-reassign-target-invalid"
+
+
+class WorkerNotYetKnown(Exception):
+    """The named worker has not reached this service's projection yet: retry shortly."""
+
+
+async def visible_case(uow: CasesUnitOfWork, case_id: str, by: Principal) -> StoredCase:
+    """The case, or `CaseNotFound` when it is missing or outside the caller's wilayah."""
+    stored = await uow.cases.get(case_id)
+    if stored is None or not by.covers(stored.case.desa):
+        raise CaseNotFound()
+    return stored
+
+
+def readable(stored: StoredCase, by: Principal) -> bool:
+    """PSM see only the cases they reported (DOMAIN.md §5); everyone else their wilayah."""
+    return by.role is not Role.PSM or stored.case.reported_by == by.sub
+
+
+async def readable_case(uow: CasesUnitOfWork, case_id: str, by: Principal) -> StoredCase:
+    stored = await visible_case(uow, case_id, by)
+    if not readable(stored, by):
+        raise CaseNotFound()
+    return stored
+
+
+async def take_step(
+    uow: CasesUnitOfWork, case_id: str, by: Principal, now: datetime, step: Step
+) -> StoredCase:
+    stored = await visible_case(uow, case_id, by)
+    change = step(stored.case, Actor.of(by), now)
+    await uow.cases.save(change.case, expected_version=stored.case.version)
+    await record_step(uow, change, stored.person_id)
+    return replace(stored, case=change.case)
+
+
+async def reassign(
+    uow: CasesUnitOfWork,
+    case_id: str,
+    tksk_id: str,
+    reason: str | None,
+    by: Principal,
+    now: datetime,
+) -> StoredCase:
+    worker = await uow.workers.get(tksk_id)
+    if worker is None:
+        raise WorkerNotYetKnown()
+    if not worker.is_active_tksk or not by.covers(worker.wilayah):
+        raise ReassignTargetInvalid()
+    return await take_step(
+        uow, case_id, by, now, lambda case, actor, at: case.reassign(actor, at, tksk_id, reason)
+    )
