@@ -23,17 +23,18 @@ SECRET = "e2e-secret-that-is-long-enough-for-hs256-0123456789abcdef"
 STORY_SERVICES = ("registry", "training", "notifications")
 
 
+def token(role: str = "operator", wilayah: str = "63.05", sub: str = "e2e") -> str:
+    return mint_token(SECRET, sub=sub, role=role, wilayah=wilayah, now=datetime.now(UTC))
+
+
 @dataclass
 class System:
     supervisor: Supervisor
     urls: dict[str, str]
     export_file: Path
 
-    def token(self, role: str = "operator", wilayah: str = "63.05", sub: str = "e2e") -> str:
-        return mint_token(SECRET, sub=sub, role=role, wilayah=wilayah, now=datetime.now(UTC))
-
     def api(self, **claims: str) -> KesosApi:
-        return KesosApi(self.urls, self.token(**claims), deadline_s=120)
+        return KesosApi(self.urls, token(**claims), deadline_s=120)
 
     async def wait_ready(self, name: str | None = None) -> None:
         names = [name] if name else list(self.urls)
