@@ -58,7 +58,8 @@ async def test_a_batch_held_by_a_killed_consumer_is_reclaimed_and_applied_once(
             lambda: _effects_are(store.engine, 60), timeout=60, message="every entry applied"
         )
         assert await tally.duplicate_effects(store.engine) == []
-        assert rescuer.reclaimer.reclaimed > 0
+        # Effects commit before the XACK, and the count follows the XACK: wait for it.
+        await eventually(lambda: rescuer.reclaimer.reclaimed > 0, message="reclaimed")
         assert await tally.projected(store.engine) == {
             f"k{k}": (
                 max(v for v in range(60) if v % 7 == k),
