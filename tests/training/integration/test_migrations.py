@@ -2,39 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from alembic.autogenerate import compare_metadata
-from alembic.migration import MigrationContext
-from sqlalchemy import Connection
+from functools import partial
 
 from services.training.adapters.tables import TABLES
 from services.training.app import MIGRATIONS
 from shared.persistence.migrate import migrate_async
-
-
-def _differences(connection: Connection) -> list[Any]:
-    context = MigrationContext.configure(connection, opts={"compare_type": True})
-    tables = set(TABLES.tables)
-    return [
-        diff
-        for diff in compare_metadata(context, TABLES)
-        if _table_of(diff) in tables  # the template's kernel and test tables are not ours
-    ]
-
-
-def _table_of(diff: Any) -> str | None:
-    """The table a difference is about: a name, a Table, or a column or index of one."""
-    change = diff[0] if isinstance(diff, list) else diff  # type changes come as lists
-    for part in change[1:]:
-        if isinstance(part, str) and part in TABLES.tables:
-            return part
-        table = getattr(part, "table", None)
-        if table is not None:
-            return str(table.name)
-        if getattr(part, "name", None) in TABLES.tables:
-            return str(part.name)
-    return None
+from tests.support.migrations import differences
 
 
 async def test_the_migration_mirrors_the_tables(make_store, store_kind: str) -> None:
@@ -43,6 +16,6 @@ async def test_the_migration_mirrors_the_tables(make_store, store_kind: str) -> 
     await migrate_async(store.url, MIGRATIONS)  # idempotent: a restart migrates again
 
     async with store.engine.connect() as connection:
-        differences = await connection.run_sync(_differences)
+        found = await connection.run_sync(partial(differences, tables=TABLES))
 
-    assert differences == []
+    assert found == []
