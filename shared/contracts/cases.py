@@ -5,14 +5,19 @@ services keep order-tolerant projections, `sequence` = the case's version) and t
 action, actor, role, time, and the reason *code* where the workflow has one (rejection and
 closure reasons). Never personal data: no NIK, no names, no health details, no free-text notes
 (those stay in the cases store and its audit trail) — DESIGN.md §3.
+
+One exception, recorded in docs/adr/0003-person-intake.md: `case_reported` carries the person's
+identity (`person`) when the reporter typed it in instead of naming a registry person, because
+the registry — the home of persons — registers or links them from it. Consumers other than the
+registry must ignore that field.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import ClassVar
+from datetime import date, datetime
+from typing import ClassVar, Literal
 
-from pydantic import Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from shared.contracts.catalog import CATALOG
 from shared.contracts.envelope import Event
@@ -29,6 +34,7 @@ class CaseStep(Event):
     kecamatan: str
     status: str
     reported_by: str = Field(description="worker id of the reporting PSM, or the operator's sub")
+    reporter_role: str | None = Field(None, description="psm, or operator for a walk-in report")
     assigned_tksk_id: str | None = None
     person_id: str | None = Field(None, description="registry person id once linked")
     risk_level: str | None = None
@@ -39,9 +45,27 @@ class CaseStep(Event):
     reason_code: str | None = None
 
 
+class ReportedPerson(BaseModel):
+    """The person as the reporter typed them, already validated with the shared validators
+    (NIK, desa) so that the registry's register-or-link never refuses them."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    nik: str | None = Field(None, description="16 digits, or null: NIK not yet recorded")
+    name: str
+    sex: Literal["L", "P"]
+    birth_date: date | None = None
+
+
 @CATALOG.register
 class CaseReported(CaseStep):
+    """A new case. `person` is set only when the person was reported inline (ADR 0003)."""
+
     type: ClassVar[str] = "kesos.cases.case_reported.v1"
+
+    person: ReportedPerson | None = Field(
+        None, description="restricted: for the registry only; null when person_id names them"
+    )
 
 
 @CATALOG.register
