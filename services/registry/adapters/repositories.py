@@ -89,12 +89,12 @@ def _worker(row: Any) -> Worker:
             **values,
             "role": WorkerRole(values["role"]),
             "status": WorkerStatus(values["status"]),
-            "registered_at": _utc(values["registered_at"]),
-            "updated_at": _utc(values["updated_at"]),
+            "registered_at": as_utc(values["registered_at"]),
+            "updated_at": as_utc(values["updated_at"]),
         }
     )
 
 
-def _utc(moment: datetime) -> datetime:
+def as_utc(moment: datetime) -> datetime:
     """SQLite hands back naive datetimes for timezone-aware columns; they were stored as UTC."""
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)

@@ -1,4 +1,4 @@
-"""Who may see and change which worker: the wilayah scope, plus a field worker's own record.
+"""Who may see and change which worker or person: the wilayah scope, plus a worker's own record.
 
 A record outside the caller's wilayah is indistinguishable from a missing one (DESIGN.md §7), so
 conflicts name an existing worker only when the caller could see it anyway.
@@ -6,7 +6,15 @@ conflicts name an existing worker only when the caller could see it anyway.
 
 from __future__ import annotations
 
-from services.registry.domain.errors import NotOwnRecord, TkskAlreadyActive, WorkerNotFound
+from services.registry.domain.errors import (
+    NotOwnRecord,
+    OutsideWilayah,
+    PersonNotFound,
+    PersonRegisteredElsewhere,
+    TkskAlreadyActive,
+    WorkerNotFound,
+)
+from services.registry.domain.persons import Person
 from services.registry.domain.workers import Worker, WorkerRole
 from shared.security import Principal, Role
 
@@ -49,3 +57,22 @@ def require_no_active_tksk(candidate: Worker, active: Worker | None, viewer: Pri
         return
     if active.worker_id != candidate.worker_id:
         raise TkskAlreadyActive(candidate.kecamatan, visible_id(viewer, active))
+
+
+def require_visible_person(viewer: Principal, person: Person | None) -> Person:
+    """A person is seen by whoever covers their desa (a PSM: their own desa only)."""
+    if person is None or not viewer.covers(person.desa):
+        raise PersonNotFound()
+    return person
+
+
+def require_may_register_in(viewer: Principal, desa: str) -> None:
+    """The caller named the desa, so refusing it reveals nothing: 403, not 404."""
+    if not viewer.covers(desa):
+        raise OutsideWilayah(desa)
+
+
+def require_may_add_to(viewer: Principal, known: Person) -> None:
+    """Adding categories to the person a NIK names: only inside the caller's wilayah."""
+    if not viewer.covers(known.desa):
+        raise PersonRegisteredElsewhere()

@@ -77,7 +77,44 @@ class WorkerNotActive(RegistryError):
 
 
 class ConcurrentUpdate(RegistryError):
-    """The worker changed since it was read (its version moved): re-read and retry."""
+    """The worker or person changed since it was read (its version moved): re-read and retry."""
 
     def __init__(self) -> None:
-        super().__init__("the worker was changed by another request; read it again and retry")
+        super().__init__("the record was changed by another request; read it again and retry")
+
+
+class PersonNotFound(RegistryError):
+    """No such person — or one outside the caller's wilayah, which must look the same."""
+
+    def __init__(self) -> None:
+        super().__init__("no person with that id")
+
+
+class PersonCategoryRequired(RegistryError):
+    """A PMKS/PPKS person is registered because of at least one category (Permensos 8/2012)."""
+
+    def __init__(self) -> None:
+        super().__init__("a person needs at least one PMKS category")
+
+
+class PersonRegisteredElsewhere(RegistryError):
+    """The NIK belongs to a person living outside the caller's wilayah: Dinas staff covering
+    that desa must add the categories (or move the person), and the caller learns no more."""
+
+    def __init__(self) -> None:
+        super().__init__("a person with this NIK is registered outside your wilayah")
+
+
+class CasePersonUnknown(RegistryError):
+    """A reported case names a person id the registry never registered.
+
+    Cases accepts only ids from its projection of `person_registered`, so this is a defect or a
+    registry restored from an old backup: the event is retried, then dead-lettered for a human.
+    """
+
+    def __init__(self, case_id: str, person_id: str) -> None:
+        super().__init__(
+            f"case {case_id} names person {person_id}, unknown to the registry",
+            case_id=case_id,
+            person_id=person_id,
+        )

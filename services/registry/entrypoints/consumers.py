@@ -1,14 +1,25 @@
-"""What the registry does with other services' events: thin handlers calling one use case."""
+"""What the registry does with other services' events: thin handlers calling one use case.
+
+Handling a cases event makes the registry subscribe to `<ns>.cases.events` (the chassis derives
+the source streams from the handlers' event types).
+"""
 
 from __future__ import annotations
 
+import uuid
+
+from services.registry.use_cases.case_links import link_person_for_case
 from services.registry.use_cases.tiers import raise_tier
 from shared.audit import Actor
+from shared.contracts.cases import CaseReported
 from shared.contracts.training import CertificateIssued
 from shared.messaging.runner import Handler, HandlerContext
 
-RAISE_TIER = "registry.raise_tier_on_certificate"  # the inbox key: never rename it
+# The inbox keys: never rename them.
+RAISE_TIER = "registry.raise_tier_on_certificate"
+LINK_PERSON = "registry.link_person_on_case_reported"
 _SERVICE = Actor(sub=RAISE_TIER, role="service")
+_LINKER = Actor(sub=LINK_PERSON, role="service")
 
 
 async def raise_tier_on_certificate(event: CertificateIssued, context: HandlerContext) -> None:
@@ -18,4 +29,13 @@ async def raise_tier_on_certificate(event: CertificateIssued, context: HandlerCo
     )  # fmt: skip
 
 
-HANDLERS = (Handler(name=RAISE_TIER, event=CertificateIssued, apply=raise_tier_on_certificate),)
+async def link_person_on_case_reported(event: CaseReported, context: HandlerContext) -> None:
+    await link_person_for_case(
+        context.uow, event, by=_LINKER, now=context.now, new_person_id=str(uuid.uuid4())
+    )
+
+
+HANDLERS = (
+    Handler(name=RAISE_TIER, event=CertificateIssued, apply=raise_tier_on_certificate),
+    Handler(name=LINK_PERSON, event=CaseReported, apply=link_person_on_case_reported),
+)

@@ -1,4 +1,4 @@
-"""The registry's HTTP API: workers (here) and reference data (`reference`).
+"""The registry's HTTP API: workers (here), persons (`persons`) and reference data (`reference`).
 
 Time and ids come from here, the edge. Use cases raise named domain errors; `PROBLEMS` is the one
 place that turns them into problem+json types.
@@ -15,6 +15,8 @@ from fastapi.responses import JSONResponse
 from services.registry.adapters.unit_of_work import RegistryUnitOfWork
 from services.registry.domain import errors
 from services.registry.domain.workers import WorkerRole, WorkerStatus
+from services.registry.entrypoints.deps import UnitsOfWork, id_after
+from services.registry.entrypoints.persons import persons_router
 from services.registry.entrypoints.reference import reference_router
 from services.registry.entrypoints.schemas import (
     ContactChange,
@@ -26,27 +28,16 @@ from services.registry.entrypoints.schemas import (
 )
 from services.registry.use_cases import workers as cases
 from shared.messaging.outbox import utcnow
-from shared.persistence.unit_of_work import UnitOfWorkFactory
 from shared.security import Principal, Role
 from shared.web.auth import allow
 from shared.web.idempotency import idempotent_write
-from shared.web.pagination import Cursor, Limit, Page, decode_cursor, page_of
+from shared.web.pagination import Cursor, Limit, Page, page_of
 from shared.web.problems import Problem
 
-Uows = UnitOfWorkFactory[RegistryUnitOfWork]
 Staff = Annotated[Principal, Depends(allow(Role.ADMIN, Role.OPERATOR))]
 Reader = Annotated[Principal, Depends(allow(*Role))]
 ContactEditor = Annotated[Principal, Depends(allow(Role.ADMIN, Role.OPERATOR, Role.PSM, Role.TKSK))]
 WorkerId = Annotated[str, Path(max_length=100)]
-
-
-def unit_of_work_factory(request: Request) -> Uows:
-    """The factory `app.py` (the composition root) built for this app."""
-    factory: Uows = request.app.state.uows
-    return factory
-
-
-UnitsOfWork = Annotated[Uows, Depends(unit_of_work_factory)]
 
 
 async def register(
@@ -76,9 +67,7 @@ async def list_workers(
     status: Literal["active", "inactive"] | None = None,
     tier: Annotated[str | None, Query(max_length=20)] = None,
 ) -> Page[WorkerOut]:
-    after = decode_cursor(cursor)
-    if after is not None and not isinstance(after, str):
-        raise Problem(400, "invalid-cursor", "Invalid cursor", "pass `next_cursor` back as given")
+    after = id_after(cursor)
     filters = cases.WorkerFilters(
         wilayah=wilayah,
         role=WorkerRole(role) if role else None,
@@ -167,7 +156,7 @@ def workers_router() -> APIRouter:
 
 
 def routers() -> list[APIRouter]:
-    return [reference_router(), workers_router()]
+    return [reference_router(), workers_router(), persons_router()]
 
 
 # (status, problem type, title); `{name}` in a type is filled from the error's facts.
@@ -181,6 +170,14 @@ PROBLEMS: dict[type[errors.RegistryError], tuple[int, str, str]] = {
     errors.TkskAlreadyActive: (409, "tksk-already-active", "The kecamatan has an active TKSK"),
     errors.WorkerNotActive: (409, "worker-not-active", "Worker not active"),
     errors.ConcurrentUpdate: (409, "concurrent-update", "Concurrent update"),
+    errors.PersonNotFound: (404, "not-found", "Not found"),
+    errors.PersonCategoryRequired: (422, "person-category-required", "No PMKS category"),
+    errors.PersonRegisteredElsewhere: (
+        409,
+        "person-registered-elsewhere",
+        "NIK registered outside your wilayah",
+    ),
+    errors.CasePersonUnknown: (409, "case-person-unknown", "Unknown person"),  # consumers only
 }
 
 

@@ -1,14 +1,17 @@
-"""A worker change becomes an event carrying the worker's full public state (never the NIK),
-with the worker's version as `sequence`, so other services' projections are order-tolerant."""
+"""A worker or person change becomes an event carrying its public state (never the NIK), with
+its version as `sequence`, so other services' projections are order-tolerant.
+
+A person's public state is less than a worker's: no name or birth date either (ADR 0003)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
+from services.registry.domain.persons import Person
 from services.registry.domain.workers import Worker
 from services.registry.use_cases.ports import RegistryWork
 from shared.audit import Actor
-from shared.contracts.registry import WorkerState
+from shared.contracts.registry import PersonState, WorkerState
 
 
 def public_state(worker: Worker) -> dict[str, object]:
@@ -39,3 +42,28 @@ async def record_change(
     """The event and the audit row, in the change's own transaction."""
     uow.outbox.add(event.model_validate(public_state(worker)), sequence=worker.version)
     await uow.audit(by, action, worker, now, reason)
+
+
+def person_state(person: Person) -> dict[str, object]:
+    return {
+        "person_id": person.person_id,
+        "desa": person.desa,
+        "kecamatan": person.kecamatan,
+        "categories": person.categories,
+        "nik_recorded": person.nik_recorded,
+    }
+
+
+async def record_person_change(
+    uow: RegistryWork,
+    event: type[PersonState],
+    person: Person,
+    *,
+    by: Actor,
+    action: str,
+    now: datetime,
+    reason: str | None = None,
+) -> None:
+    """The event and the audit row, in the change's own transaction."""
+    uow.outbox.add(event.model_validate(person_state(person)), sequence=person.version)
+    await uow.audit(by, action, person, now, reason)

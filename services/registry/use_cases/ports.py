@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
+from services.registry.domain.persons import CaseLink, Person
 from services.registry.domain.workers import Worker, WorkerRole, WorkerStatus
 from shared.audit import Actor
 from shared.contracts.envelope import Event
@@ -42,6 +43,40 @@ class Workers(Protocol):
         ...
 
 
+@dataclass(frozen=True, slots=True)
+class PersonQuery:
+    """Persons whose desa lies inside `scope` (dotted code), optionally holding a category."""
+
+    scope: str
+    category: str | None = None
+
+
+class Persons(Protocol):
+    async def get(self, person_id: str) -> Person | None: ...
+
+    async def with_nik(self, nik: str) -> Person | None: ...
+
+    async def add(self, person: Person) -> bool:
+        """Insert; False when a concurrent registration of the NIK won first."""
+        ...
+
+    async def save(self, person: Person, *, expected_version: int) -> None:
+        """Update; `ConcurrentUpdate` when the stored version is no longer `expected_version`."""
+        ...
+
+    async def page(self, query: PersonQuery, *, after: str | None, limit: int) -> list[Person]:
+        """Up to `limit` persons ordered by id, after the id `after`."""
+        ...
+
+    async def link_of(self, case_id: str) -> CaseLink | None: ...
+
+    async def link(self, link: CaseLink) -> None: ...
+
+    async def cases_of(self, person_ids: list[str]) -> dict[str, list[str]]:
+        """The case ids linked to each person (in link order); absent: none."""
+        ...
+
+
 class EventSink(Protocol):
     def add(self, event: Event, *, sequence: int | None = None) -> object: ...
 
@@ -51,8 +86,18 @@ class RegistryWork(Protocol):
     def workers(self) -> Workers: ...
 
     @property
+    def persons(self) -> Persons: ...
+
+    @property
     def outbox(self) -> EventSink: ...
 
     async def audit(
-        self, actor: Actor, action: str, worker: Worker, now: datetime, reason: str | None = None
-    ) -> None: ...
+        self,
+        actor: Actor,
+        action: str,
+        record: Worker | Person,
+        now: datetime,
+        reason: str | None = None,
+    ) -> None:
+        """An audit row naming the record and its wilayah (a worker's, a person's desa)."""
+        ...

@@ -51,6 +51,18 @@ def new_worker(role: str = "psm", wilayah: str = TUNGKAP, **changes: Any) -> dic
     return {**body, **changes}
 
 
+def new_person(desa: str = TUNGKAP, **changes: Any) -> dict[str, Any]:
+    body = {
+        "nik": NIK_WOMAN,
+        "name": "Siti Aminah",
+        "sex": "P",
+        "birth_date": "1990-08-17",
+        "desa": desa,
+        "categories": ["LUT"],
+    }
+    return {**body, **changes}
+
+
 def nik(serial: int, kecamatan: str = "630501") -> str:
     """A plausible NIK per serial: men born 17-08-1990 in a Tapin kecamatan."""
     return f"{kecamatan}170890{serial:04d}"

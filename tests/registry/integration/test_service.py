@@ -16,13 +16,19 @@ PATHS = {
     "/v1/workers/{worker_id}",
     "/v1/workers/{worker_id}/contact",
     "/v1/workers/{worker_id}/deactivate",
+    "/v1/persons",
+    "/v1/persons/search",
+    "/v1/persons/{person_id}",
 }
 
 
-async def test_it_is_ready_with_its_subscriber_on_the_training_stream(registry):
+async def test_it_is_ready_with_its_subscribers_on_the_training_and_cases_streams(registry):
     response = await registry.client.get("/readyz")
     assert response.json()["checks"] == {"store": True, "redis": True, "subscribers": True}
-    assert f"{registry.namespace}.training.events" in registry.app.state.bus.streams
+    streams = registry.app.state.bus.streams
+    assert {f"{registry.namespace}.{producer}.events" for producer in ("training", "cases")} <= set(
+        streams
+    )
 
 
 async def test_the_openapi_document_lists_the_registry_api(registry):

@@ -6,8 +6,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from services.registry.domain.errors import ConcurrentUpdate
+from services.registry.domain.persons import CaseLink, Person
 from services.registry.domain.workers import Worker, WorkerRole
-from services.registry.use_cases.ports import WorkerQuery
+from services.registry.use_cases.ports import PersonQuery, WorkerQuery
 from shared.audit import Actor
 from shared.contracts.envelope import Event
 from shared.security import within
@@ -53,6 +54,52 @@ class FakeWorkers:
         return [w for w in found if after is None or w.worker_id > after][:limit]
 
 
+class FakePersons:
+    def __init__(self) -> None:
+        self.rows: dict[str, Person] = {}
+        self.links: dict[str, CaseLink] = {}
+
+    async def get(self, person_id: str) -> Person | None:
+        return self.rows.get(person_id)
+
+    async def with_nik(self, nik: str) -> Person | None:
+        return next((p for p in self.rows.values() if p.nik == nik), None)
+
+    async def add(self, person: Person) -> bool:
+        if person.nik is not None and await self.with_nik(person.nik) is not None:
+            return False
+        self.rows[person.person_id] = person
+        return True
+
+    async def save(self, person: Person, *, expected_version: int) -> None:
+        if self.rows[person.person_id].version != expected_version:
+            raise ConcurrentUpdate()
+        self.rows[person.person_id] = person
+
+    async def page(self, query: PersonQuery, *, after: str | None, limit: int) -> list[Person]:
+        found = sorted(
+            (p for p in self.rows.values() if within(p.desa, query.scope)),
+            key=lambda p: p.person_id,
+        )
+        if query.category is not None:
+            found = [p for p in found if query.category in p.categories]
+        return [p for p in found if after is None or p.person_id > after][:limit]
+
+    async def link_of(self, case_id: str) -> CaseLink | None:
+        return self.links.get(case_id)
+
+    async def link(self, link: CaseLink) -> None:
+        assert link.case_id not in self.links, "the store's primary key refuses a second link"
+        self.links[link.case_id] = link
+
+    async def cases_of(self, person_ids: list[str]) -> dict[str, list[str]]:
+        linked: dict[str, list[str]] = {}
+        for link in self.links.values():
+            if link.person_id in person_ids:
+                linked.setdefault(link.person_id, []).append(link.case_id)
+        return linked
+
+
 @dataclass
 class FakeOutbox:
     events: list[tuple[Event, int | None]] = field(default_factory=list)
@@ -64,13 +111,20 @@ class FakeOutbox:
 @dataclass
 class FakeWork:
     workers: FakeWorkers = field(default_factory=FakeWorkers)
+    persons: FakePersons = field(default_factory=FakePersons)
     outbox: FakeOutbox = field(default_factory=FakeOutbox)
     audited: list[tuple[str, str, str, str | None]] = field(default_factory=list)
 
     async def audit(
-        self, actor: Actor, action: str, worker: Worker, now: datetime, reason: str | None = None
+        self,
+        actor: Actor,
+        action: str,
+        record: Worker | Person,
+        now: datetime,
+        reason: str | None = None,
     ) -> None:
-        self.audited.append((actor.sub, action, worker.worker_id, reason))
+        record_id = record.person_id if isinstance(record, Person) else record.worker_id
+        self.audited.append((actor.sub, action, record_id, reason))
 
     def published(self) -> list[tuple[str, int | None]]:
         return [(event.type, sequence) for event, sequence in self.outbox.events]

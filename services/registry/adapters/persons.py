@@ -1,0 +1,120 @@
+"""Persons and their case links in the registry's store, as domain values."""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+from sqlalchemy import CursorResult, Select, insert, literal, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.registry.adapters.repositories import as_utc
+from services.registry.adapters.tables import case_links, persons
+from services.registry.domain.errors import ConcurrentUpdate
+from services.registry.domain.persons import CaseLink, MatchedBy, Person
+from services.registry.use_cases.ports import PersonQuery
+
+SEPARATOR = ","
+
+
+class PersonRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def get(self, person_id: str) -> Person | None:
+        return await self._one(select(persons).where(persons.c.person_id == person_id))
+
+    async def with_nik(self, nik: str) -> Person | None:
+        return await self._one(select(persons).where(persons.c.nik == nik))
+
+    async def add(self, person: Person) -> bool:
+        # A savepoint, so losing the NIK race leaves the transaction usable for linking to the
+        # winner (PostgreSQL aborts the whole transaction otherwise).
+        try:
+            async with self._session.begin_nested():
+                await self._session.execute(insert(persons).values(**_row(person)))
+        except IntegrityError:
+            return False
+        return True
+
+    async def save(self, person: Person, *, expected_version: int) -> None:
+        statement = (
+            update(persons)
+            .where(persons.c.person_id == person.person_id)
+            .where(persons.c.version == expected_version)
+            .values(**_row(person))
+        )
+        result = cast(CursorResult[Any], await self._session.execute(statement))
+        if result.rowcount != 1:
+            raise ConcurrentUpdate()
+
+    async def page(self, query: PersonQuery, *, after: str | None, limit: int) -> list[Person]:
+        # Whole segments: `63.05.01` covers `63.05.01.2003`, never `63.05.010…`.
+        statement = select(persons).where(
+            or_(persons.c.desa == query.scope, persons.c.desa.like(f"{query.scope}.%"))
+        )
+        if query.category is not None:
+            listed = literal(SEPARATOR).concat(persons.c.categories).concat(SEPARATOR)
+            statement = statement.where(listed.like(f"%{SEPARATOR}{query.category}{SEPARATOR}%"))
+        if after is not None:
+            statement = statement.where(persons.c.person_id > after)
+        rows = await self._session.execute(statement.order_by(persons.c.person_id).limit(limit))
+        return [_person(row._mapping) for row in rows]
+
+    async def link_of(self, case_id: str) -> CaseLink | None:
+        found = await self._session.execute(
+            select(case_links).where(case_links.c.case_id == case_id)
+        )
+        row = found.first()
+        return None if row is None else _link(row._mapping)
+
+    async def link(self, link: CaseLink) -> None:
+        values = {**_fields(link, case_links), "matched_by": str(link.matched_by)}
+        await self._session.execute(insert(case_links).values(**values))
+
+    async def cases_of(self, person_ids: list[str]) -> dict[str, list[str]]:
+        if not person_ids:
+            return {}
+        rows = await self._session.execute(
+            select(case_links.c.person_id, case_links.c.case_id)
+            .where(case_links.c.person_id.in_(person_ids))
+            .order_by(case_links.c.linked_at, case_links.c.case_id)
+        )
+        linked: dict[str, list[str]] = {}
+        for person_id, case_id in rows:
+            linked.setdefault(person_id, []).append(case_id)
+        return linked
+
+    async def _one(self, statement: Select[Any]) -> Person | None:
+        row = (await self._session.execute(statement)).first()
+        return None if row is None else _person(row._mapping)
+
+
+def _fields(value: object, table: Any) -> dict[str, Any]:
+    return {column.name: getattr(value, column.name) for column in table.columns}
+
+
+def _row(person: Person) -> dict[str, Any]:
+    return {**_fields(person, persons), "categories": SEPARATOR.join(person.categories)}
+
+
+def _person(row: Any) -> Person:
+    values = dict(row)
+    return Person(
+        **{
+            **values,
+            "categories": tuple(values["categories"].split(SEPARATOR)),
+            "registered_at": as_utc(values["registered_at"]),
+            "updated_at": as_utc(values["updated_at"]),
+        }
+    )
+
+
+def _link(row: Any) -> CaseLink:
+    values = dict(row)
+    return CaseLink(
+        case_id=values["case_id"],
+        person_id=values["person_id"],
+        matched_by=MatchedBy(values["matched_by"]),
+        linked_at=as_utc(values["linked_at"]),
+    )

@@ -1,0 +1,74 @@
+"""Linking a reported case to its person, from cases' `case_reported` (docs/adr/0003).
+
+The report either names a registry person (`person_id`) or carries the person as typed
+(`person`): a known NIK links to the person the registry has, anything else registers a new one.
+Each case is linked once (`registry_case_links`), so a redelivered or replayed report changes
+nothing, even after the inbox has forgotten the event.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import structlog
+
+from services.registry.domain.errors import CasePersonUnknown
+from services.registry.domain.persons import CaseLink, MatchedBy, Person, PersonForm
+from services.registry.use_cases.persons import add_categories, register_or_merge
+from services.registry.use_cases.ports import RegistryWork
+from shared.audit import Actor
+from shared.contracts.cases import CaseReported
+from shared.contracts.registry import PersonLinked
+
+log = structlog.get_logger(__name__)
+
+
+async def link_person_for_case(
+    uow: RegistryWork, event: CaseReported, *, by: Actor, now: datetime, new_person_id: str
+) -> CaseLink | None:
+    """The case's new link (published as `person_linked`); None when the case is linked already
+    or its report names no person (reports from before persons were linked)."""
+    if await uow.persons.link_of(event.case_id) is not None:
+        return None
+    found = await _person_of(uow, event, by, now, new_person_id)
+    if found is None:
+        log.info("case_reported_without_person", case_id=event.case_id)
+        return None
+    person, matched_by = found
+    link = CaseLink(event.case_id, person.person_id, matched_by, now)
+    await uow.persons.link(link)
+    linked = {"case_id": link.case_id, "person_id": link.person_id, "matched_by": str(matched_by)}
+    uow.outbox.add(
+        PersonLinked.model_validate(linked)
+    )  # no sequence: a case is linked once, there is no order to keep
+    await uow.audit(by, "person.link_case", person, now, reason=f"case {event.case_id}")
+    log.info("case_linked", case_id=event.case_id, person_id=person.person_id, by=matched_by)
+    return link
+
+
+async def _person_of(
+    uow: RegistryWork, event: CaseReported, by: Actor, now: datetime, new_person_id: str
+) -> tuple[Person, MatchedBy] | None:
+    reason = f"case {event.case_id}"
+    if event.person_id is not None:
+        named = await uow.persons.get(event.person_id)
+        if named is None:
+            # Cases only accepts ids from its projection of our person events: fail, so the
+            # runner retries and finally dead-letters it for a human to look at.
+            raise CasePersonUnknown(event.case_id, event.person_id)
+        person = await add_categories(uow, named, event.categories, by, now, reason)
+        return person, MatchedBy.PERSON_ID
+    if event.person is None:
+        return None
+    candidate = Person.register(new_person_id, _form(event), now)
+    person, created = await register_or_merge(uow, candidate, by, now, reason=reason)
+    return person, MatchedBy.NEW if created else MatchedBy.NIK
+
+
+def _form(event: CaseReported) -> PersonForm:
+    assert event.person is not None
+    reported = event.person
+    return PersonForm(
+        nik=reported.nik, name=reported.name, sex=reported.sex, birth_date=reported.birth_date,
+        desa=event.desa, categories=event.categories,
+    )  # fmt: skip

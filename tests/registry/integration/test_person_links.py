@@ -1,0 +1,100 @@
+"""Cases' `case_reported` registers or links the reported person (docs/adr/0003)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+
+import pytest
+from redis.asyncio import Redis
+
+from shared.contracts.cases import CaseReported, ReportedPerson
+from shared.contracts.envelope import Envelope
+from tests.registry.integration.conftest import BINUANG, NIK_WOMAN, TUNGKAP, bearer, published
+from tests.support.waiting import eventually
+
+pytestmark = pytest.mark.integration
+
+REGISTERED = "kesos.registry.person_registered.v1"
+UPDATED = "kesos.registry.person_updated.v1"
+LINKED = "kesos.registry.person_linked.v1"
+
+
+def case_reported(
+    case_id: str,
+    *,
+    nik: str | None = NIK_WOMAN,
+    categories: tuple[str, ...] = ("LUT",),
+    person_id: str | None = None,
+) -> dict[str, str]:
+    """A cases stream entry, as the cases service's relay writes it."""
+    person = None if person_id else ReportedPerson(nik=nik, name="Siti Aminah", sex="P")
+    event = CaseReported(
+        case_id=case_id, categories=categories, desa=TUNGKAP, kecamatan=BINUANG,
+        status="reported", reported_by="w-psm", reporter_role="psm", person_id=person_id,
+        action="report", actor_id="w-psm", actor_role="psm", at=datetime.now(UTC),
+        person=person,
+    )  # fmt: skip
+    envelope = Envelope.wrap(event, source="/kesos/cases", time=datetime.now(UTC), sequence=1)
+    return envelope.to_fields()
+
+
+async def send(redis: Redis, namespace: str, *entries: dict[str, str]) -> None:
+    for fields in entries:
+        await redis.xadd(f"{namespace}.cases.events", fields)  # type: ignore[arg-type]
+
+
+async def person_events(redis: Redis, namespace: str, links: int) -> list[Envelope]:
+    """The person events once `links` cases are linked."""
+
+    async def linked() -> list[Envelope] | None:
+        found = [e for e in await published(redis, namespace) if ".person_" in e.type]
+        return found if sum(e.type == LINKED for e in found) >= links else None
+
+    return await eventually(linked, timeout=15, message=f"{links} person_linked events")
+
+
+async def test_reported_cases_register_or_link_their_person_once(make_registry, redis, store_kind):
+    registry = await make_registry(store_kind)
+    ns = registry.namespace
+    first = case_reported("c-1")
+    replayed = case_reported("c-1")  # the same report again under a new event id
+    await send(redis, ns, first, first, case_reported("c-2", categories=("PD",)), replayed)
+    events = await person_events(redis, ns, links=2)
+    person_id = events[0].subject
+    await send(
+        redis, ns, case_reported("c-3", person_id=person_id), case_reported("c-4", nik=None)
+    )  # fmt: skip
+    events = await person_events(redis, ns, links=4)
+
+    assert [(e.type, e.subject, e.sequence) for e in events] == [
+        (REGISTERED, person_id, 1),
+        (LINKED, "c-1", None),
+        (UPDATED, person_id, 2),
+        (LINKED, "c-2", None),
+        (LINKED, "c-3", None),
+        (REGISTERED, events[5].subject, 1),
+        (LINKED, "c-4", None),
+    ]
+    links = [(e.data["case_id"], e.data["matched_by"]) for e in events if e.type == LINKED]
+    assert links == [("c-1", "new"), ("c-2", "nik"), ("c-3", "person_id"), ("c-4", "new")]
+    assert events[2].data["categories"] == ["LUT", "PD"]
+    assert [e.data["nik_recorded"] for e in events if e.type == REGISTERED] == [True, False]
+    assert all("nik" not in e.data and "name" not in e.data for e in events)
+
+    person = (await registry.client.get(f"/v1/persons/{person_id}", headers=bearer())).json()
+    assert (person["cases"], person["version"]) == (["c-1", "c-2", "c-3"], 2)
+
+    async def all_acknowledged() -> bool:  # the duplicate and the replay too, with no effect
+        return (await redis.xpending(f"{ns}.cases.events", "registry"))["pending"] == 0
+
+    await eventually(all_acknowledged, timeout=15, message="no pending entries")
+
+
+async def test_a_case_naming_an_unknown_person_is_left_pending_not_linked(registry, redis):
+    unknown = case_reported("c-1", person_id=str(uuid.uuid4()))
+    await send(redis, registry.namespace, unknown, case_reported("c-2"))
+    await person_events(redis, registry.namespace, links=1)  # c-2, behind it, went through
+    stream = f"{registry.namespace}.cases.events"
+    pending = await redis.xpending(stream, "registry")
+    assert pending["pending"] == 1  # retried by the reclaimer, then dead-lettered
