@@ -3,40 +3,39 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, CursorResult, and_, insert, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    CursorResult,
+    and_,
+    delete,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.cases.adapters.tables import cases, steps
+from services.cases.adapters.tables import case_categories, cases, steps
 from services.cases.domain.actors import ActorRole
 from services.cases.domain.cases import Case, CaseTransitioned
 from services.cases.domain.errors import ConcurrentUpdate
+from services.cases.domain.persons import PersonDetails
 from services.cases.domain.reasons import ClosureReason, RejectionReason, RiskLevel
 from services.cases.domain.referrals import Referral
 from services.cases.domain.states import CaseState
 
 
 @dataclass(frozen=True, slots=True)
-class Person:
-    """The person as reported; never leaves this store (events carry no personal data)."""
-
-    name: str
-    sex: str
-    nik: str | None = None
-    birth_date: str | None = None  # ISO date
-
-    def as_data(self) -> dict[str, Any]:
-        return {"name": self.name, "sex": self.sex, "nik": self.nik, "birth_date": self.birth_date}
-
-
-@dataclass(frozen=True, slots=True)
 class StoredCase:
     case: Case
-    person: Person
-    person_id: str | None
+    person: PersonDetails | None  # as typed in; None when reported by registry person id
+    person_id: str | None  # the registry's person, once known (at report, or when linked)
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,9 +66,11 @@ class CaseRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
 
-    async def add(self, case: Case, person: Person) -> None:
-        row = {**_row(case), "person_ref": case.person_ref, "person": person.as_data()}
-        await self._session.execute(insert(cases).values(**row, person_id=None))
+    async def add(self, case: Case, person: PersonDetails | None, person_id: str | None) -> None:
+        """A new case with the person as typed in, or the registry person it names."""
+        row = {**_row(case), "person_ref": case.person_ref, "person": _person_data(person)}
+        await self._session.execute(insert(cases).values(**row, person_id=person_id))
+        await self._add_categories(case.case_id, case.categories)
 
     async def get(self, case_id: str) -> StoredCase | None:
         query = select(cases).where(cases.c.case_id == case_id)
@@ -86,6 +87,44 @@ class CaseRepository:
         result = cast(CursorResult[Any], await self._session.execute(statement))
         if result.rowcount != 1:
             raise ConcurrentUpdate()
+        await self._sync_categories(case)
+
+    async def person_link(self, case_id: str) -> tuple[str, str | None] | None:
+        """The case's desa and registry person id (None: not linked yet); None: no such case."""
+        query = select(cases.c.desa, cases.c.person_id).where(cases.c.case_id == case_id)
+        row = (await self._session.execute(query)).first()
+        return None if row is None else (row.desa, row.person_id)
+
+    async def link_person(self, case_id: str, person_id: str) -> bool:
+        """Set the case's registry person unless it has one: the first link stands."""
+        statement = (
+            update(cases)
+            .where(cases.c.case_id == case_id, cases.c.person_id.is_(None))
+            .values(person_id=person_id)
+        )
+        result = cast(CursorResult[Any], await self._session.execute(statement))
+        return bool(result.rowcount)
+
+    async def _add_categories(self, case_id: str, codes: Iterable[str]) -> None:
+        rows = [{"case_id": case_id, "category": code} for code in codes]
+        if rows:
+            await self._session.execute(insert(case_categories), rows)
+
+    async def _sync_categories(self, case: Case) -> None:
+        """Only verification changes categories, so most saves read one short list and stop."""
+        query = select(case_categories.c.category).where(case_categories.c.case_id == case.case_id)
+        held = set((await self._session.execute(query)).scalars())
+        wanted = set(case.categories)
+        if held == wanted:
+            return
+        if held - wanted:
+            await self._session.execute(
+                delete(case_categories).where(
+                    case_categories.c.case_id == case.case_id,
+                    case_categories.c.category.in_(held - wanted),
+                )
+            )
+        await self._add_categories(case.case_id, sorted(wanted - held))
 
     async def add_step(self, event: CaseTransitioned) -> None:
         await self._session.execute(insert(steps).values(**_step_row(event)))
@@ -113,13 +152,19 @@ class CaseRepository:
         return [_stored(row) for row in rows]
 
     async def rekap(self, scope: str) -> Counter[tuple[str, str, str]]:
-        """Cases per (kecamatan, PMKS category, status); a case counts once per category."""
-        query = select(cases.c.kecamatan, cases.c.categories, cases.c.status).where(_inside(scope))
-        counts: Counter[tuple[str, str, str]] = Counter()
-        for kecamatan, categories, status in await self._session.execute(query):
-            for category in categories:
-                counts[(kecamatan, category, status)] += 1
-        return counts
+        """Cases per (kecamatan, PMKS category, status); a case counts once per category.
+
+        Grouped in SQL: a provincial installation holds too many cases to load and count."""
+        query = (
+            select(cases.c.kecamatan, case_categories.c.category, cases.c.status, func.count())
+            .join(case_categories, case_categories.c.case_id == cases.c.case_id)
+            .where(_inside(scope))
+            .group_by(cases.c.kecamatan, case_categories.c.category, cases.c.status)
+        )
+        rows = await self._session.execute(query)
+        return Counter(
+            {(kecamatan, category, status): n for kecamatan, category, status, n in rows}
+        )
 
 
 def _inside(scope: str) -> ColumnElement[bool]:
@@ -203,8 +248,21 @@ def _stored(row: Any) -> StoredCase:
         version=row["version"], reported_at=row["reported_at"], updated_at=row["updated_at"],
         closed_at=row["closed_at"],
     )  # fmt: skip
-    person = Person(**row["person"])
-    return StoredCase(case, person, row["person_id"])
+    return StoredCase(case, _person(row["person"]), row["person_id"])
+
+
+def _person_data(person: PersonDetails | None) -> dict[str, Any] | None:
+    if person is None:
+        return None
+    birth = person.birth_date.isoformat() if person.birth_date else None
+    return {"name": person.name, "sex": person.sex, "nik": person.nik, "birth_date": birth}
+
+
+def _person(data: dict[str, Any] | None) -> PersonDetails | None:
+    if data is None:
+        return None
+    birth = date.fromisoformat(data["birth_date"]) if data.get("birth_date") else None
+    return PersonDetails(name=data["name"], sex=data["sex"], nik=data.get("nik"), birth_date=birth)
 
 
 def _step_row(event: CaseTransitioned) -> dict[str, Any]:

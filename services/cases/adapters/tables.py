@@ -1,4 +1,4 @@
-"""Cases' own tables (mirrored exactly by `migrations/versions/cases0001_cases.py`)."""
+"""Cases' own tables (mirrored exactly by the migrations in `migrations/versions/`)."""
 
 from __future__ import annotations
 
@@ -22,6 +22,17 @@ workers = Table(
 )
 Index("ix_cases_workers_kecamatan", workers.c.kecamatan, workers.c.role, workers.c.status)
 
+# Cases' projection of registry's persons: enough to accept a report naming a registry person
+# (the person exists, and lives inside the reporter's wilayah). No identity: none is published.
+persons = Table(
+    "cases_persons",
+    TABLES,
+    Column("person_id", String(64), primary_key=True),
+    Column("desa", String(20), nullable=False),
+    Column("kecamatan", String(20), nullable=False),
+    Column("sequence", BigInteger, nullable=False),  # the person's registry version
+)
+
 cases = Table(
     "cases_cases",
     TABLES,
@@ -35,8 +46,9 @@ cases = Table(
     Column("assigned_tksk_id", String(64)),
     Column("person_ref", String(64), nullable=False),  # the case's own reference to the person
     Column("person_id", String(64)),  # registry's person id, once linked
-    # The person as reported (NIK optional, name, sex, birth date): stays in this store.
-    Column("person", JSON, nullable=False),
+    # The person as typed in (NIK optional, name, sex, birth date): stays in this store. NULL
+    # when the report named a registry person (`person_id`) instead; SQL NULL, not JSON null.
+    Column("person", JSON(none_as_null=True)),
     Column("description", Text, nullable=False),
     Column("risk_level", String(10)),
     Column("needs", JSON, nullable=False),
@@ -53,6 +65,16 @@ Index("ix_cases_cases_desa", cases.c.desa)
 Index("ix_cases_cases_listing", cases.c.reported_at, cases.c.case_id)
 Index("ix_cases_cases_waiting", cases.c.kecamatan, cases.c.status)
 Index("ix_cases_cases_assigned", cases.c.assigned_tksk_id)
+
+# A case's PMKS categories, one row each, kept in step with `cases.categories` on every write:
+# the rekap groups and counts them in SQL instead of loading every case of a province.
+case_categories = Table(
+    "cases_case_categories",
+    TABLES,
+    Column("case_id", String(36), primary_key=True),
+    Column("category", String(10), primary_key=True),
+)
+Index("ix_cases_case_categories_category", case_categories.c.category, case_categories.c.case_id)
 
 # One row per step of a case (CaseTransitioned), free text included: the case's timeline.
 steps = Table(

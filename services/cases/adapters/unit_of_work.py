@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.cases.adapters.cases import CaseRepository
+from services.cases.adapters.persons import PersonProjection
 from services.cases.adapters.workers import WorkerProjection
 from shared.audit import Actor, record_audit
 from shared.messaging.outbox import Outbox
@@ -18,6 +19,7 @@ class CasesUnitOfWork(UnitOfWork):
         super().__init__(session, outbox)
         self.cases = CaseRepository(session)
         self.workers = WorkerProjection(session)
+        self.persons = PersonProjection(session)
 
     async def audit(
         self,

@@ -29,6 +29,10 @@ class CaseRule(StrEnum):
     REASON_UNKNOWN = "case-reason-unknown"
     CATEGORY_REQUIRED = "case-category-required"
     PERSON_REQUIRED = "case-person-required"
+    PERSON_EXACTLY_ONE = "case-person-exactly-one"
+    PERSON_NAME_REQUIRED = "case-person-name-required"
+    PERSON_SEX_UNKNOWN = "case-person-sex-unknown"
+    BIRTH_DATE_IN_FUTURE = "case-person-birth-date-in-future"
     RISK_LEVEL_UNKNOWN = "case-risk-level-unknown"
     NEEDS_REQUIRED = "case-needs-required"
     SERVICE_REQUIRED = "case-referral-service-required"
@@ -154,6 +158,44 @@ class PersonRequired(CaseError):
 
     def __init__(self) -> None:
         super().__init__("a case needs a reference to the person it is about")
+
+
+class PersonExactlyOne(CaseError):
+    """A report names its person one way: typed in (`person`) or a registry id (`person_id`)."""
+
+    rule = CaseRule.PERSON_EXACTLY_ONE
+
+    def __init__(self) -> None:
+        super().__init__(
+            "name the person exactly once: either `person` (typed in) or `person_id` (registry)"
+        )
+
+
+class PersonNameRequired(CaseError):
+    """A person typed in has a name; blanks are not one."""
+
+    rule = CaseRule.PERSON_NAME_REQUIRED
+
+    def __init__(self) -> None:
+        super().__init__("the person's name is blank")
+
+
+class PersonSexUnknown(CaseError):
+    """A person's sex is L (laki-laki) or P (perempuan), as on a KTP."""
+
+    rule = CaseRule.PERSON_SEX_UNKNOWN
+
+    def __init__(self) -> None:
+        super().__init__("the person's sex is L or P", allowed="L, P")
+
+
+class BirthDateInFuture(CaseError):
+    """A birth date after today is a typing error; the registry would refuse the person."""
+
+    rule = CaseRule.BIRTH_DATE_IN_FUTURE
+
+    def __init__(self) -> None:
+        super().__init__("the person's birth date is in the future")
 
 
 class RiskLevelUnknown(CaseError):

@@ -1,10 +1,19 @@
-"""What cases consumes: registry's worker events, into its own workers projection."""
+"""What cases consumes, all from registry's stream: worker events into its workers projection,
+person events into its persons projection, and `person_linked` onto the reported cases."""
 
 from __future__ import annotations
 
+from services.cases.adapters.persons import KnownPerson
 from services.cases.adapters.workers import Worker
+from services.cases.use_cases.persons import link_person, project_person
 from services.cases.use_cases.workers import project_worker
-from shared.contracts.registry import WORKER_EVENTS, WorkerState
+from shared.contracts.registry import (
+    PERSON_EVENTS,
+    WORKER_EVENTS,
+    PersonLinked,
+    PersonState,
+    WorkerState,
+)
 from shared.messaging.outbox import utcnow
 from shared.messaging.runner import Handler, HandlerContext
 
@@ -18,7 +27,23 @@ async def apply_worker_event(event: WorkerState, context: HandlerContext) -> Non
     await project_worker(context.uow, worker, context.envelope.sequence or 0, utcnow())
 
 
-# One logical projection, registered for each of the four worker event types.
+async def apply_person_event(event: PersonState, context: HandlerContext) -> None:
+    """Every person event carries where the person lives; its sequence is their version."""
+    person = KnownPerson(person_id=event.person_id, desa=event.desa, kecamatan=event.kecamatan)
+    await project_person(context.uow, person, context.envelope.sequence or 0)
+
+
+async def apply_person_linked(event: PersonLinked, context: HandlerContext) -> None:
+    await link_person(context.uow, event.case_id, event.person_id, event.matched_by, utcnow())
+
+
+# One logical handler per projection, registered for each of its event types. All read
+# registry's stream, so the chassis still runs one subscriber for it (DESIGN.md §3).
 HANDLERS = [
-    Handler("cases.project_worker", event_type, apply_worker_event) for event_type in WORKER_EVENTS
+    *(
+        Handler("cases.project_worker", event_type, apply_worker_event)
+        for event_type in WORKER_EVENTS
+    ),
+    *(Handler("cases.persons", event_type, apply_person_event) for event_type in PERSON_EVENTS),
+    Handler("cases.link_person", PersonLinked, apply_person_linked),
 ]

@@ -78,6 +78,11 @@ def install(app: FastAPI) -> None:
     async def on_not_yet_known(request: Request, error: Exception) -> JSONResponse:
         return not_yet_known("worker").response(request.url.path)
 
+    async def on_person_not_yet_known(request: Request, error: Exception) -> JSONResponse:
+        # Also a person outside the caller's wilayah: answering 422 there would tell the caller
+        # that the id exists elsewhere (see reporting.PersonNotYetKnown).
+        return not_yet_known("person").response(request.url.path)
+
     async def on_bad_target(request: Request, error: Exception) -> JSONResponse:
         problem = Problem(
             422, transitions.ReassignTargetInvalid.rule, "Not an active TKSK",
@@ -87,6 +92,7 @@ def install(app: FastAPI) -> None:
 
     app.add_exception_handler(CaseError, on_case_error)
     app.add_exception_handler(transitions.WorkerNotYetKnown, on_not_yet_known)
+    app.add_exception_handler(reporting.PersonNotYetKnown, on_person_not_yet_known)
     app.add_exception_handler(transitions.ReassignTargetInvalid, on_bad_target)
 
 
@@ -98,8 +104,9 @@ def cases_router(uows: Uows) -> APIRouter:
         async def write(uow: CasesUnitOfWork) -> tuple[int, Any]:
             form = CaseReport(s.new_id(), tuple(body.categories), body.desa, body.description)
             stored = await reporting.report(
-                uow, s.new_id(), form, body.person.person(), Actor.of(caller), utcnow()
-            )
+                uow, s.new_id(), form, Actor.of(caller), utcnow(),
+                typed=body.person.form() if body.person else None, person_id=body.person_id,
+            )  # fmt: skip
             return 201, s.CaseOut.of(stored, caller)
 
         return await idempotent_write(request, caller.sub, uows, write)

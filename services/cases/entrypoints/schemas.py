@@ -8,9 +8,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from services.cases.adapters.cases import Person, StoredCase
 from services.cases.adapters.cases import Step as StoredStep
-from shared.reference import normalise_nik
+from services.cases.adapters.cases import StoredCase
+from services.cases.domain.persons import PersonDetails, PersonForm
 from shared.security import Principal, Role
 
 
@@ -19,22 +19,28 @@ def new_id() -> str:
 
 
 class PersonIn(BaseModel):
-    nik: str | None = Field(None, description="16 digits; optional (not everyone has one)")
-    name: str = Field(min_length=1, max_length=200)
-    sex: Literal["L", "P"] = Field(description="L = laki-laki, P = perempuan")
-    birth_date: date | None = None
+    """Checked by the registry's rules at intake (`domain.persons`), not here: a blank name or
+    a birth date in the future answers its own problem type."""
 
-    def person(self) -> Person:
-        nik = None if self.nik is None or not self.nik.strip() else normalise_nik(self.nik)
-        birth = self.birth_date.isoformat() if self.birth_date else None
-        return Person(name=self.name.strip(), sex=self.sex, nik=nik, birth_date=birth)
+    nik: str | None = Field(None, description="16 digits; optional (not everyone has one)")
+    name: str = Field(max_length=200)
+    sex: Literal["L", "P"] = Field(description="L = laki-laki, P = perempuan")
+    birth_date: date | None = Field(None, description="not after today")
+
+    def form(self) -> PersonForm:
+        return PersonForm(name=self.name, sex=self.sex, nik=self.nik, birth_date=self.birth_date)
 
 
 class NewCase(BaseModel):
+    """A report names its person exactly once: typed in, or by registry person id."""
+
     categories: list[str] = Field(max_length=26, description="PMKS codes, e.g. LUT, PD")
     desa: str = Field(max_length=20, description="desa/kelurahan code, 63.05.01.2003")
     description: str = Field("", max_length=4000)
-    person: PersonIn
+    person: PersonIn | None = Field(None, description="the person as typed in; or person_id")
+    person_id: str | None = Field(
+        None, max_length=64, description="a registry person inside your wilayah; or person"
+    )
 
 
 class Verification(BaseModel):
@@ -125,7 +131,7 @@ class CaseOut(BaseModel):
     reporter_role: str
     assigned_tksk_id: str | None
     person_id: str | None
-    person: PersonOut
+    person: PersonOut | None  # null when the case was reported by registry person id
     description: str
     risk_level: str | None
     needs: list[str]
@@ -148,11 +154,7 @@ class CaseOut(BaseModel):
             case_id=case.case_id, categories=list(case.categories), desa=case.desa,
             kecamatan=case.kecamatan, status=case.status.value, reported_by=case.reported_by,
             reporter_role=case.reporter_role.value, assigned_tksk_id=case.assigned_tksk_id,
-            person_id=stored.person_id,
-            person=PersonOut(
-                nik=_nik_for(person.nik, stored, by), name=person.name, sex=person.sex,
-                birth_date=person.birth_date,
-            ),
+            person_id=stored.person_id, person=_person_out(person, stored, by),
             description=case.description,
             risk_level=case.risk_level.value if case.risk_level else None,
             needs=list(case.needs),
@@ -171,6 +173,17 @@ class CaseOut(BaseModel):
             closed_at=case.closed_at,
             timeline=None if steps is None else [StepOut.of(step) for step in steps],
         )  # fmt: skip
+
+
+def _person_out(
+    person: PersonDetails | None, stored: StoredCase, by: Principal
+) -> PersonOut | None:
+    if person is None:
+        return None
+    return PersonOut(
+        nik=_nik_for(person.nik, stored, by), name=person.name, sex=person.sex,
+        birth_date=person.birth_date.isoformat() if person.birth_date else None,
+    )  # fmt: skip
 
 
 def _nik_for(nik: str | None, stored: StoredCase, by: Principal) -> str | None:

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 
 from services.cases.adapters.unit_of_work import CasesUnitOfWork
 from services.cases.domain.cases import Case, CaseTransitioned, Change
+from services.cases.domain.persons import PersonDetails
 from services.cases.domain.states import Action
 from shared.contracts.cases import (
     CaseAssessed,
@@ -24,6 +25,7 @@ from shared.contracts.cases import (
     CaseReturned,
     CaseStep,
     CaseVerified,
+    ReportedPerson,
 )
 
 EVENT_OF: Mapping[Action, type[CaseStep]] = {
@@ -56,23 +58,43 @@ def reason_code(case: Case, event: CaseTransitioned) -> str | None:
     return None
 
 
-def case_step(case: Case, event: CaseTransitioned, person_id: str | None) -> CaseStep:
-    """The case's public state after the step, and the step: no names, NIK or notes."""
-    return EVENT_OF[event.action](
+def case_step(
+    case: Case, event: CaseTransitioned, person_id: str | None, person: PersonDetails | None = None
+) -> CaseStep:
+    """The case's public state after the step, and the step: no names, NIK or notes — except
+    the typed-in `person` of `case_reported`, which the registry needs (ADR 0003)."""
+    fields = dict(
         case_id=case.case_id, categories=case.categories, desa=case.desa,
         kecamatan=case.kecamatan, status=case.status.value, reported_by=case.reported_by,
-        assigned_tksk_id=case.assigned_tksk_id, person_id=person_id,
-        risk_level=case.risk_level.value if case.risk_level else None,
+        reporter_role=case.reporter_role.value, assigned_tksk_id=case.assigned_tksk_id,
+        person_id=person_id, risk_level=case.risk_level.value if case.risk_level else None,
         action=event.action.value, actor_id=event.actor_id, actor_role=event.actor_role.value,
         at=event.at, reason_code=reason_code(case, event),
     )  # fmt: skip
+    if event.action is Action.REPORT:
+        return CaseReported(**fields, person=reported_person(person))
+    return EVENT_OF[event.action](**fields)
 
 
-async def record_step(uow: CasesUnitOfWork, change: Change, person_id: str | None) -> None:
-    """The step's timeline row, contract event and audit row, in the caller's transaction."""
+def reported_person(person: PersonDetails | None) -> ReportedPerson | None:
+    if person is None:
+        return None
+    birth_date, nik = person.birth_date, person.nik
+    return ReportedPerson(nik=nik, name=person.name, sex=person.sex, birth_date=birth_date)
+
+
+async def record_step(
+    uow: CasesUnitOfWork,
+    change: Change,
+    person_id: str | None,
+    person: PersonDetails | None = None,
+) -> None:
+    """The step's timeline row, contract event and audit row, in the caller's transaction.
+
+    `person` is given only for the report of a typed-in person; no later step carries it."""
     case, event = change
     await uow.cases.add_step(event)
-    uow.outbox.add(case_step(case, event, person_id), sequence=event.sequence)
+    uow.outbox.add(case_step(case, event, person_id, person), sequence=event.sequence)
     note = event.details.get("note")
     await uow.audit(
         event.actor_id, event.actor_role.value, f"case.{event.action.value}",

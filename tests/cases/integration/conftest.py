@@ -12,13 +12,20 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from redis.asyncio import Redis
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from services.cases.adapters.tables import cases, workers
 from services.cases.app import MIGRATIONS, build_app
-from shared.contracts.envelope import Envelope
-from shared.contracts.registry import WorkerRegistered, WorkerState
+from shared.contracts.envelope import Envelope, Event
+from shared.contracts.registry import (
+    PersonLinked,
+    PersonRegistered,
+    PersonState,
+    WorkerRegistered,
+    WorkerState,
+)
 from shared.persistence.migrate import migrate_async
+from shared.persistence.tables import inbox
 from shared.security import SecuritySettings, mint_token
 from shared.settings import BusSettings, ServiceSettings
 from tests.support.nodes import Store
@@ -90,12 +97,45 @@ class Cases:
             "kecamatan": ".".join(wilayah.split(".")[:3]), "status": "active", "tier": None,
         }  # fmt: skip
         values.update(state)
+        await self.publish(event(**values), sequence)
+        return worker_id
+
+    async def publish(self, event: Event, sequence: int | None = None) -> None:
+        """XADD a registry event to `<ns>.registry.events`, as registry's relay does."""
         envelope = Envelope.wrap(
-            event(**values), source="/kesos/registry", time=datetime.now(UTC), sequence=sequence
+            event, source="/kesos/registry", time=datetime.now(UTC), sequence=sequence
         )
         stream = f"{self.namespace}.registry.events"
         await self.redis.xadd(stream, envelope.to_fields())  # type: ignore[arg-type]
-        return worker_id
+
+    async def publish_person(
+        self,
+        person_id: str,
+        desa: str = TUNGKAP,
+        *,
+        event: type[PersonState] = PersonRegistered,
+        sequence: int = 1,
+    ) -> None:
+        kecamatan = ".".join(desa.split(".")[:3])
+        person = event(
+            person_id=person_id, desa=desa, kecamatan=kecamatan, categories=("LUT",),
+            nik_recorded=True,
+        )  # fmt: skip
+        await self.publish(person, sequence)
+
+    async def publish_link(self, case_id: str, person_id: str, matched_by: str = "new") -> None:
+        link = PersonLinked(case_id=case_id, person_id=person_id, matched_by=matched_by)  # type: ignore[arg-type]
+        await self.publish(link, 1)
+
+    async def handled(self, handler: str, count: int) -> None:
+        """Wait until `handler` has committed `count` events (its inbox rows)."""
+
+        async def done() -> bool:
+            async with self.store.engine.connect() as connection:
+                query = select(func.count()).where(inbox.c.handler == handler)
+                return bool((await connection.execute(query)).scalar_one() >= count)
+
+        await eventually(done, message=f"{count} events handled by {handler}")
 
     async def worker_row(self, worker_id: str) -> Any:
         async with self.store.engine.connect() as connection:

@@ -128,7 +128,13 @@ async def test_a_psm_sees_only_their_own_reports(cases_app: Cases) -> None:
         ({"desa": "99.99.99.9999"}, None),
         ({"person": {"nik": "123", "name": "Budi", "sex": "L"}}, None),
         ({"person": {"name": "Budi", "sex": "X"}}, "validation-failed"),
-        ({"person": None}, "validation-failed"),
+        ({"person": None}, "case-person-exactly-one"),
+        ({"person_id": "person-1"}, "case-person-exactly-one"),  # and `person` too
+        ({"person": {"name": "  ", "sex": "L"}}, "case-person-name-required"),
+        (
+            {"person": {"name": "Budi", "sex": "L", "birth_date": "2999-01-01"}},
+            "case-person-birth-date-in-future",
+        ),
     ],
 )
 async def test_bad_reports_are_unprocessable(

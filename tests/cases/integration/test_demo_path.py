@@ -52,12 +52,21 @@ async def test_the_demo_case_goes_from_report_to_closed(make_cases, store_kind) 
     assert events[2].data["actor_id"] == tksk_id
 
 
-async def test_no_event_field_carries_the_nik_name_or_a_note(cases_app: Cases) -> None:
+async def test_only_case_reported_carries_the_typed_in_person(cases_app: Cases) -> None:
+    """ADR 0003: the registry needs the typed-in person; no other step, note or field has it."""
     tksk_id = await cases_app.active_tksk()
     case_id = await _walk_to_closed(cases_app, "psm-tungkap", tksk_id)
     await cases_app.events(len(CLOSED_PATH), case_id)
 
-    for fields, _ in await cases_app.entries():
+    entries = await cases_app.entries()
+    reported = [e for _, e in entries if e.type == "kesos.cases.case_reported.v1"]
+    assert [e.data["person"] for e in reported] == [
+        {"nik": NIK, "name": NAME, "sex": "P", "birth_date": "1940-06-05"}
+    ]
+    assert {e.data["reporter_role"] for _, e in entries} == {"psm"}
+    for fields, envelope in entries:
+        if envelope.type == "kesos.cases.case_reported.v1":
+            continue
         text = json.dumps(fields)
         assert NIK not in text
         assert NAME not in text

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 from functools import partial
 
-from services.cases.adapters.tables import TABLES
+from alembic import command
+from sqlalchemy import select, text
+
+from services.cases.adapters.tables import TABLES, case_categories
 from services.cases.app import MIGRATIONS
-from shared.persistence.migrate import migrate_async
+from shared.persistence.migrate import alembic_config, migrate_async
 from tests.support.migrations import differences
 
 
@@ -19,3 +23,31 @@ async def test_the_migration_mirrors_the_tables(make_store, store_kind: str) -> 
         found = await connection.run_sync(partial(differences, tables=TABLES))
 
     assert found == []
+
+
+async def test_cases0002_fills_the_rekap_categories_of_existing_cases(
+    make_store, store_kind: str
+) -> None:
+    store = await make_store(store_kind, "cases")
+    await asyncio.to_thread(command.upgrade, alembic_config(store.url, MIGRATIONS), "cases0001")
+    async with store.engine.begin() as connection:
+        for case_id, categories in (("case-1", '["LUT", "PD"]'), ("case-2", '["FM"]')):
+            await connection.execute(text(INSERT_CASE), {"id": case_id, "categories": categories})
+
+    await migrate_async(store.url, MIGRATIONS)
+
+    async with store.engine.connect() as connection:
+        query = select(case_categories).order_by(case_categories.c.case_id)
+        rows = (await connection.execute(query)).all()
+    assert sorted(map(tuple, rows)) == [("case-1", "LUT"), ("case-1", "PD"), ("case-2", "FM")]
+
+
+# A case row as cases0001 stored it (the columns the backfill reads, the rest just filled).
+INSERT_CASE = """
+INSERT INTO cases_cases (case_id, categories, desa, kecamatan, status, reported_by,
+  reporter_role, person_ref, person, description, needs, referrals, follow_ups, version,
+  reported_at, updated_at)
+VALUES (:id, :categories, '63.05.01.2003', '63.05.01', 'reported', 'psm-1', 'psm', 'ref-1',
+  '{"name": "Budi", "sex": "L"}', '', '[]', '[]', 0, 1, '2026-11-28T00:00:00+00:00',
+  '2026-11-28T00:00:00+00:00')
+"""

@@ -13,10 +13,13 @@ from tests.cases.integration.conftest import (
 )
 
 
-async def test_the_rekap_counts_cases_per_kecamatan_category_and_status(cases_app: Cases) -> None:
-    await cases_app.active_tksk()
+async def test_the_rekap_counts_cases_per_kecamatan_category_and_status(
+    make_cases, store_kind: str
+) -> None:
+    cases_app: Cases = await make_cases(store_kind)
+    tksk_id = await cases_app.active_tksk()
     await cases_app.report(psm("psm-tungkap"))
-    await cases_app.report(psm("psm-tungkap"), categories=("LUT", "PD"))
+    corrected = await cases_app.report(psm("psm-tungkap"), categories=("LUT", "PD"))
     await cases_app.report(
         psm("psm-rantau-kiwa", RANTAU_KIWA), desa=RANTAU_KIWA, categories=("PD",)
     )
@@ -36,6 +39,16 @@ async def test_the_rekap_counts_cases_per_kecamatan_category_and_status(cases_ap
     assert [r["kecamatan"] for r in narrowed.json()["items"]] == [TAPIN_UTARA]
     outside = await cases_app.client.get("/v1/rekap?wilayah=63.03", headers=bearer())
     assert outside.status_code == 404
+
+    # The TKSK's visit corrects the categories: the rekap follows.
+    await cases_app.ok(corrected["case_id"], "verify", tksk(tksk_id), {"categories": ["PD", "FM"]})
+    rekap = (await cases_app.client.get(f"/v1/rekap?wilayah={BINUANG}", headers=bearer())).json()
+    counts = {(r["kecamatan"], r["category"], r["status"]): r["count"] for r in rekap["items"]}
+    assert counts == {
+        (BINUANG, "LUT", "in_verification"): 1,
+        (BINUANG, "PD", "verified"): 1,
+        (BINUANG, "FM", "verified"): 1,
+    }
 
 
 async def test_lists_filter_by_status_assignee_and_wilayah_and_page(cases_app: Cases) -> None:

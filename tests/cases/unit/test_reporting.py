@@ -2,18 +2,38 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import date, timedelta
+
 import pytest
 
 from services.cases.domain.actors import Actor, ActorRole
 from services.cases.domain.cases import Change
 from services.cases.domain.errors import (
+    BirthDateInFuture,
     CategoryRequired,
     OutsideWilayah,
+    PersonExactlyOne,
+    PersonNameRequired,
     PersonRequired,
+    PersonSexUnknown,
     RoleNotAllowed,
 )
+from services.cases.domain.persons import (
+    CasePerson,
+    PersonDetails,
+    PersonForm,
+    case_person,
+    checked_person,
+)
 from services.cases.domain.reporting import CaseReport, report_case
-from shared.reference import MalformedRegionCode, UnknownCategory, UnknownRegion, WrongRegionLevel
+from shared.reference import (
+    InvalidNik,
+    MalformedRegionCode,
+    UnknownCategory,
+    UnknownRegion,
+    WrongRegionLevel,
+)
 from tests.cases.unit.builders import ACTORS, BINUANG, PULAU_PINANG, TUNGKAP, at
 
 
@@ -82,3 +102,30 @@ def test_a_case_names_at_least_one_category_and_a_person() -> None:
 def test_the_role_is_checked_before_the_report_itself() -> None:
     with pytest.raises(RoleNotAllowed):
         report("tksk-assigned", categories=("NOPE",), desa="63-05")
+
+
+TODAY = date(2026, 11, 28)
+TYPED = PersonForm(name=" Nenek Siti ", sex="P", nik="6305 0145 0680 0003", birth_date=TODAY)
+
+
+def test_a_typed_in_person_is_checked_by_the_registrys_rules() -> None:
+    person = case_person(TYPED, None, TODAY)  # born today: a foundling, reported at once
+    assert person == CasePerson(PersonDetails("Nenek Siti", "P", "6305014506800003", TODAY), None)
+    with pytest.raises(BirthDateInFuture):
+        checked_person(replace(TYPED, birth_date=TODAY + timedelta(days=1)), TODAY)
+    with pytest.raises(PersonNameRequired):
+        checked_person(replace(TYPED, name="  "), TODAY)
+    with pytest.raises(PersonSexUnknown):
+        checked_person(replace(TYPED, sex="W"), TODAY)
+    with pytest.raises(InvalidNik):
+        checked_person(replace(TYPED, nik="123"), TODAY)
+    assert checked_person(replace(TYPED, nik=" "), TODAY).nik is None
+
+
+@pytest.mark.parametrize(("typed", "person_id"), [(None, None), (None, "  "), (TYPED, "p-1")])
+def test_a_report_names_its_person_exactly_once(
+    typed: PersonForm | None, person_id: str | None
+) -> None:
+    with pytest.raises(PersonExactlyOne):
+        case_person(typed, person_id, TODAY)
+    assert case_person(None, " p-1 ", TODAY) == CasePerson(None, "p-1")

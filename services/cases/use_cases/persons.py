@@ -1,0 +1,46 @@
+"""Keeping the persons projection, and recording which registry person a case is about."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import structlog
+
+from services.cases.adapters.persons import KnownPerson
+from services.cases.adapters.unit_of_work import CasesUnitOfWork
+from services.cases.domain.actors import SYSTEM
+from services.cases.domain.errors import CaseNotFound
+
+log = structlog.get_logger(__name__)
+
+
+async def project_person(uow: CasesUnitOfWork, person: KnownPerson, sequence: int) -> bool:
+    """Record a person's place from a registry event; older versions are ignored."""
+    return await uow.persons.apply(person, sequence)
+
+
+async def link_person(
+    uow: CasesUnitOfWork, case_id: str, person_id: str, matched_by: str, now: datetime
+) -> bool:
+    """The registry's answer to `case_reported`: the case is about `person_id`.
+
+    Idempotent: a case keeps the first person it was linked to (or was reported with). A
+    different person later is the registry contradicting itself, which a human must sort out:
+    it is logged, not applied, so the case does not silently change whose it is. Returns
+    whether the case changed. Links carry no step: the case's version and events stay as they
+    are, and its next step's event carries the person id."""
+    current = await uow.cases.person_link(case_id)
+    if current is None:
+        # The registry links only cases it read on our stream: a store restored from an old
+        # backup. Raising leaves the event to be retried, then dead-lettered for a human.
+        raise CaseNotFound()
+    desa, linked = current
+    if linked is None and await uow.cases.link_person(case_id, person_id):
+        await uow.audit(
+            SYSTEM.sub, SYSTEM.role.value, "case.person_linked", record_id=case_id, wilayah=desa,
+            now=now, reason=f"matched_by={matched_by}",
+        )  # fmt: skip
+        return True
+    if linked != person_id:  # None here: a concurrent link committed first
+        log.warning("case_person_link_refused", case_id=case_id, person_id=person_id, kept=linked)
+    return False

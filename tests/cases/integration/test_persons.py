@@ -1,0 +1,68 @@
+"""Registry persons in cases: reports naming one by id, and the registry's links (ADR 0003)."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from shared.contracts.registry import PersonUpdated
+from shared.persistence.tables import audit
+from tests.cases.integration.conftest import (
+    RANTAU_KIWA,
+    TUNGKAP,
+    Cases,
+    bearer,
+    psm,
+    report_body,
+)
+
+NOT_YET_KNOWN = "urn:kesos:problem:not-yet-known"
+
+
+async def test_a_report_names_a_registry_person_known_inside_the_callers_wilayah(
+    cases_app: Cases,
+) -> None:
+    # Newest state first: the older registration arriving late must not move the person away.
+    await cases_app.publish_person("person-tungkap", TUNGKAP, event=PersonUpdated, sequence=2)
+    await cases_app.publish_person("person-tungkap", RANTAU_KIWA, sequence=1)
+    await cases_app.publish_person("person-rantau-kiwa", RANTAU_KIWA)
+    await cases_app.handled("cases.persons", 3)
+    body = {**report_body(), "person": None}
+
+    case = await cases_app.report(psm("psm-tungkap"), person=None, person_id="person-tungkap")
+
+    assert (case["person_id"], case["person"]) == ("person-tungkap", None)
+    (reported,) = await cases_app.events(1, case["case_id"])
+    assert reported.data["person"] is None
+    assert reported.data["person_id"] == "person-tungkap"
+    assert reported.data["reporter_role"] == "psm"
+    # Outside the caller's wilayah answers exactly like an id cases has not heard of yet.
+    answers = [
+        await cases_app.client.post(
+            "/v1/cases", json={**body, "person_id": person_id}, headers=psm("psm-tungkap")
+        )
+        for person_id in ("person-rantau-kiwa", "person-never-registered")
+    ]
+    assert [a.status_code for a in answers] == [409, 409]
+    assert answers[0].json() == answers[1].json()
+    assert answers[0].json()["type"] == NOT_YET_KNOWN
+    assert answers[0].headers["Retry-After"]
+
+
+async def test_a_person_link_is_applied_once_and_the_first_one_kept(cases_app: Cases) -> None:
+    case = await cases_app.report(bearer())  # typed in; a walk-in, still waiting for a TKSK
+    case_id = case["case_id"]
+    assert case["person_id"] is None
+
+    await cases_app.publish_link(case_id, "person-1")
+    await cases_app.publish_link(case_id, "person-1")  # a second delivery, another event id
+    await cases_app.publish_link(case_id, "person-2", matched_by="nik")  # contradicts the first
+    await cases_app.handled("cases.link_person", 3)
+
+    row = await cases_app.case_row(case_id)
+    assert (row["person_id"], row["version"]) == ("person-1", 1)  # a link is not a step
+    assert (await cases_app.get(case_id, bearer())).json()["person_id"] == "person-1"
+    async with cases_app.store.engine.connect() as connection:
+        query = select(audit.c.reason).where(
+            audit.c.record_id == case_id, audit.c.action == "case.person_linked"
+        )
+        assert (await connection.execute(query)).scalars().all() == ["matched_by=new"]

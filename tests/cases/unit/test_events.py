@@ -1,0 +1,35 @@
+"""Each step as its contract event: the reporter's role always, the typed-in person only once."""
+
+from __future__ import annotations
+
+from services.cases.domain.persons import PersonDetails
+from services.cases.domain.reporting import CaseReport, report_case
+from services.cases.use_cases.events import case_step
+from shared.contracts.cases import CaseReported
+from tests.cases.unit.builders import ACTORS, PATHS, TUNGKAP, at, step
+
+PERSON = PersonDetails(name="Nenek Siti", sex="P", nik="6305014506800003")
+
+
+def test_every_step_names_the_reporters_role_and_only_the_report_the_person() -> None:
+    form = CaseReport(person_ref="person-1", categories=("LUT",), desa=TUNGKAP)
+    case, reported = report_case("case-1", form, ACTORS["operator"], at(0))
+    events = [case_step(case, reported, None, PERSON)]
+    for action, role in PATHS["closed"]:
+        case, event = step(case, action, role)
+        events.append(case_step(case, event, "person-1", PERSON))  # `person` ignored: not a report
+
+    assert {event.reporter_role for event in events} == {"operator"}
+    assert isinstance(events[0], CaseReported)
+    assert events[0].person is not None and events[0].person.nik == PERSON.nik
+    assert all("person" not in event.model_dump() for event in events[1:])
+
+
+def test_a_report_naming_a_registry_person_carries_its_id_and_no_identity() -> None:
+    form = CaseReport(person_ref="person-1", categories=("LUT",), desa=TUNGKAP)
+    case, reported = report_case("case-1", form, ACTORS["psm-reporter"], at(0))
+
+    event = case_step(case, reported, "person-1")
+
+    assert isinstance(event, CaseReported)
+    assert (event.person_id, event.person, event.reporter_role) == ("person-1", None, "psm")
