@@ -1,4 +1,5 @@
-"""Stream consumers: registry's worker events feed contacts; training's events make deliveries."""
+"""Stream consumers: registry's worker events feed contacts; training's and cases' events make
+deliveries."""
 
 from __future__ import annotations
 
@@ -6,15 +7,35 @@ import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import structlog
+
+from services.notifications.domain.case_notices import assigned_tksk, case_words, reporting_psm
 from services.notifications.domain.templates import Template, TemplateBook
 from services.notifications.use_cases.contacts import project_contact
 from services.notifications.use_cases.deliveries import record_delivery
+from shared.contracts.cases import (
+    CaseAssigned,
+    CaseClosed,
+    CaseReassigned,
+    CaseReturned,
+    CaseStep,
+    CaseVerified,
+)
 from shared.contracts.registry import WORKER_EVENTS, WorkerState
 from shared.contracts.training import CertificateIssued, ParticipantEnrolled
 from shared.messaging.runner import Handler, HandlerContext
 
+log = structlog.get_logger(__name__)
+
 ENROLMENT = "enrolment"
 CERTIFICATE = "certificate"
+CASE_ASSIGNED = "case_assigned"
+CASE_VERIFIED = "case_verified"
+CASE_RETURNED = "case_returned"
+CASE_CLOSED = "case_closed"
+
+Apply = Callable[[Any, HandlerContext], Awaitable[None]]
+Recipient = Callable[[CaseStep], str | None]
 
 
 async def on_worker_event(event: WorkerState, context: HandlerContext) -> None:
@@ -22,7 +43,7 @@ async def on_worker_event(event: WorkerState, context: HandlerContext) -> None:
     await project_contact(context.uow, event, context.envelope.sequence or 0, context.now)
 
 
-def notice(template: Template, channel: str) -> Callable[[Any, HandlerContext], Awaitable[None]]:
+def notice(template: Template, channel: str) -> Apply:
     """A handler telling the event's worker about it with `template`."""
 
     async def apply(
@@ -42,11 +63,56 @@ def notice(template: Template, channel: str) -> Callable[[Any, HandlerContext], 
     return apply
 
 
+def case_notice(template: Template, channel: str, recipient: Recipient) -> Apply:
+    """A handler telling `recipient` of a case step, in names rather than the event's codes."""
+
+    async def apply(event: CaseStep, context: HandlerContext) -> None:
+        recipient_id = recipient(event)
+        if recipient_id is None:
+            # Nobody to tell (a walk-in report): the event is done, not retried.
+            log.debug(
+                "case_notice_has_no_recipient",
+                template=template.name,
+                case_id=event.case_id,
+                reporter_role=event.reporter_role,
+            )
+            return
+        await record_delivery(
+            context.uow,
+            template=template,
+            recipient_id=recipient_id,
+            channel=channel,
+            cause=context.envelope,
+            event_data={**event.model_dump(mode="json"), **case_words(event)},
+            delivery_id=str(uuid.uuid4()),
+            now=context.now,
+        )
+
+    return apply
+
+
 def consumer_handlers(book: TemplateBook, channel: str) -> list[Handler]:
-    """Handler names are the inbox keys: stable, never a replica's name."""
-    book.require(ENROLMENT, CERTIFICATE)  # a missing template stops start-up, not a batch
+    """Handler names are the inbox keys: stable, never a replica's name.
+
+    Handling a cases event is also what subscribes the service to `<ns>.cases.events`: the bus
+    derives its source streams from the handled event types.
+    """
+    # A missing template stops start-up, not a batch.
+    book.require(ENROLMENT, CERTIFICATE, CASE_ASSIGNED, CASE_VERIFIED, CASE_RETURNED, CASE_CLOSED)
+
+    def to_tksk(template: str) -> Apply:
+        return case_notice(book[template], channel, assigned_tksk)
+
+    def to_psm(template: str) -> Apply:
+        return case_notice(book[template], channel, reporting_psm)
+
     return [
         *(Handler("notifications.contacts", event, on_worker_event) for event in WORKER_EVENTS),
         Handler("notifications.enrolment", ParticipantEnrolled, notice(book[ENROLMENT], channel)),
         Handler("notifications.certificate", CertificateIssued, notice(book[CERTIFICATE], channel)),
+        Handler("notifications.case_assigned", CaseAssigned, to_tksk(CASE_ASSIGNED)),
+        Handler("notifications.case_reassigned", CaseReassigned, to_tksk(CASE_ASSIGNED)),
+        Handler("notifications.case_verified", CaseVerified, to_psm(CASE_VERIFIED)),
+        Handler("notifications.case_returned", CaseReturned, to_psm(CASE_RETURNED)),
+        Handler("notifications.case_closed", CaseClosed, to_psm(CASE_CLOSED)),
     ]

@@ -1,4 +1,5 @@
-"""The diklat story as the notifications service sees it: workers, enrolments, certificates."""
+"""The diklat and PMKS stories as the notifications service sees them: workers, enrolments,
+certificates and case steps."""
 
 from __future__ import annotations
 
@@ -6,12 +7,13 @@ import json
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 from fastapi import FastAPI
 from redis.asyncio import Redis
 
+from shared.contracts.cases import CaseStep
 from shared.contracts.envelope import Envelope, Event
 from shared.contracts.registry import WorkerRegistered
 from shared.contracts.training import CertificateIssued, ParticipantEnrolled
@@ -23,6 +25,7 @@ from tests.support.waiting import eventually
 TUNGKAP = "63.05.01.2003"  # desa Tungkap, Binuang
 RANTAU_KIWA = "63.05.04.1004"  # kelurahan Rantau Kiwa, Tapin Utara
 PHONE = "+6281234567890"
+Step = TypeVar("Step", bound=CaseStep)
 SECRET = "test-secret-that-is-long-enough-for-hs256-0123456789"
 
 
@@ -73,6 +76,25 @@ def certified(worker_id: str, number: str) -> CertificateIssued:
         issuer="Dinas Sosial Kabupaten Tapin",
         batch_title="Diklat Dasar PSM 2011",
     )
+
+
+def case_step(step: type[Step], **changes: Any) -> Step:
+    """A LUT case in Tungkap reported by PSM Siti, assigned to TKSK Rahmat of Binuang."""
+    values: dict[str, Any] = {
+        "case_id": "3f2a9c1e-7b4d-4e21-9a0c-5d6e7f809a1b",
+        "categories": ("LUT",),
+        "desa": TUNGKAP,
+        "kecamatan": TUNGKAP[:8],
+        "status": "in_verification",
+        "reported_by": "w-siti",
+        "reporter_role": "psm",
+        "assigned_tksk_id": "w-rahmat",
+        "action": "assign",
+        "actor_id": "system",
+        "actor_role": "system",
+        "at": datetime(2024, 8, 12, 9, 30, tzinfo=UTC),
+    }
+    return step(**{**values, **changes})
 
 
 @dataclass

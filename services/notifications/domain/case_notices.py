@@ -1,0 +1,119 @@
+"""Who hears of a PMKS case step, and the words the codes of the event become.
+
+A case event carries codes ("63.05.01.2003", ("LUT",), "pindah_domisili"); a TKSK or PSM reads
+names. The shared reference data turns the codes into names here, once, when the delivery is
+recorded, so the message says the same thing however late it is sent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, datetime, timedelta, timezone
+
+from shared.contracts.cases import CaseStep
+from shared.reference import Kind, Region, pmks_categories, wilayah
+
+# The Dinas keeps Kalimantan Selatan time (WITA, UTC+8, no daylight saving): a case assigned at
+# 23:00 WITA is assigned "today" there, though it is still the day before in UTC.
+WITA = timezone(timedelta(hours=8), "WITA")
+VERIFY_WITHIN = timedelta(days=7)  # DOMAIN.md §5: a TKSK verifies a new case within 7 days
+CASE_REF_LENGTH = 8  # enough to find the case in the app; a whole UUID is noise in a message
+PSM = "psm"
+
+DESA_KINDS = {Kind.DESA: "Desa", Kind.KELURAHAN: "Kelurahan", Kind.DESA_ADAT: "Desa Adat"}
+# Said instead of a sensitive category's name (ODHA, ABH, …): a message may be read over the
+# recipient's shoulder or sit in a gateway's log, and "ODHA in desa X" can name a person.
+PROTECTED_CATEGORY = "kategori terlindungi"  # the TKSK reads which one in the app
+
+# The closure reasons of the cases service's workflow (DOMAIN.md §5), as a PSM would say them.
+CLOSURE_REASONS = {
+    "tertangani": "kebutuhannya telah tertangani",
+    "meninggal": "yang bersangkutan telah meninggal dunia",
+    "pindah_domisili": "yang bersangkutan telah pindah domisili",
+    "dirujuk_permanen": "yang bersangkutan telah dirujuk secara permanen (misalnya ke panti)",
+    "duplikat": "laporan ganda (duplikat)",
+    "tidak_memenuhi_kriteria": "tidak memenuhi kriteria PMKS",
+}
+NO_REASON = "tidak disebutkan"
+
+
+def assigned_tksk(step: CaseStep) -> str | None:
+    """The TKSK a new or reassigned case is now waiting on."""
+    return step.assigned_tksk_id
+
+
+def reporting_psm(step: CaseStep) -> str | None:
+    """The PSM who reported the case; an operator's walk-in report has no worker to tell."""
+    return step.reported_by if step.reporter_role == PSM else None
+
+
+def case_words(step: CaseStep) -> dict[str, str]:
+    """The template variables a case step adds to its event's own fields."""
+    desa_kind, desa_name = desa_words(step.desa)
+    return {
+        "case_ref": step.case_id[:CASE_REF_LENGTH],
+        "desa_kind": desa_kind,
+        "desa_name": desa_name,
+        "kecamatan_name": region_name(step.kecamatan),
+        "categories_text": categories_text(step.categories),
+        "verify_by": verify_by(step.at).isoformat(),
+        "closure_reason_text": closure_reason_text(step.reason_code),
+    }
+
+
+def region_name(code: str) -> str:
+    """A region's name; a code our data does not hold is printed as is, not a failed event."""
+    region = _region(code)
+    return code if region is None else region.name
+
+
+def desa_words(code: str) -> tuple[str, str]:
+    """("Desa", "Tungkap") or ("Kelurahan", "Rantau Kiwa"): people name the kind too."""
+    region = _region(code)
+    if region is None:
+        return "Desa", code
+    return DESA_KINDS.get(region.kind, "Desa") if region.kind else "Desa", region.name
+
+
+def _region(code: str) -> Region | None:
+    try:
+        return wilayah().find(code)
+    except ValueError:  # malformed: the message still goes out, with the code
+        return None
+
+
+def categories_text(codes: Iterable[str]) -> str:
+    """ "Lanjut Usia Terlantar (LUT) dan Fakir Miskin (FM)"; sensitive ones are not named."""
+    categories = pmks_categories()
+    named: list[str] = []
+    protected = False
+    for code in codes:
+        category = categories.find(code)
+        if category is None:
+            named.append(code)
+        elif category.sensitive:
+            protected = True
+        else:
+            named.append(f"{category.name} ({category.code})")
+    if protected:
+        named.append(PROTECTED_CATEGORY)
+    return joined(named)
+
+
+def joined(items: list[str]) -> str:
+    """An Indonesian list: "A", "A dan B", "A, B dan C"."""
+    if len(items) <= 1:
+        return "".join(items)
+    return f"{', '.join(items[:-1])} dan {items[-1]}"
+
+
+def verify_by(assigned_at: datetime) -> date:
+    """The last day of the TKSK's verification window, counted on the Dinas's calendar."""
+    return assigned_at.astimezone(WITA).date() + VERIFY_WITHIN
+
+
+def closure_reason_text(code: str | None) -> str:
+    """The closure reason in words; an unknown code is still readable, a missing one is said."""
+    if not code:
+        return NO_REASON
+    return CLOSURE_REASONS.get(code, code.replace("_", " "))
