@@ -36,16 +36,16 @@ def demo(
     if not secret:
         typer.echo("no secret: start the system with `make run` first (it writes var/jwt-secret)")
         raise typer.Exit(code=1)
-    token = mint_token(
-        secret, sub="demo-operator", role="operator", wilayah=wilayah, now=datetime.now(UTC)
-    )
+
+    def mint(sub: str, role: str, scope: str) -> str:
+        return mint_token(secret, sub=sub, role=role, wilayah=scope, now=datetime.now(UTC))
+
     urls = {name: os.environ.get(f"{name.upper()}_URL", f"http://127.0.0.1:{port}")
             for name, port in SERVICE_PORTS.items()}  # fmt: skip
-    asyncio.run(_play(urls, token))
+    asyncio.run(_play(KesosApi(urls, mint, wilayah=wilayah)))
 
 
-async def _play(urls: dict[str, str], token: str) -> None:
-    api = KesosApi(urls, token)
+async def _play(api: KesosApi) -> None:
     try:
         await play(api, Show())
     finally:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,15 +35,46 @@ class ApiError(RuntimeError):
         self.answer = answer
 
 
+# (sub, role, wilayah) → a bearer token for that caller.
+Minter = Callable[[str, str, str], str]
+
+
 class KesosApi:
-    def __init__(self, urls: Mapping[str, str], token: str, *, deadline_s: float = 120.0):
+    """One caller's view of the system. `acting_as` gives another caller's view on the same
+    connections, so the story can play the PSM, the TKSK and the operator each with their own
+    token and scope."""
+
+    def __init__(
+        self,
+        urls: Mapping[str, str],
+        mint: Minter,
+        *,
+        sub: str = "demo-operator",
+        role: str = "operator",
+        wilayah: str = "63.05",
+        deadline_s: float = 120.0,
+        client: httpx.AsyncClient | None = None,
+    ):
         self._urls = dict(urls)
-        self._headers = {"Authorization": f"Bearer {token}"}
+        self._mint = mint
+        self._headers = {"Authorization": f"Bearer {mint(sub, role, wilayah)}"}
         self._deadline_s = deadline_s
-        self._client = httpx.AsyncClient(timeout=15)
+        self._owns_client = client is None
+        self._client = client or httpx.AsyncClient(timeout=15)
+
+    def acting_as(self, sub: str, role: str, wilayah: str) -> KesosApi:
+        return KesosApi(
+            self._urls, self._mint, sub=sub, role=role, wilayah=wilayah,
+            deadline_s=self._deadline_s, client=self._client,
+        )  # fmt: skip
+
+    def as_worker(self, worker: Mapping[str, Any]) -> KesosApi:
+        """The registered PSM or TKSK themselves: sub = worker id, scope = their wilayah."""
+        return self.acting_as(worker["worker_id"], worker["role"], worker["wilayah"])
 
     async def close(self) -> None:
-        await self._client.aclose()
+        if self._owns_client:
+            await self._client.aclose()
 
     async def get(self, service: str, path: str, **params: Any) -> Any:
         answer = await self._send("GET", service, path, params=params)

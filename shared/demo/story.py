@@ -1,5 +1,6 @@
-"""The Tapin story, steps 1–4 (DOMAIN.md §6): reference data, workers, the Diklat Dasar PSM 2011,
-attendance, certificates, tiers raised and the messages each PSM got — through the APIs only.
+"""The Tapin story (DOMAIN.md §6): steps 1–4 here — reference data, workers, the Diklat Dasar PSM
+2011, attendance, certificates, tiers raised and the messages each PSM got — and steps 5–6 (cases
+and the rekap) in `follow_up`; through the APIs only.
 
 `play` returns what happened (the end-to-end tests assert on it) and calls `after_step` after
 each step, where the fault tests kill and restart a service.
@@ -14,7 +15,9 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from shared.demo import follow_up
 from shared.demo.client import Answer, KesosApi
+from shared.demo.follow_up import FollowUpResult
 from shared.demo.people import TAPIN, DemoWorker, psm_workers, tksk_workers
 from shared.demo.show import Show
 from shared.reference import wilayah
@@ -55,6 +58,7 @@ class StoryResult:
     completion: dict[str, Any] = field(default_factory=dict)
     tiers: dict[str, str | None] = field(default_factory=dict)  # worker id → tier in registry
     messages: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # worker → deliveries
+    follow_up: FollowUpResult = field(default_factory=FollowUpResult)  # steps 5–6
 
 
 async def play(api: KesosApi, show: Show, after_step: AfterStep | None = None) -> StoryResult:
@@ -65,12 +69,20 @@ async def play(api: KesosApi, show: Show, after_step: AfterStep | None = None) -
         ("batch", schedule_and_enrol),
         ("certificates", attend_and_certify),
     ]
+    after = after_step or _nothing
     for name, step in steps:
         await step(api, show, result)
-        if after_step is not None:
-            await after_step(name)
+        await after(name)
     await wait_for_tiers_and_messages(api, show, result)
+    result.follow_up = await follow_up.report_cases(api, show, result.psm, result.tksk)
+    await after("reports")
+    await follow_up.follow_up_cases(api, show, result.follow_up)
+    await follow_up.rekap(api, show, result.follow_up)
     return result
+
+
+async def _nothing(step: str) -> None:
+    return None
 
 
 async def reference_data(api: KesosApi, show: Show, result: StoryResult) -> None:

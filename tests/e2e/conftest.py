@@ -20,7 +20,7 @@ from tests.support.infra import PostgresDatabases
 from tests.support.waiting import eventually
 
 SECRET = "e2e-secret-that-is-long-enough-for-hs256-0123456789abcdef"
-STORY_SERVICES = ("registry", "training", "notifications")
+STORY_SERVICES = ("registry", "training", "cases", "notifications")
 
 
 def token(role: str = "operator", wilayah: str = "63.05", sub: str = "e2e") -> str:
@@ -33,8 +33,11 @@ class System:
     urls: dict[str, str]
     export_file: Path
 
-    def api(self, **claims: str) -> KesosApi:
-        return KesosApi(self.urls, token(**claims), deadline_s=120)
+    def api(self, role: str = "operator", wilayah: str = "63.05", sub: str = "e2e") -> KesosApi:
+        def mint(sub: str, role: str, wilayah: str) -> str:
+            return token(role=role, wilayah=wilayah, sub=sub)
+
+        return KesosApi(self.urls, mint, sub=sub, role=role, wilayah=wilayah, deadline_s=120)
 
     async def wait_ready(self, name: str | None = None) -> None:
         names = [name] if name else list(self.urls)

@@ -1,5 +1,6 @@
-"""Steps 1–4 of the Tapin story, end to end: three services as processes, real Redis, and
-PostgreSQL or SQLite stores; then a run where every service is SIGKILLed once mid-story."""
+"""The whole Tapin story (DOMAIN.md §6, steps 1–6), end to end: four services as processes, real
+Redis, and PostgreSQL or SQLite stores; then a run where every service is SIGKILLed once, right
+after an API call whose events it must process, and restarted."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from collections import Counter
 
 import pytest
 
+from shared.demo.follow_up import REPORTS, FollowUpResult, expected_messages
 from shared.demo.show import Show
 from shared.demo.story import StoryResult, play
 from tests.e2e.conftest import System
@@ -16,7 +18,7 @@ pytestmark = pytest.mark.integration
 
 
 @pytest.mark.parametrize("kind", ["postgresql", "sqlite"])
-async def test_the_diklat_story(start_system, kind):
+async def test_the_tapin_story(start_system, kind):
     system = await start_system(kind)
     api = system.api()
     try:
@@ -29,17 +31,27 @@ async def test_the_diklat_story(start_system, kind):
 async def test_the_story_survives_each_service_being_killed_once(start_system):
     system = await start_system("postgresql")
     # Right after the calls whose events each service must process, that service dies.
-    victims = {"workers": "training", "batch": "notifications", "certificates": "registry"}
+    # workers → training's projection (enrolment); batch → enrolment messages; certificates →
+    # the registry's tier raise; reports → cases, which must take in the registry's person links.
+    victims = {
+        "workers": "training",
+        "batch": "notifications",
+        "certificates": "registry",
+        "reports": "cases",
+    }
+    killed: list[str] = []
 
     async def crash(step: str) -> None:
         if step in victims:
             await system.crash_and_restart(victims[step])
+            killed.append(victims[step])
 
     api = system.api()
     try:
         result = await play(api, Show.quiet(), after_step=crash)
     finally:
         await api.close()
+    assert sorted(killed) == ["cases", "notifications", "registry", "training"]
     await assert_final_state(system, result)
 
 
@@ -73,5 +85,60 @@ async def assert_final_state(system: System, result: StoryResult) -> None:
         assert all(worker["name"].split()[0] in (m["text"] or "") for m in sent)
     assert result.messages.get(refused["worker_id"], []) == []
 
+    await assert_cases_followed_up(system, result.follow_up)
+
     exported = [json.loads(line) for line in system.export_file.read_text().splitlines()]
-    assert len(exported) == 60 == len({line["delivery_id"] for line in exported})  # none twice
+    case_messages = sum(len(t) for t in expected_messages(result.follow_up).values())
+    assert case_messages == 5  # 2 TKSK assigned; 2 PSM verified, 1 closed
+    assert len(exported) == 60 + case_messages == len({line["delivery_id"] for line in exported})
+
+
+async def assert_cases_followed_up(system: System, follow_up: FollowUpResult) -> None:
+    """Persons linked once, cases with the right TKSK and steps, messages, rekap counts."""
+    lut, pd = (follow_up.cases[report.key] for report in REPORTS)
+    for report in REPORTS:
+        case = follow_up.cases[report.key]
+        assert case["assigned_tksk_id"] == follow_up.tksk[report.key]["worker_id"]
+        assert case["kecamatan"] == report.desa[:8]
+        assert case["reported_by"] == follow_up.reporters[report.key]["worker_id"]
+        person = follow_up.persons[report.key]
+        assert person["person_id"] == case["person_id"]
+        assert person["categories"] == list(report.categories)
+        assert person["desa"] == report.desa
+        assert person["nik_recorded"] is (report.person["nik"] is not None)
+    assert [step["action"] for step in lut["timeline"]] == [
+        "report", "assign", "verify", "assess", "refer", "start_monitoring",
+        "record_follow_up", "request_closure", "approve_closure",
+    ]  # fmt: skip
+    assert lut["status"] == "closed" and lut["closure_reason"] == "dirujuk_permanen"
+    assert [step["action"] for step in pd["timeline"]] == [
+        "report",
+        "assign",
+        "verify",
+        "record_follow_up",
+    ]
+    assert pd["status"] == "verified" and pd["follow_ups"] == 1
+
+    sent = {
+        worker: sorted(m["template"] for m in messages if m["status"] == "sent")
+        for worker, messages in follow_up.messages.items()
+    }
+    assert sent == expected_messages(follow_up)  # each message once, to the right worker
+    for report in REPORTS:
+        tksk = follow_up.tksk[report.key]
+        (assigned,) = follow_up.messages[tksk["worker_id"]]
+        assert tksk["name"].split()[0] in assigned["text"]
+
+    api = system.api()
+    try:
+        persons = await api.get("registry", "/v1/persons", wilayah="63.05")
+        cases = await api.get("cases", "/v1/cases", wilayah="63.05")
+    finally:
+        await api.close()
+    assert len(persons["items"]) == 2 and len(cases["items"]) == 2  # no duplicate after faults
+    assert sorted(
+        (r["kecamatan"], r["category"], r["status"], r["count"]) for r in follow_up.rekap
+    ) == [
+        ("63.05.01", "LUT", "closed", 1),
+        ("63.05.04", "PD", "verified", 1),
+    ]

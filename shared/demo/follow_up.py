@@ -1,0 +1,228 @@
+"""The Tapin story, steps 5–6 (DOMAIN.md §6): two PSM report PMKS in their desa, the TKSK of each
+kecamatan verifies, the PSM record follow-up visits, one case is referred and closed; then the
+rekap the Dinas reports — each actor through the APIs with their own token and scope.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from shared.demo.client import KesosApi
+from shared.demo.people import RANTAU_KIWA, TAPIN, TUNGKAP
+from shared.demo.show import Show
+from shared.reference import pmks_categories, wilayah
+
+T = TypeVar("T")
+WAIT_S = 120.0
+CASE_TEMPLATES = ("case_assigned", "case_verified", "case_returned", "case_closed")
+
+
+@dataclass(frozen=True)
+class DemoReport:
+    key: str  # stable: it names the demo's Idempotency-Keys
+    desa: str
+    categories: tuple[str, ...]
+    description: str
+    person: dict[str, str | None]
+    closes: bool  # referred, monitored and closed within the story
+
+
+REPORTS = (
+    DemoReport(
+        key="lut-tungkap",
+        desa=TUNGKAP,
+        categories=("LUT",),
+        description="Lansia tinggal seorang diri di rumah tidak layak huni, tidak ada keluarga "
+        "yang merawat, makan bergantung pada tetangga.",
+        # A woman born 14-02-1940 in Binuang: NIK day 14 + 40 (DOMAIN.md §3.1).
+        person={"nik": "6305015402400003", "name": "Masriah", "sex": "P",
+                "birth_date": "1940-02-14"},
+        closes=True,
+    ),
+    DemoReport(
+        key="pd-rantau-kiwa",
+        desa=RANTAU_KIWA,
+        categories=("PD",),
+        description="Penyandang disabilitas fisik (kedua kaki), belum memiliki kursi roda; "
+        "belum tercatat di Dukcapil.",
+        person={"nik": None, "name": "Rahmat Hidayat", "sex": "L", "birth_date": "1995-09-03"},
+        closes=False,
+    ),
+)  # fmt: skip
+
+REFERRAL_SERVICE = "UPTD Panti Sosial Tresna Werdha Budi Sejahtera, Banjarbaru"
+ASSESSMENT = {"risk_level": "high", "needs": ["perawatan harian", "tempat tinggal layak"]}
+CLOSURE = {"reason": "dirujuk_permanen", "note": "Diterima di panti wreda"}
+
+
+@dataclass
+class FollowUpResult:
+    reporters: dict[str, dict[str, Any]] = field(default_factory=dict)  # report key → PSM
+    tksk: dict[str, dict[str, Any]] = field(default_factory=dict)  # report key → its TKSK
+    cases: dict[str, dict[str, Any]] = field(default_factory=dict)  # report key → final case
+    persons: dict[str, dict[str, Any]] = field(default_factory=dict)  # report key → registry
+    messages: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # worker → cases'
+    rekap: list[dict[str, Any]] = field(default_factory=list)
+
+
+async def report_cases(
+    api: KesosApi, show: Show, psm: list[dict[str, Any]], tksk: dict[str, dict[str, Any]]
+) -> FollowUpResult:
+    show.step(5, "PSM report PMKS in their desa; each case goes to its kecamatan's TKSK")
+    result = FollowUpResult()
+    for report in REPORTS:
+        reporter = next(w for w in psm if w["wilayah"] == report.desa)
+        result.reporters[report.key] = reporter
+        result.tksk[report.key] = tksk[report.desa[:8]]
+        body = {
+            "categories": list(report.categories),
+            "desa": report.desa,
+            "description": report.description,
+            "person": report.person,
+        }
+        case = await api.as_worker(reporter).created(
+            "cases", "/v1/cases", body, key=f"demo-case-{report.key}"
+        )
+        result.cases[report.key] = dict(case)
+        show.line(
+            f"{reporter['name']} (PSM {_place(report.desa)}) reports {report.person['name']}: "
+            f"{_categories(report.categories)}"
+        )
+    return result
+
+
+async def follow_up_cases(api: KesosApi, show: Show, result: FollowUpResult) -> None:
+    """Verification, follow-up visits, and for one case referral and closure."""
+    for report in REPORTS:
+        case_id = result.cases[report.key]["case_id"]
+        tksk = api.as_worker(result.tksk[report.key])
+        psm = api.as_worker(result.reporters[report.key])
+        await _assigned_to(api, case_id, result.tksk[report.key]["worker_id"])
+        step = _stepper(case_id, report.key)
+        await step(tksk, "verify", {})
+        if report.closes:
+            await step(tksk, "assess", ASSESSMENT)
+            await step(tksk, "refer", {"service": REFERRAL_SERVICE, "consent": True})
+            await step(tksk, "start-monitoring", {})
+        await step(psm, "follow-ups", {"note": _visit_note(report)})
+        if report.closes:
+            await step(tksk, "request-closure", CLOSURE)
+            await step(api, "approve-closure", {})
+    await _wait_for_links_and_messages(api, result)
+    _show_cases(show, result)
+
+
+def _stepper(case_id: str, key: str) -> Callable[[KesosApi, str, dict[str, Any]], Awaitable[Any]]:
+    async def step(actor: KesosApi, action: str, body: dict[str, Any]) -> Any:
+        path = f"/v1/cases/{case_id}/{action}"
+        return await actor.created("cases", path, body, key=f"demo-case-{key}-{action}")
+
+    return step
+
+
+def _visit_note(report: DemoReport) -> str:
+    if report.closes:
+        return "Kunjungan lanjutan: ibu Masriah sudah diantar ke panti wreda, kondisi baik."
+    return "Kunjungan lanjutan: keluarga diarahkan ke Dukcapil untuk perekaman NIK."
+
+
+async def rekap(api: KesosApi, show: Show, result: FollowUpResult) -> None:
+    show.step(6, "Rekap PMKS per kecamatan and category, as the Dinas reports it")
+    answer = await api.get("cases", "/v1/rekap", wilayah=TAPIN)
+    result.rekap = list(answer["items"])
+    rows = [
+        (_place(r["kecamatan"]), _categories((r["category"],)), r["status"], str(r["count"]))
+        for r in result.rekap
+    ]
+    rows.append(("Jumlah", "", "", str(sum(r["count"] for r in result.rekap))))
+    show.table("Rekap PMKS Kabupaten Tapin", ("kecamatan", "kategori", "status", "jumlah"), rows)
+
+
+async def _assigned_to(api: KesosApi, case_id: str, tksk_id: str) -> None:
+    """Auto-assignment may wait for cases' projection of the TKSK: wait with it."""
+
+    async def probe() -> bool | None:
+        case = await api.get("cases", f"/v1/cases/{case_id}")
+        return True if case["assigned_tksk_id"] == tksk_id else None
+
+    await _until(f"case {case_id} assigned", probe)
+
+
+async def _wait_for_links_and_messages(api: KesosApi, result: FollowUpResult) -> None:
+    """The registry links each person and notifications tells each worker: through streams."""
+    expected = expected_messages(result)
+
+    async def linked_and_told() -> bool | None:
+        for report in REPORTS:
+            case = await api.get("cases", f"/v1/cases/{result.cases[report.key]['case_id']}")
+            result.cases[report.key] = case
+        if any(case["person_id"] is None for case in result.cases.values()):
+            return None
+        result.messages = await case_messages(api, list(expected))
+        sent = {w: sorted(m["template"] for m in ms if m["status"] == "sent")
+                for w, ms in result.messages.items()}  # fmt: skip
+        return True if sent == expected else None
+
+    await _until("persons linked and workers told", linked_and_told)
+    for report in REPORTS:
+        person_id = result.cases[report.key]["person_id"]
+        result.persons[report.key] = await api.get("registry", f"/v1/persons/{person_id}")
+
+
+def expected_messages(result: FollowUpResult) -> dict[str, list[str]]:
+    """What each worker must have been told about the story's cases."""
+    told: dict[str, list[str]] = {}
+    for report in REPORTS:
+        told.setdefault(result.tksk[report.key]["worker_id"], []).append("case_assigned")
+        psm = told.setdefault(result.reporters[report.key]["worker_id"], [])
+        psm.extend(["case_verified", "case_closed"] if report.closes else ["case_verified"])
+    return {worker: sorted(templates) for worker, templates in told.items()}
+
+
+async def case_messages(api: KesosApi, worker_ids: list[str]) -> dict[str, list[dict[str, Any]]]:
+    messages: dict[str, list[dict[str, Any]]] = {}
+    for worker_id in worker_ids:
+        page = await api.get("notifications", "/v1/deliveries", recipient_id=worker_id, limit=200)
+        messages[worker_id] = [d for d in page["items"] if d["template"] in CASE_TEMPLATES]
+    return messages
+
+
+def _show_cases(show: Show, result: FollowUpResult) -> None:
+    rows = []
+    for report in REPORTS:
+        case = result.cases[report.key]
+        rows.append((
+            _place(case["desa"]), _categories(tuple(case["categories"])), case["status"],
+            result.tksk[report.key]["name"], case["person_id"] or "-", str(case["follow_ups"]),
+        ))  # fmt: skip
+    show.table(
+        "Kasus PMKS", ("desa", "kategori", "status", "TKSK", "person (registry)", "kunjungan"), rows
+    )
+    names = {w["worker_id"]: w["name"] for w in (*result.reporters.values(), *result.tksk.values())}
+    show.table(
+        "Pesan tentang kasus",
+        ("nama", "pesan"),
+        [(names[w], "\n".join(m["text"] or "" for m in ms)) for w, ms in result.messages.items()],
+    )
+
+
+async def _until(what: str, probe: Callable[[], Awaitable[T | None]]) -> T:
+    deadline = time.monotonic() + WAIT_S
+    while time.monotonic() < deadline:
+        if (value := await probe()) is not None:
+            return value
+        await asyncio.sleep(0.5)
+    raise TimeoutError(f"demo: still waiting for {what} after {WAIT_S:.0f} s")
+
+
+def _place(code: str) -> str:
+    return f"{wilayah().get(code).name} ({code})"
+
+
+def _categories(codes: tuple[str, ...]) -> str:
+    catalogue = pmks_categories()
+    return ", ".join(f"{catalogue.get(code).name} ({code})" for code in codes)
