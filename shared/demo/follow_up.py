@@ -195,12 +195,13 @@ def _show_cases(show: Show, result: FollowUpResult) -> None:
     rows = []
     for report in REPORTS:
         case = result.cases[report.key]
+        steps = " → ".join(step["action"] for step in case.get("timeline") or [])
         rows.append((
             _place(case["desa"]), _categories(tuple(case["categories"])), case["status"],
-            result.tksk[report.key]["name"], case["person_id"] or "-", str(case["follow_ups"]),
+            result.tksk[report.key]["name"], case["person_id"] or "-", steps,
         ))  # fmt: skip
     show.table(
-        "Kasus PMKS", ("desa", "kategori", "status", "TKSK", "person (registry)", "kunjungan"), rows
+        "Kasus PMKS", ("desa", "kategori", "status", "TKSK", "person (registry)", "langkah"), rows
     )
     names = {w["worker_id"]: w["name"] for w in (*result.reporters.values(), *result.tksk.values())}
     show.table(
