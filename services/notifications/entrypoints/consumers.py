@@ -30,6 +30,7 @@ log = structlog.get_logger(__name__)
 ENROLMENT = "enrolment"
 CERTIFICATE = "certificate"
 CASE_ASSIGNED = "case_assigned"
+CASE_REASSIGNED = "case_reassigned"
 CASE_VERIFIED = "case_verified"
 CASE_RETURNED = "case_returned"
 CASE_CLOSED = "case_closed"
@@ -98,7 +99,10 @@ def consumer_handlers(book: TemplateBook, channel: str) -> list[Handler]:
     derives its source streams from the handled event types.
     """
     # A missing template stops start-up, not a batch.
-    book.require(ENROLMENT, CERTIFICATE, CASE_ASSIGNED, CASE_VERIFIED, CASE_RETURNED, CASE_CLOSED)
+    book.require(
+        ENROLMENT, CERTIFICATE, CASE_ASSIGNED, CASE_REASSIGNED, CASE_VERIFIED, CASE_RETURNED,
+        CASE_CLOSED,
+    )  # fmt: skip
 
     def to_tksk(template: str) -> Apply:
         return case_notice(book[template], channel, assigned_tksk)
@@ -111,7 +115,7 @@ def consumer_handlers(book: TemplateBook, channel: str) -> list[Handler]:
         Handler("notifications.enrolment", ParticipantEnrolled, notice(book[ENROLMENT], channel)),
         Handler("notifications.certificate", CertificateIssued, notice(book[CERTIFICATE], channel)),
         Handler("notifications.case_assigned", CaseAssigned, to_tksk(CASE_ASSIGNED)),
-        Handler("notifications.case_reassigned", CaseReassigned, to_tksk(CASE_ASSIGNED)),
+        Handler("notifications.case_reassigned", CaseReassigned, to_tksk(CASE_REASSIGNED)),
         Handler("notifications.case_verified", CaseVerified, to_psm(CASE_VERIFIED)),
         Handler("notifications.case_returned", CaseReturned, to_psm(CASE_RETURNED)),
         Handler("notifications.case_closed", CaseClosed, to_psm(CASE_CLOSED)),

@@ -21,7 +21,14 @@ from services.notifications.domain.case_notices import (
 )
 from services.notifications.entrypoints.consumers import case_notice
 from services.notifications.settings import DispatcherSettings
-from shared.contracts.cases import CaseAssigned, CaseClosed, CaseReturned, CaseStep, CaseVerified
+from shared.contracts.cases import (
+    CaseAssigned,
+    CaseClosed,
+    CaseReassigned,
+    CaseReturned,
+    CaseStep,
+    CaseVerified,
+)
 from shared.messaging.runner import HandlerContext
 from shared.security import SecuritySettings
 from shared.settings import BusSettings, ServiceSettings
@@ -43,6 +50,12 @@ def test_the_tksk_is_told_of_a_new_case_by_place_category_and_deadline() -> None
         "Terlantar (LUT) (ref. 3f2a9c1e). Mohon lakukan verifikasi dalam 7 hari, paling lambat "
         "19 Agustus 2024."
     )
+
+
+def test_a_tksk_handed_an_ongoing_case_is_not_asked_to_verify_it_again() -> None:
+    text = rendered("case_reassigned", case_step(CaseReassigned, status="monitoring"))
+    assert text.startswith("Yth. Rahmat, Dinas Sosial mengalihkan kepada Anda")
+    assert PLACE in text and "lanjutkan penanganannya" in text and "verifikasi" not in text
 
 
 @pytest.mark.parametrize(
