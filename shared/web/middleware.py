@@ -5,6 +5,10 @@ Every request gets a request id and a correlation id (taken from `X-Request-ID` 
 the events a request produces carry its correlation id; both are echoed in the response. One
 structured access-log line per request replaces uvicorn's. Bodies over the limit answer 413,
 whether declared by Content-Length (refused unread) or streamed (read up to the limit).
+
+Text holding the NUL character (U+0000) — in the path, the query or a JSON string — answers 400
+`nul-character` before any route sees it: PostgreSQL cannot store it in text and would fail the
+request with a 500, and no Indonesian name, note or code ever holds one.
 """
 
 from __future__ import annotations
@@ -24,6 +28,8 @@ from shared.web.problems import Problem
 access_log = structlog.get_logger("kesos.access")
 
 SAFE_ID = re.compile(r"^[A-Za-z0-9._:-]{1,100}$")
+# `\u0000` in JSON text, unless its backslash is itself escaped (`\\u0000` is a literal "\u0000").
+JSON_NUL = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")
 
 
 class BodyTooLarge(Exception):
@@ -44,14 +50,16 @@ class RequestContextMiddleware:
         request_id = _client_id(headers.get("x-request-id")) or uuid.uuid4().hex
         correlation_id = _client_id(headers.get("x-correlation-id")) or request_id
         if _declared_length(headers) > self.max_body_bytes:
-            await _too_large(scope, send, self.max_body_bytes)
+            await _refuse(scope, send, _too_large(self.max_body_bytes))
             return
-        if "content-length" not in headers:  # streamed: read it here, within the limit
-            try:
-                receive = await self._buffered(receive)
-            except BodyTooLarge:
-                await _too_large(scope, send, self.max_body_bytes)
-                return
+        try:  # read the body here, within the limit (streamed bodies have no Content-Length)
+            body, receive = await self._buffered(receive)
+        except BodyTooLarge:
+            await _refuse(scope, send, _too_large(self.max_body_bytes))
+            return
+        if _holds_nul(scope, body):
+            await _refuse(scope, send, NUL_CHARACTER)
+            return
         status = {"code": 500}
         started = time.perf_counter()
 
@@ -73,8 +81,8 @@ class RequestContextMiddleware:
             finally:
                 self._log(scope, status["code"], time.perf_counter() - started)
 
-    async def _buffered(self, receive: Receive) -> Receive:
-        """Read a body sent without Content-Length, refusing it once it passes the limit."""
+    async def _buffered(self, receive: Receive) -> tuple[bytes, Receive]:
+        """The whole body, refused once it passes the limit, and a `receive` that replays it."""
         body = bytearray()
         while True:
             message = await receive()
@@ -85,7 +93,8 @@ class RequestContextMiddleware:
                 raise BodyTooLarge()
             if not message.get("more_body", False):
                 break
-        replayed = {"type": "http.request", "body": bytes(body), "more_body": False}
+        whole = bytes(body)
+        replayed = {"type": "http.request", "body": whole, "more_body": False}
         sent = False
 
         async def replay() -> Message:
@@ -95,7 +104,7 @@ class RequestContextMiddleware:
             sent = True
             return replayed
 
-        return replay
+        return whole, replay
 
     def _log(self, scope: Scope, status: int, seconds: float) -> None:
         route = _route_template(scope)
@@ -128,10 +137,29 @@ def _route_template(scope: Scope) -> str:
     return getattr(route, "path", None) or "unmatched"
 
 
-async def _too_large(scope: Scope, send: Send, limit: int) -> None:
-    problem = Problem(
+def _holds_nul(scope: Scope, body: bytes) -> bool:
+    query = scope.get("query_string", b"").lower()
+    return (
+        "\x00" in scope["path"]
+        or b"%00" in query
+        or b"\x00" in query
+        or b"\x00" in body
+        or JSON_NUL.search(body) is not None
+    )
+
+
+NUL_CHARACTER = Problem(
+    400, "nul-character", "NUL character", "text may not hold the NUL character (U+0000)"
+)
+
+
+def _too_large(limit: int) -> Problem:
+    return Problem(
         413, "payload-too-large", "Payload too large", f"the body limit is {limit} bytes"
     )
+
+
+async def _refuse(scope: Scope, send: Send, problem: Problem) -> None:
     response = problem.response(scope.get("path"))
     await response(scope, _no_receive, send)
 

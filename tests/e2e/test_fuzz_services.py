@@ -1,5 +1,6 @@
-"""schemathesis against every service's own OpenAPI, each a real process on a SQLite store:
-no 5xx, no answer off the documented schema (bounded examples)."""
+"""schemathesis against every service's own OpenAPI, each a real process on a PostgreSQL store
+(the stricter one: it refuses text SQLite takes, such as U+0000): no 5xx, no answer off the
+documented schema (bounded examples)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from shared.local_redis import free_port
 from shared.settings import SERVICE_PORTS
 from tests.e2e.conftest import SECRET, _ready, token
 from tests.support.fuzz import fuzz_service
+from tests.support.infra import PostgresDatabases
 from tests.support.waiting import eventually
 
 pytestmark = pytest.mark.integration
@@ -21,12 +23,13 @@ pytestmark = pytest.mark.integration
 
 @pytest.mark.parametrize("name", available_services(tuple(SERVICE_PORTS)))
 async def test_a_service_survives_fuzzing(
-    name: str, redis_url: str, namespace: str, tmp_path: Path
+    name: str, redis_url: str, namespace: str, tmp_path: Path, postgres: PostgresDatabases
 ):
     port = free_port()
+    database = await postgres.create(f"fuzz_{name}")
     env = {
         f"{name.upper()}_PORT": str(port),
-        f"{name.upper()}_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / name}.db",
+        f"{name.upper()}_DATABASE_URL": postgres.url(database),
         "REDIS_URL": redis_url,
         "KESOS_NAMESPACE": namespace,
         "KESOS_JWT_SECRET": SECRET,
@@ -39,7 +42,8 @@ async def test_a_service_survives_fuzzing(
         async with httpx.AsyncClient(timeout=5) as client:
             await eventually(lambda: _ready(client, base), timeout=90, message=f"{name} ready")
         headers = {"Authorization": f"Bearer {token('operator', '63.05')}"}
-        fuzzed = await asyncio.to_thread(fuzz_service, base, headers, max_examples=8)
+        fuzzed = await asyncio.to_thread(fuzz_service, base, headers, max_examples=12)
         assert fuzzed
     finally:
         await asyncio.to_thread(service.stop)
+        await postgres.drop(database)

@@ -104,3 +104,20 @@ async def test_every_response_carries_request_and_correlation_ids(sample):
     response = await sample.client.get("/healthz", headers={"X-Correlation-ID": "flow-1"})
     assert response.headers["x-correlation-id"] == "flow-1"
     assert response.headers["x-request-id"]
+
+
+async def test_text_holding_nul_is_refused_before_postgresql_sees_it(make_sample):
+    sample = await make_sample("postgresql")  # PostgreSQL text cannot hold U+0000: it was a 500
+    refused = [
+        await sample.client.get("/v1/visits?status=open%00", headers=bearer()),
+        await sample.client.get("/v1/visits/abc%00", headers=bearer()),
+        await sample.client.post(
+            "/v1/visits", json={"desa": TUNGKAP, "note": "kunjungan\x00"}, headers=bearer()
+        ),
+    ]
+    for response in refused:
+        assert_problem(response, 400, "nul-character")
+    literal = {"desa": TUNGKAP, "note": "a literal \\u0000 is only text"}
+    accepted = await sample.client.post("/v1/visits", json=literal, headers=bearer())
+    assert accepted.status_code == 201, accepted.text
+    assert accepted.json()["note"] == literal["note"]
