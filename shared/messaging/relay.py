@@ -3,6 +3,11 @@
 Woken after each commit that wrote events (polling is only the fallback); backs off while Redis
 is down; picks up where it left off after a restart. On PostgreSQL one relay per service is
 active at a time (an advisory lock); on SQLite one process is assumed (DESIGN.md §4).
+
+The lock lives on one connection, and a connection that dies (server restart, terminated
+backend, network partition) releases it without telling us. So the leader confirms it still
+holds the lock before each round (at most once per poll interval) and steps down when it does
+not, instead of publishing beside a standby that took over.
 """
 
 from __future__ import annotations
@@ -10,8 +15,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import time
 import zlib
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -29,6 +35,14 @@ from shared.persistence.tables import outbox
 log = structlog.get_logger(__name__)
 
 REDIS_DOWN = (RedisConnectionError, RedisTimeoutError, OSError)
+ADVISORY_LOCK_HELD = text(
+    "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted"
+    " AND pid = pg_backend_pid() AND classid = 0 AND objid = :k AND objsubid = 1"
+)  # how pg_locks shows a bigint key below 2^32 held by this connection
+
+
+class LostLeadership(Exception):
+    """The relay lock is no longer held by this relay's lock connection."""
 
 
 class OutboxRelay:
@@ -56,6 +70,7 @@ class OutboxRelay:
         self._clock = clock
         self._wake = asyncio.Event()  # set by a commit that wrote events (or by stop)
         self._stop = asyncio.Event()
+        self.leading = False  # publishing now (on PostgreSQL: holding the relay lock)
         self.published = 0
 
     def wake(self) -> None:
@@ -96,30 +111,49 @@ class OutboxRelay:
             if self._stopping:
                 return
             log.info("outbox_relay_leading")
-            try:
-                await self._publish_loop()
-            finally:
-                await lock_connection.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": key})
 
-    async def _publish_loop(self) -> None:
+            async def confirm_lead() -> None:
+                await _confirm_lock(lock_connection, key, timeout=self._backoff_max_s)
+
+            try:
+                await self._publish_loop(confirm_lead)
+            finally:
+                # On a dead connection the lock is gone already (closing releases it anyway).
+                with contextlib.suppress(Exception):
+                    await lock_connection.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": key})
+
+    async def _publish_loop(
+        self, confirm_lead: Callable[[], Awaitable[None]] | None = None
+    ) -> None:
         backoff = 0.1
         last_purge = self._clock()
-        while not self._stopping:
-            self._wake.clear()  # a commit from now on, even during this round, wakes the next
-            try:
-                count = await self.publish_pending()
-            except REDIS_DOWN as error:
-                log.warning("outbox_relay_redis_unavailable", error=repr(error), retry_in_s=backoff)
-                await self._pause(backoff)
-                backoff = min(backoff * 2, self._backoff_max_s)
-                continue
-            backoff = 0.1
-            if self._clock() - last_purge > timedelta(minutes=10):
-                await self.purge_published()
-                last_purge = self._clock()
-            if count < self._batch_size:
-                await self._wait_for_work(self._poll_s)
-        await self._final_flush()
+        confirmed = time.monotonic()
+        self.leading = True
+        try:
+            while not self._stopping:
+                if confirm_lead is not None and time.monotonic() - confirmed >= self._poll_s:
+                    await confirm_lead()  # LostLeadership ends the loop: no final flush
+                    confirmed = time.monotonic()
+                backoff = await self._publish_round(backoff)
+                if self._clock() - last_purge > timedelta(minutes=10):
+                    await self.purge_published()
+                    last_purge = self._clock()
+            await self._final_flush()
+        finally:
+            self.leading = False
+
+    async def _publish_round(self, backoff: float) -> float:
+        """Publish what is pending, then wait for work; returns the next Redis back-off."""
+        self._wake.clear()  # a commit from now on, even during this round, wakes the next
+        try:
+            count = await self.publish_pending()
+        except REDIS_DOWN as error:
+            log.warning("outbox_relay_redis_unavailable", error=repr(error), retry_in_s=backoff)
+            await self._pause(backoff)
+            return min(backoff * 2, self._backoff_max_s)
+        if count < self._batch_size:
+            await self._wait_for_work(self._poll_s)
+        return 0.1
 
     async def _final_flush(self) -> None:
         try:
@@ -188,6 +222,14 @@ class OutboxRelay:
         async with self._engine.connect() as connection:
             query = select(func.count()).where(outbox.c.published_at.is_(None))
             return int((await connection.execute(query)).scalar_one())
+
+
+async def _confirm_lock(connection: AsyncConnection, key: int, *, timeout: float) -> None:
+    """Raise unless `connection` still holds the lock (a hung connection counts as lost)."""
+    result = await asyncio.wait_for(connection.execute(ADVISORY_LOCK_HELD, {"k": key}), timeout)
+    await connection.commit()
+    if result.scalar_one() != 1:
+        raise LostLeadership()
 
 
 async def _try_lock(connection: AsyncConnection, key: int) -> bool:

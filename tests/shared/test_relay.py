@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from shared.messaging.streams import events_stream
 from tests.support import tally
@@ -67,6 +69,60 @@ async def test_the_standby_relay_takes_over_when_the_leader_stops(
         assert leader.relay.published == 1
     finally:
         await standby.stop()
+
+
+async def test_a_leader_whose_lock_connection_dies_steps_down(
+    make_store, redis_url, redis, namespace
+):
+    """The lock dies with its connection, silently: a standby may take it, and the old leader
+    must notice before its next round instead of publishing beside the new one."""
+    store = await make_store("postgresql", "counter")
+    settings = settings_for_tests(namespace, "c1")
+    (leader, uows), (standby, _) = (
+        counter_bus(store, redis_url, settings),
+        counter_bus(store, redis_url, settings),
+    )
+    await leader.start()
+    await eventually(lambda: leader.relay.leading, message="leader leads")
+    await standby.start()
+    try:
+        killed = await _advisory_lock_holders(store.url, terminate=True)
+        assert len(killed) == 1
+
+        async def one_leader_on_a_live_lock() -> bool:
+            holders = await _advisory_lock_holders(store.url)
+            leading = [leader.relay.leading, standby.relay.leading].count(True)
+            return len(holders) == 1 and not holders & killed and leading == 1
+
+        await eventually(one_leader_on_a_live_lock, message="exactly one relay leads again")
+        async with uows() as uow:
+            await tally.set_counter(uow, "a", 1)
+            await uow.commit()
+        stream = events_stream(namespace, "counter")
+        await eventually(lambda: _equals(redis.xlen(stream), 1), message="published")
+        await eventually(
+            lambda: leader.relay.published + standby.relay.published == 1, message="marked once"
+        )
+    finally:
+        await standby.stop()
+        await leader.stop()
+
+
+async def _advisory_lock_holders(url: str, *, terminate: bool = False) -> set[int]:
+    """Backends holding an advisory lock in the store's database (terminated, if asked)."""
+    engine = create_async_engine(url, isolation_level="AUTOCOMMIT")
+    query = (
+        "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted"
+        " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+    )
+    try:
+        async with engine.connect() as connection:
+            pids = {row.pid for row in await connection.execute(text(query))}
+            for pid in pids if terminate else ():
+                await connection.execute(text("SELECT pg_terminate_backend(:p)"), {"p": pid})
+        return pids
+    finally:
+        await engine.dispose()
 
 
 async def test_per_aggregate_order_is_kept_on_the_stream(
