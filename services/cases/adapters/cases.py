@@ -134,7 +134,7 @@ class CaseRepository:
         rows = (await self._session.execute(query)).mappings().all()
         return [Step(**{k: v for k, v in row.items() if k != "case_id"}) for row in rows]
 
-    async def waiting_in(self, kecamatan: str) -> list[Case]:
+    async def waiting_in(self, kecamatan: str) -> list[StoredCase]:
         query = select(cases).where(
             cases.c.kecamatan == kecamatan,
             cases.c.status == CaseState.REPORTED.value,
@@ -143,7 +143,7 @@ class CaseRepository:
         if self._session.get_bind().dialect.name == "postgresql":
             query = query.with_for_update()
         rows = (await self._session.execute(query)).mappings().all()
-        return [_stored(row).case for row in rows]
+        return [_stored(row) for row in rows]
 
     async def matching(self, wanted: CaseFilter, limit: int) -> list[StoredCase]:
         query = select(cases).where(*_conditions(wanted))

@@ -18,8 +18,12 @@ async def project_worker(uow: CasesUnitOfWork, worker: Worker, sequence: int, no
     if await uow.workers.active_tksk(worker.kecamatan) != worker.worker_id:
         return 0  # another active TKSK is already the kecamatan's: it took the waiting cases
     waiting = await uow.cases.waiting_in(worker.kecamatan)
-    changes = assign_waiting(waiting, worker.kecamatan, worker.worker_id, now)
+    person_of = {stored.case.case_id: stored.person_id for stored in waiting}
+    changes = assign_waiting(
+        [stored.case for stored in waiting], worker.kecamatan, worker.worker_id, now
+    )
     for change in changes:
         await uow.cases.save(change.case, expected_version=change.case.version - 1)
-        await record_step(uow, change, None)
+        # The step's event carries the case's whole public state, its person link included.
+        await record_step(uow, change, person_of[change.case.case_id])
     return len(changes)

@@ -60,7 +60,9 @@ async def _person_of(
         return person, MatchedBy.PERSON_ID
     if event.person is None:
         return None
-    candidate = Person.register(new_person_id, _form(event), now)
+    # Judged as of the report (cases checked it then), so clock skew between hosts cannot
+    # refuse a newborn reported just after midnight.
+    candidate = Person.register(new_person_id, _form(event), max(now, event.at))
     person, created = await register_or_merge(uow, candidate, by, now, reason=reason)
     return person, MatchedBy.NEW if created else MatchedBy.NIK
 

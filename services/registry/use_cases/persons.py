@@ -52,6 +52,10 @@ async def register_person(
     person, created = await register_or_merge(
         uow, candidate, actor(by), now, guard=partial(require_may_add_to, by)
     )
+    if not created:
+        # The answer shows a known person to whoever typed their NIK: a NIK lookup, audited
+        # like `POST /v1/persons/search` (a merge is audited too, as its own change).
+        await uow.audit(actor(by), "person.match", person, now)
     return await view_of(uow, person), created
 
 

@@ -37,7 +37,11 @@ async def test_a_case_waits_for_a_tksk_and_is_assigned_when_one_is_registered(
 ) -> None:
     other = await cases_app.active_tksk(BINUANG)  # another kecamatan's TKSK changes nothing
     first = await cases_app.report(psm("psm-tatakan", TATAKAN), desa=TATAKAN)
-    second = await cases_app.report(psm("psm-tatakan", TATAKAN), desa=TATAKAN)
+    await cases_app.publish_person("person-tatakan", TATAKAN)
+    await cases_app.handled("cases.persons", 1)
+    second = await cases_app.report(
+        psm("psm-tatakan", TATAKAN), desa=TATAKAN, person=None, person_id="person-tatakan"
+    )
     assert first["status"] == "reported"
     assert first["assigned_tksk_id"] is None
 
@@ -55,6 +59,10 @@ async def test_a_case_waits_for_a_tksk_and_is_assigned_when_one_is_registered(
     assert events[-1].type == "kesos.cases.case_assigned.v1"
     assert events[-1].sequence == 2
     assert events[-1].data["actor_role"] == "system"
+    # The assignment carries the case's whole public state: a known person stays linked.
+    assigned_second = (await cases_app.events(2, second["case_id"]))[-1]
+    assert assigned_second.type == "kesos.cases.case_assigned.v1"
+    assert assigned_second.data["person_id"] == "person-tatakan"
 
 
 async def test_an_inactive_tksk_gets_no_cases(cases_app: Cases) -> None:

@@ -63,6 +63,10 @@ async def test_a_person_is_registered_once_per_nik(make_registry, store_kind):
     assert (merged["version"], merged["nik"]) == (2, "630501**********")  # masked for a TKSK
     listed = await registry.client.get("/v1/persons", headers=bearer())
     assert [p["person_id"] for p in listed.json()["items"]] == [person["person_id"]]
+    # Typing a known NIK shows that person: a lookup, audited even when nothing changed.
+    same = await registry.post("/v1/persons", new_person(categories=["LUT"]), tksk)
+    assert (same.status_code, same.json()["version"]) == (200, 2)
+    assert await audited(registry, "person.match") == [person["person_id"]] * 2
 
 
 async def test_concurrent_reports_of_one_nik_register_one_person(make_registry):
