@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 
+T = TypeVar("T")
 NOT_YET_KNOWN = "urn:kesos:problem:not-yet-known"
+WAIT_S = 120.0  # how long the demo waits for the services to follow each other's events
 RETRYABLE_ERRORS = (httpx.TransportError,)
 
 
@@ -126,3 +128,29 @@ def _json(response: httpx.Response) -> Any:
         return response.json()
     except ValueError:
         return response.text
+
+
+async def until(what: str, probe: Callable[[], Awaitable[T | None]], seconds: float = WAIT_S) -> T:
+    """`probe`'s first answer that is not None: the services follow each other through the
+    streams, so what one API call causes elsewhere shows up a moment later."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if (value := await probe()) is not None:
+            return value
+        await asyncio.sleep(0.5)
+    raise TimeoutError(f"demo: still waiting for {what} after {seconds:.0f} s")
+
+
+async def deliveries_to(api: KesosApi, worker_ids: list[str]) -> dict[str, list[dict[str, Any]]]:
+    """Every delivery to each worker, oldest first, all pages."""
+    messages: dict[str, list[dict[str, Any]]] = {w: [] for w in worker_ids}
+    page = await api.get("notifications", "/v1/deliveries", limit=200)
+    while True:
+        for delivery in page["items"]:
+            if delivery["recipient_id"] in messages:
+                messages[delivery["recipient_id"]].append(delivery)
+        if not page.get("next_cursor"):
+            return messages
+        page = await api.get(
+            "notifications", "/v1/deliveries", limit=200, cursor=page["next_cursor"]
+        )

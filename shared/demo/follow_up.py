@@ -5,20 +5,18 @@ rekap the Dinas reports — each actor through the APIs with their own token and
 
 from __future__ import annotations
 
-import asyncio
-import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any
 
-from shared.demo.client import KesosApi
+from shared.demo.client import KesosApi, deliveries_to, until
 from shared.demo.people import RANTAU_KIWA, TAPIN, TUNGKAP
-from shared.demo.show import Show
-from shared.reference import pmks_categories, wilayah
+from shared.demo.show import Show, place
+from shared.reference import pmks_categories
 
-T = TypeVar("T")
-WAIT_S = 120.0
-CASE_TEMPLATES = ("case_assigned", "case_verified", "case_returned", "case_closed")
+CASE_TEMPLATES = (
+    "case_assigned", "case_reassigned", "case_verified", "case_returned", "case_closed",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -89,7 +87,7 @@ async def report_cases(
         )
         result.cases[report.key] = dict(case)
         show.line(
-            f"{reporter['name']} (PSM {_place(report.desa)}) reports {report.person['name']}: "
+            f"{reporter['name']} (PSM {place(report.desa)}) reports {report.person['name']}: "
             f"{_categories(report.categories)}"
         )
     return result
@@ -135,7 +133,7 @@ async def rekap(api: KesosApi, show: Show, result: FollowUpResult) -> None:
     answer = await api.get("cases", "/v1/rekap", wilayah=TAPIN)
     result.rekap = list(answer["items"])
     rows = [
-        (_place(r["kecamatan"]), _categories((r["category"],)), r["status"], str(r["count"]))
+        (place(r["kecamatan"]), _categories((r["category"],)), r["status"], str(r["count"]))
         for r in result.rekap
     ]
     rows.append(("Jumlah", "", "", str(sum(r["count"] for r in result.rekap))))
@@ -149,7 +147,7 @@ async def _assigned_to(api: KesosApi, case_id: str, tksk_id: str) -> None:
         case = await api.get("cases", f"/v1/cases/{case_id}")
         return True if case["assigned_tksk_id"] == tksk_id else None
 
-    await _until(f"case {case_id} assigned", probe)
+    await until(f"case {case_id} assigned", probe)
 
 
 async def _wait_for_links_and_messages(api: KesosApi, result: FollowUpResult) -> None:
@@ -167,7 +165,7 @@ async def _wait_for_links_and_messages(api: KesosApi, result: FollowUpResult) ->
                 for w, ms in result.messages.items()}  # fmt: skip
         return True if sent == expected else None
 
-    await _until("persons linked and workers told", linked_and_told)
+    await until("persons linked and workers told", linked_and_told)
     for report in REPORTS:
         person_id = result.cases[report.key]["person_id"]
         result.persons[report.key] = await api.get("registry", f"/v1/persons/{person_id}")
@@ -184,11 +182,8 @@ def expected_messages(result: FollowUpResult) -> dict[str, list[str]]:
 
 
 async def case_messages(api: KesosApi, worker_ids: list[str]) -> dict[str, list[dict[str, Any]]]:
-    messages: dict[str, list[dict[str, Any]]] = {}
-    for worker_id in worker_ids:
-        page = await api.get("notifications", "/v1/deliveries", recipient_id=worker_id, limit=200)
-        messages[worker_id] = [d for d in page["items"] if d["template"] in CASE_TEMPLATES]
-    return messages
+    every = await deliveries_to(api, worker_ids)
+    return {w: [d for d in ms if d["template"] in CASE_TEMPLATES] for w, ms in every.items()}
 
 
 def _show_cases(show: Show, result: FollowUpResult) -> None:
@@ -197,7 +192,7 @@ def _show_cases(show: Show, result: FollowUpResult) -> None:
         case = result.cases[report.key]
         steps = " → ".join(step["action"] for step in case.get("timeline") or [])
         rows.append((
-            _place(case["desa"]), _categories(tuple(case["categories"])), case["status"],
+            place(case["desa"]), _categories(tuple(case["categories"])), case["status"],
             result.tksk[report.key]["name"], case["person_id"] or "-", steps,
         ))  # fmt: skip
     show.table(
@@ -209,19 +204,6 @@ def _show_cases(show: Show, result: FollowUpResult) -> None:
         ("nama", "pesan"),
         [(names[w], "\n".join(m["text"] or "" for m in ms)) for w, ms in result.messages.items()],
     )
-
-
-async def _until(what: str, probe: Callable[[], Awaitable[T | None]]) -> T:
-    deadline = time.monotonic() + WAIT_S
-    while time.monotonic() < deadline:
-        if (value := await probe()) is not None:
-            return value
-        await asyncio.sleep(0.5)
-    raise TimeoutError(f"demo: still waiting for {what} after {WAIT_S:.0f} s")
-
-
-def _place(code: str) -> str:
-    return f"{wilayah().get(code).name} ({code})"
 
 
 def _categories(codes: tuple[str, ...]) -> str:

@@ -8,6 +8,8 @@ from collections.abc import Iterable, Sequence
 from rich.console import Console
 from rich.table import Table
 
+from shared.reference import wilayah
+
 
 class Show:
     def __init__(self, console: Console | None = None):
@@ -30,3 +32,8 @@ class Show:
         for row in rows:
             table.add_row(*row)
         self.console.print(table)
+
+
+def place(code: str) -> str:
+    """A wilayah code as the Dinas reads it: "Tungkap (63.05.01.2003)"."""
+    return f"{wilayah().get(code).name} ({code})"

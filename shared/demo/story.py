@@ -8,22 +8,18 @@ each step, where the fault tests kill and restart a service.
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
-import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from shared.demo import follow_up
-from shared.demo.client import Answer, KesosApi
+from shared.demo.client import Answer, KesosApi, deliveries_to, until
 from shared.demo.follow_up import FollowUpResult
 from shared.demo.people import TAPIN, DemoWorker, psm_workers, tksk_workers
-from shared.demo.show import Show
-from shared.reference import wilayah
+from shared.demo.show import Show, place
 
 AfterStep = Callable[[str], Awaitable[None]]
-WAIT_S = 120.0
 
 HALL = "Aula Kantor Dinsosduknaker Tapin"
 BATCH: dict[str, Any] = {
@@ -106,20 +102,16 @@ async def register_workers(api: KesosApi, show: Show, result: StoryResult) -> No
     show.table(
         "TKSK (one per kecamatan)",
         ("kecamatan", "nama", "HP"),
-        [(_place(code), w["name"], w["phone"]) for code, w in result.tksk.items()],
+        [(place(code), w["name"], w["phone"]) for code, w in result.tksk.items()],
     )
     show.table(
         "PSM",
         ("#", "nama", "L/P", "desa/kelurahan", "HP"),
         [
-            (str(i + 1), w["name"], w["sex"], _place(w["wilayah"]), w["phone"])
+            (str(i + 1), w["name"], w["sex"], place(w["wilayah"]), w["phone"])
             for i, w in enumerate(result.psm)
         ],
     )
-
-
-def _place(code: str) -> str:
-    return f"{wilayah().get(code).name} ({code})"
 
 
 async def _register(api: KesosApi, person: DemoWorker) -> dict[str, Any]:
@@ -196,17 +188,18 @@ async def attend_and_certify(api: KesosApi, show: Show, result: StoryResult) -> 
 async def wait_for_tiers_and_messages(api: KesosApi, show: Show, result: StoryResult) -> None:
     """The registry and notifications follow through the streams: wait until they have."""
     certified = [c["worker_id"] for c in result.completion.get("certified", [])]
-    deadline = time.monotonic() + WAIT_S
-    while time.monotonic() < deadline:
+
+    async def raised_and_told() -> bool | None:
         result.tiers = {
             w: (await api.get("registry", f"/v1/workers/{w}"))["tier"] for w in certified
         }
-        result.messages = await _messages(api, [w["worker_id"] for w in result.enrolled])
-        if all(t == "dasar" for t in result.tiers.values()) and all(
+        result.messages = await deliveries_to(api, [w["worker_id"] for w in result.enrolled])
+        told = all(
             len([m for m in ms if m["status"] == "sent"]) >= 2 for ms in result.messages.values()
-        ):
-            break
-        await asyncio.sleep(0.5)
+        )
+        return True if told and all(t == "dasar" for t in result.tiers.values()) else None
+
+    await until("tiers raised and participants told", raised_and_told)
     names = {w["worker_id"]: w["name"] for w in result.psm}
     show.table(
         "Tingkat PSM di registry",
@@ -218,16 +211,3 @@ async def wait_for_tiers_and_messages(api: KesosApi, show: Show, result: StoryRe
         ("nama", "pesan"),
         [(names[w], "\n".join(m["text"] or "" for m in ms)) for w, ms in result.messages.items()],
     )
-
-
-async def _messages(api: KesosApi, worker_ids: list[str]) -> dict[str, list[dict[str, Any]]]:
-    messages: dict[str, list[dict[str, Any]]] = {w: [] for w in worker_ids}
-    page = await api.get("notifications", "/v1/deliveries", limit=200)
-    while True:
-        for delivery in page["items"]:
-            messages.setdefault(delivery["recipient_id"], []).append(delivery)
-        if not page.get("next_cursor"):
-            return {w: messages.get(w, []) for w in worker_ids}
-        page = await api.get(
-            "notifications", "/v1/deliveries", limit=200, cursor=page["next_cursor"]
-        )
