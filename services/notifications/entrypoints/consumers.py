@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 from typing import Any
 
 import structlog
@@ -34,6 +35,10 @@ CASE_REASSIGNED = "case_reassigned"
 CASE_VERIFIED = "case_verified"
 CASE_RETURNED = "case_returned"
 CASE_CLOSED = "case_closed"
+# A case step older than this is history, not news: the first start of a notifications that
+# reads the cases stream (its group starts at 0) must not message every TKSK about every case
+# it ever had. A week is the verification deadline the assignment message gives.
+CASE_NOTICE_MAX_AGE = timedelta(days=7)
 
 Apply = Callable[[Any, HandlerContext], Awaitable[None]]
 Recipient = Callable[[CaseStep], str | None]
@@ -68,6 +73,9 @@ def case_notice(template: Template, channel: str, recipient: Recipient) -> Apply
     """A handler telling `recipient` of a case step, in names rather than the event's codes."""
 
     async def apply(event: CaseStep, context: HandlerContext) -> None:
+        if context.now - event.at > CASE_NOTICE_MAX_AGE:
+            log.info("case_notice_too_old", template=template.name, case_id=event.case_id)
+            return
         recipient_id = recipient(event)
         if recipient_id is None:
             # Nobody to tell (a walk-in report): the event is done, not retried.

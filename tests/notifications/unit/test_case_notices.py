@@ -104,7 +104,7 @@ def test_the_psm_hears_only_of_her_own_reports_and_the_tksk_of_assignments() -> 
 async def test_an_operators_walk_in_report_is_skipped_with_a_debug_line() -> None:
     walk_in = case_step(CaseVerified, reported_by="op-1", reporter_role="operator")
     handler = case_notice(packaged_templates()["case_verified"], "in_app", reporting_psm)
-    context = HandlerContext(uow=None, envelope=envelope_of(walk_in), now=datetime.now(UTC))
+    context = HandlerContext(uow=None, envelope=envelope_of(walk_in), now=walk_in.at)
 
     with capture_logs() as logs:
         await handler(walk_in, context)  # touches no store: there is nobody to tell
