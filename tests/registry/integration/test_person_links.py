@@ -10,6 +10,7 @@ from redis.asyncio import Redis
 
 from shared.contracts.cases import CaseReported, ReportedPerson
 from shared.contracts.envelope import Envelope
+from shared.messaging.streams import dead_stream
 from tests.registry.integration.conftest import BINUANG, NIK_WOMAN, TUNGKAP, bearer, published
 from tests.support.waiting import eventually
 
@@ -91,10 +92,19 @@ async def test_reported_cases_register_or_link_their_person_once(make_registry, 
     await eventually(all_acknowledged, timeout=15, message="no pending entries")
 
 
-async def test_a_case_naming_an_unknown_person_is_left_pending_not_linked(registry, redis):
+async def test_a_case_naming_an_unknown_person_is_dead_lettered_not_linked(registry, redis):
     unknown = case_reported("c-1", person_id=str(uuid.uuid4()))
     await send(redis, registry.namespace, unknown, case_reported("c-2"))
-    await person_events(redis, registry.namespace, links=1)  # c-2, behind it, went through
-    stream = f"{registry.namespace}.cases.events"
-    pending = await redis.xpending(stream, "registry")
-    assert pending["pending"] == 1  # retried by the reclaimer, then dead-lettered
+    events = await person_events(redis, registry.namespace, links=1)  # c-2 went through
+    assert [e.data["case_id"] for e in events if e.type == LINKED] == ["c-2"]
+
+    async def buried() -> list[dict[bytes, bytes]] | None:
+        dead = await redis.xrange(dead_stream(registry.namespace, "registry"))
+        return [fields for _, fields in dead] or None
+
+    # Retried by the reclaimer until its delivery limit, then set aside with its error.
+    (letter,) = await eventually(buried, timeout=30, message="c-1 dead-lettered")
+    assert letter[b"subject"] == b"c-1"
+    assert b"CasePersonUnknown" in letter[b"dead_error"]
+    events = await person_events(redis, registry.namespace, links=1)
+    assert [e.data["case_id"] for e in events if e.type == LINKED] == ["c-2"]  # still only c-2
