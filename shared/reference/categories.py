@@ -17,6 +17,7 @@ victims; child abuse and sex work carry the same stigma and risk of retaliation.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import cache
@@ -93,6 +94,12 @@ class PmksCategories:
                 Rule.PMKS_CATEGORY_UNKNOWN, f"{code.strip()[:12]!r} is not a PMKS category code"
             )
         return category
+
+    def canonical(self, codes: Iterable[str]) -> tuple[str, ...]:
+        """The codes as the reference writes them (upper case), in the order given, each once;
+        `UnknownCategory` names the first unknown one. Empty in, empty out: whether a record
+        needs at least one category is its owner's rule."""
+        return tuple(dict.fromkeys(self.get(code).code for code in codes))
 
     def find_by_2007_code(self, code_2007: str) -> PmksCategory | None:
         """The category an old (2007 glossary) code became, e.g. AN → ABH, for imports."""

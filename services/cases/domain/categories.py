@@ -16,8 +16,7 @@ def known_categories(
     codes: Iterable[str], catalogue: PmksCategories | None = None
 ) -> tuple[str, ...]:
     """The canonical codes (upper case), in the order given, each once; at least one."""
-    catalogue = pmks_categories() if catalogue is None else catalogue
-    canonical = tuple(dict.fromkeys(catalogue.get(code).code for code in codes))
+    canonical = (pmks_categories() if catalogue is None else catalogue).canonical(codes)
     if not canonical:
         raise CategoryRequired()
     return canonical

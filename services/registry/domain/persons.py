@@ -111,8 +111,7 @@ def known_categories(
 
     An unknown code raises the reference data's `UnknownCategory` (`pmks-category-unknown`).
     """
-    catalogue = pmks_categories() if catalogue is None else catalogue
-    canonical = tuple(dict.fromkeys(catalogue.get(code).code for code in codes))
+    canonical = (pmks_categories() if catalogue is None else catalogue).canonical(codes)
     if not canonical:
         raise PersonCategoryRequired()
     return canonical

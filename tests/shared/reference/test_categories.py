@@ -102,3 +102,11 @@ def test_lookup_ignores_case_and_spaces_and_refuses_unknown_codes() -> None:
     with pytest.raises(UnknownCategory) as error:
         pmks_categories().get("RTLH")
     assert error.value.rule == Rule.PMKS_CATEGORY_UNKNOWN
+
+
+def test_codes_are_made_canonical_once_each_in_the_order_given() -> None:
+    catalogue = pmks_categories()
+    assert catalogue.canonical([" pd", "LUT", "Pd", "fm"]) == ("PD", "LUT", "FM")
+    assert catalogue.canonical([]) == ()
+    with pytest.raises(UnknownCategory):
+        catalogue.canonical(["LUT", "XYZ"])
