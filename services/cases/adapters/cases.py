@@ -29,6 +29,7 @@ from services.cases.domain.persons import PersonDetails
 from services.cases.domain.reasons import ClosureReason, RejectionReason, RiskLevel
 from services.cases.domain.referrals import Referral
 from services.cases.domain.states import CaseState
+from shared.persistence.scope import inside
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,7 +169,7 @@ class CaseRepository:
 
 
 def _inside(scope: str) -> ColumnElement[bool]:
-    return or_(cases.c.desa == scope, cases.c.desa.like(f"{scope}.%"))
+    return inside(cases.c.desa, scope)
 
 
 def _conditions(wanted: CaseFilter) -> list[ColumnElement[bool]]:

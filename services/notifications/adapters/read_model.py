@@ -5,10 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.notifications.adapters.tables import contacts, deliveries
+from shared.persistence.scope import inside
 
 COLUMNS = (*(c for c in deliveries.c if c.name != "variables"), contacts.c.wilayah)
 
@@ -30,7 +31,7 @@ async def find_deliveries(
     if where.area is not None:
         # Whole segments, never a bare prefix: `63.05` covers `63.05.01`, not `63.050…`.
         area = contacts.c.wilayah
-        query = query.where(or_(area == where.area, area.like(f"{where.area}.%")))
+        query = query.where(inside(area, where.area))
     if where.recipient_id is not None:
         query = query.where(deliveries.c.recipient_id == where.recipient_id)
     if where.status is not None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, Select, insert, literal, or_, select, update
+from sqlalchemy import CursorResult, Select, insert, literal, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -13,6 +13,7 @@ from services.registry.adapters.tables import case_links, persons
 from services.registry.domain.errors import ConcurrentUpdate
 from services.registry.domain.persons import CaseLink, MatchedBy, Person
 from services.registry.use_cases.ports import PersonQuery
+from shared.persistence.scope import inside
 
 SEPARATOR = ","
 
@@ -50,9 +51,7 @@ class PersonRepository:
 
     async def page(self, query: PersonQuery, *, after: str | None, limit: int) -> list[Person]:
         # Whole segments: `63.05.01` covers `63.05.01.2003`, never `63.05.010…`.
-        statement = select(persons).where(
-            or_(persons.c.desa == query.scope, persons.c.desa.like(f"{query.scope}.%"))
-        )
+        statement = select(persons).where(inside(persons.c.desa, query.scope))
         if query.category is not None:
             listed = literal(SEPARATOR).concat(persons.c.categories).concat(SEPARATOR)
             statement = statement.where(listed.like(f"%{SEPARATOR}{query.category}{SEPARATOR}%"))

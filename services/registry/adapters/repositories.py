@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, Select, insert, or_, select, update
+from sqlalchemy import CursorResult, Select, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -13,6 +13,7 @@ from services.registry.adapters.tables import workers
 from services.registry.domain.errors import ConcurrentUpdate
 from services.registry.domain.workers import Worker, WorkerRole, WorkerStatus
 from services.registry.use_cases.ports import WorkerQuery
+from shared.persistence.scope import inside
 
 
 class WorkerRepository:
@@ -57,9 +58,7 @@ class WorkerRepository:
 
     async def page(self, query: WorkerQuery, *, after: str | None, limit: int) -> list[Worker]:
         # Whole segments: `63.05.01` covers `63.05.01` and `63.05.01.2003`, never `63.05.010…`.
-        statement = select(workers).where(
-            or_(workers.c.wilayah == query.scope, workers.c.wilayah.like(f"{query.scope}.%"))
-        )
+        statement = select(workers).where(inside(workers.c.wilayah, query.scope))
         for column, wanted in (
             ("role", query.role),
             ("status", query.status),

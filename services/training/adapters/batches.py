@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.training.adapters.tables import batches, sessions
 from services.training.domain.batches import Batch, BatchStatus, CompletionRule, Session
 from services.training.domain.organisers import NATIONAL, enclosing
+from shared.persistence.scope import inside
 
 
 @dataclass(frozen=True)
@@ -93,7 +94,7 @@ def _conditions(wanted: BatchFilter) -> list[ColumnElement[bool]]:
         conditions.append(batches.c.status == wanted.status)
     area = wanted.organiser_wilayah
     if area and area != NATIONAL:
-        conditions.append(or_(organiser == area, organiser.like(f"{area}.%")))
+        conditions.append(inside(organiser, area))
     if wanted.after is not None:
         starts_on, batch_id = wanted.after
         conditions.append(

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.training.adapters.tables import certificate_series, certificates
 from services.training.domain.certificates import Certificate
+from shared.persistence.scope import inside
 
 
 @dataclass(frozen=True)
@@ -62,7 +63,7 @@ def _conditions(wanted: CertificateFilter) -> list[ColumnElement[bool]]:
     conditions = [
         or_(
             *(
-                or_(column == scope, column.like(f"{scope}.%"))
+                inside(column, scope)
                 for column in (certificates.c.worker_wilayah, certificates.c.organiser_wilayah)
             )
         )
