@@ -8,7 +8,6 @@ from sqlalchemy import CursorResult, Select, insert, literal, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.registry.adapters.repositories import as_utc
 from services.registry.adapters.tables import case_links, persons
 from services.registry.domain.errors import ConcurrentUpdate
 from services.registry.domain.persons import CaseLink, MatchedBy, Person
@@ -103,8 +102,8 @@ def _person(row: Any) -> Person:
         **{
             **values,
             "categories": tuple(values["categories"].split(SEPARATOR)),
-            "registered_at": as_utc(values["registered_at"]),
-            "updated_at": as_utc(values["updated_at"]),
+            "registered_at": values["registered_at"],
+            "updated_at": values["updated_at"],
         }
     )
 
@@ -115,5 +114,5 @@ def _link(row: Any) -> CaseLink:
         case_id=values["case_id"],
         person_id=values["person_id"],
         matched_by=MatchedBy(values["matched_by"]),
-        linked_at=as_utc(values["linked_at"]),
+        linked_at=values["linked_at"],
     )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any, cast
 
 from sqlalchemy import CursorResult, Select, insert, select, update
@@ -88,12 +87,7 @@ def _worker(row: Any) -> Worker:
             **values,
             "role": WorkerRole(values["role"]),
             "status": WorkerStatus(values["status"]),
-            "registered_at": as_utc(values["registered_at"]),
-            "updated_at": as_utc(values["updated_at"]),
+            "registered_at": values["registered_at"],
+            "updated_at": values["updated_at"],
         }
     )
-
-
-def as_utc(moment: datetime) -> datetime:
-    """SQLite hands back naive datetimes for timezone-aware columns; they were stored as UTC."""
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)

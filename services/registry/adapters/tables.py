@@ -6,7 +6,6 @@ from sqlalchemy import (
     CheckConstraint,
     Column,
     Date,
-    DateTime,
     ForeignKey,
     Index,
     Integer,
@@ -17,6 +16,7 @@ from sqlalchemy import (
 )
 
 from shared.persistence.tables import NAMING
+from shared.persistence.types import UtcDateTime
 
 TABLES = MetaData(naming_convention=NAMING)
 
@@ -35,8 +35,8 @@ workers = Table(
     Column("status", String(10), nullable=False),
     Column("tier", String(20)),
     Column("version", Integer, nullable=False),  # the optimistic lock and the events' sequence
-    Column("registered_at", DateTime(timezone=True), nullable=False),
-    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("registered_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
     CheckConstraint("role IN ('psm', 'tksk')", name="role"),
     CheckConstraint("status IN ('active', 'inactive')", name="status"),
     CheckConstraint("sex IN ('L', 'P')", name="sex"),
@@ -68,8 +68,8 @@ persons = Table(
     # filter matches `,LUT,` inside `,` || categories || `,` on SQLite and PostgreSQL alike.
     Column("categories", String(300), nullable=False),
     Column("version", Integer, nullable=False),  # the optimistic lock and the events' sequence
-    Column("registered_at", DateTime(timezone=True), nullable=False),
-    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("registered_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
     CheckConstraint("sex IN ('L', 'P')", name="sex"),
 )
 
@@ -92,7 +92,7 @@ case_links = Table(
     Column("case_id", String(64), primary_key=True),
     Column("person_id", String(36), ForeignKey(persons.c.person_id), nullable=False),
     Column("matched_by", String(10), nullable=False),
-    Column("linked_at", DateTime(timezone=True), nullable=False),
+    Column("linked_at", UtcDateTime, nullable=False),
     CheckConstraint("matched_by IN ('new', 'nik', 'person_id')", name="matched_by"),
 )
 Index("ix_registry_case_links_person_id", case_links.c.person_id)
