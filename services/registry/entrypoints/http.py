@@ -26,7 +26,7 @@ from services.registry.entrypoints.schemas import (
     NikSearch,
     WorkerOut,
 )
-from services.registry.use_cases import workers as cases
+from services.registry.use_cases import workers
 from shared.messaging.outbox import utcnow
 from shared.security import Principal, Role
 from shared.web.auth import allow
@@ -45,7 +45,7 @@ async def register(
 ) -> JSONResponse:
     async def write(uow: RegistryUnitOfWork) -> tuple[int, WorkerOut]:
         form = body.registration()
-        worker = await cases.register_worker(uow, form, caller, utcnow(), str(uuid.uuid4()))
+        worker = await workers.register_worker(uow, form, caller, utcnow(), str(uuid.uuid4()))
         return 201, WorkerOut.of(worker, caller)
 
     return await idempotent_write(request, caller.sub, uows, write)
@@ -53,7 +53,7 @@ async def register(
 
 async def get_worker(worker_id: WorkerId, caller: Reader, uows: UnitsOfWork) -> WorkerOut:
     async with uows() as uow:
-        worker = await cases.read_worker(uow, worker_id, caller)
+        worker = await workers.read_worker(uow, worker_id, caller)
     return WorkerOut.of(worker, caller)
 
 
@@ -68,14 +68,14 @@ async def list_workers(
     tier: Annotated[str | None, Query(max_length=20)] = None,
 ) -> Page[WorkerOut]:
     after = id_after(cursor)
-    filters = cases.WorkerFilters(
+    filters = workers.WorkerFilters(
         wilayah=wilayah,
         role=WorkerRole(role) if role else None,
         status=WorkerStatus(status) if status else None,
         tier=tier,
     )
     async with uows() as uow:
-        found = await cases.list_workers(uow, filters, caller, after=after, limit=limit + 1)
+        found = await workers.list_workers(uow, filters, caller, after=after, limit=limit + 1)
     items = [WorkerOut.of(worker, caller) for worker in found]
     return page_of(items, limit, lambda item: item.worker_id)
 
@@ -83,7 +83,7 @@ async def list_workers(
 async def search(body: NikSearch, caller: Reader, uows: UnitsOfWork) -> Items[WorkerOut]:
     """A POST, so the NIK never lands in a URL (and so in access logs)."""
     async with uows() as uow:
-        found = await cases.search_by_nik(uow, body.nik, caller, utcnow())
+        found = await workers.search_by_nik(uow, body.nik, caller, utcnow())
         await uow.commit()  # the audit row of the hit
     return Items[WorkerOut](items=[WorkerOut.of(worker, caller) for worker in found])
 
@@ -96,7 +96,7 @@ async def change_contact(
     uows: UnitsOfWork,
 ) -> JSONResponse:
     async def write(uow: RegistryUnitOfWork) -> tuple[int, WorkerOut]:
-        worker = await cases.change_contact(uow, worker_id, body.phone, caller, utcnow())
+        worker = await workers.change_contact(uow, worker_id, body.phone, caller, utcnow())
         return 200, WorkerOut.of(worker, caller)
 
     return await idempotent_write(request, caller.sub, uows, write)
@@ -106,7 +106,7 @@ async def deactivate(
     request: Request, worker_id: WorkerId, body: Deactivation, caller: Staff, uows: UnitsOfWork
 ) -> JSONResponse:
     async def write(uow: RegistryUnitOfWork) -> tuple[int, WorkerOut]:
-        worker = await cases.deactivate_worker(uow, worker_id, body.reason, caller, utcnow())
+        worker = await workers.deactivate_worker(uow, worker_id, body.reason, caller, utcnow())
         return 200, WorkerOut.of(worker, caller)
 
     return await idempotent_write(request, caller.sub, uows, write)

@@ -15,7 +15,7 @@ from fastapi.responses import JSONResponse
 from services.registry.adapters.unit_of_work import RegistryUnitOfWork
 from services.registry.entrypoints.deps import UnitsOfWork, id_after
 from services.registry.entrypoints.schemas import Items, NewPerson, NikSearch, PersonOut
-from services.registry.use_cases import persons as cases
+from services.registry.use_cases import persons
 from shared.messaging.outbox import utcnow
 from shared.security import Principal, Role
 from shared.web.auth import allow
@@ -33,7 +33,7 @@ async def register(
     """201 with a new person; 200 with the person a known NIK names, categories merged."""
 
     async def write(uow: RegistryUnitOfWork) -> tuple[int, PersonOut]:
-        view, created = await cases.register_person(
+        view, created = await persons.register_person(
             uow, body.form(), caller, utcnow(), str(uuid.uuid4())
         )
         return (201 if created else 200), PersonOut.of(view, caller)
@@ -43,7 +43,7 @@ async def register(
 
 async def get_person(person_id: PersonId, caller: Handler, uows: UnitsOfWork) -> PersonOut:
     async with uows() as uow:
-        view = await cases.read_person(uow, person_id, caller)
+        view = await persons.read_person(uow, person_id, caller)
     return PersonOut.of(view, caller)
 
 
@@ -56,9 +56,9 @@ async def list_persons(
     category: Annotated[str | None, Query(max_length=12, description="a PMKS code")] = None,
 ) -> Page[PersonOut]:
     after = id_after(cursor)
-    filters = cases.PersonFilters(wilayah=wilayah, category=category)
+    filters = persons.PersonFilters(wilayah=wilayah, category=category)
     async with uows() as uow:
-        found = await cases.list_persons(uow, filters, caller, after=after, limit=limit + 1)
+        found = await persons.list_persons(uow, filters, caller, after=after, limit=limit + 1)
     items = [PersonOut.of(view, caller) for view in found]
     return page_of(items, limit, lambda item: item.person_id)
 
@@ -66,7 +66,7 @@ async def list_persons(
 async def search(body: NikSearch, caller: Handler, uows: UnitsOfWork) -> Items[PersonOut]:
     """A POST, so the NIK never lands in a URL (and so in access logs)."""
     async with uows() as uow:
-        found = await cases.search_persons_by_nik(uow, body.nik, caller, utcnow())
+        found = await persons.search_persons_by_nik(uow, body.nik, caller, utcnow())
         await uow.commit()  # the audit row of the hit
     return Items[PersonOut](items=[PersonOut.of(view, caller) for view in found])
 
