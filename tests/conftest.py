@@ -11,6 +11,7 @@ from redis.asyncio import Redis
 
 from shared.persistence.engine import create_engine
 from tests.support import tally
+from tests.support.apps import RunningApps
 from tests.support.infra import PostgresDatabases, postgres_service, redis_service, unavailable
 from tests.support.nodes import Store
 from tests.support.stores import Templates
@@ -48,6 +49,14 @@ async def redis(redis_url: str, namespace: str) -> AsyncIterator[Redis]:
     if keys:
         await client.delete(*keys)
     await client.aclose()
+
+
+@pytest.fixture
+async def running_apps() -> AsyncIterator[RunningApps]:
+    """Service apps started in-process by a test, stopped after it."""
+    apps = RunningApps()
+    yield apps
+    await apps.close()
 
 
 @pytest.fixture(autouse=True)

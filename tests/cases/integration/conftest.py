@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -27,7 +27,8 @@ from shared.contracts.registry import (
 from shared.persistence.migrate import migrate_async
 from shared.persistence.tables import inbox
 from shared.security import SecuritySettings, mint_token
-from shared.settings import BusSettings, ServiceSettings
+from shared.settings import ServiceSettings
+from tests.support.apps import RunningApps, service_bus_settings
 from tests.support.nodes import Store
 from tests.support.waiting import eventually
 
@@ -200,36 +201,24 @@ def _text(value: Any) -> str:
 
 @pytest.fixture
 async def make_cases(
-    make_store: Callable[..., Any], redis_url: str, namespace: str, redis: Redis
-) -> AsyncIterator[Callable[..., Any]]:
-    started: list[tuple[Any, httpx.AsyncClient]] = []
-
+    make_store: Callable[..., Any],
+    redis_url: str,
+    namespace: str,
+    redis: Redis,
+    running_apps: RunningApps,
+) -> Callable[..., Any]:
     async def make(kind: str = "sqlite") -> Cases:
         store = await make_store(kind, "cases")
         await migrate_async(store.url, MIGRATIONS)
         app = build_app(
             ServiceSettings("cases", store.url, redis_url, "127.0.0.1", 0),
-            bus_settings=BusSettings(
-                namespace=namespace,
-                consumer="cases-test",
-                min_idle_ms=1000,
-                reclaim_interval_s=0.2,
-                relay_poll_s=0.2,
-                block_ms=200,
-            ),
+            bus_settings=service_bus_settings(namespace, "cases"),
             security=SecuritySettings(jwt_secret=SECRET),
         )
-        lifespan = app.router.lifespan_context(app)
-        await lifespan.__aenter__()
-        transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-        client = httpx.AsyncClient(transport=transport, base_url="http://cases.test")
-        started.append((lifespan, client))
+        client = await running_apps.start(app, "http://cases.test")
         return Cases(app, client, store, redis, namespace)
 
-    yield make
-    for lifespan, client in started:
-        await client.aclose()
-        await lifespan.__aexit__(None, None, None)
+    return make
 
 
 @pytest.fixture

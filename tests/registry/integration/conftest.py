@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -17,7 +17,8 @@ from services.registry.app import build_app
 from shared.contracts.envelope import Envelope
 from shared.persistence.migrate import migrate_async
 from shared.security import SecuritySettings, mint_token
-from shared.settings import BusSettings, ServiceSettings
+from shared.settings import ServiceSettings
+from tests.support.apps import RunningApps, service_bus_settings
 
 SECRET = "registry-test-secret-that-is-long-enough-0123456789"
 TAPIN = "63.05"
@@ -92,9 +93,7 @@ class Registry:
 
 
 @pytest.fixture
-async def make_registry(make_store, redis_url, namespace) -> AsyncIterator[Make]:
-    started: list[tuple[Any, httpx.AsyncClient]] = []
-
+async def make_registry(make_store, redis_url, namespace, running_apps: RunningApps) -> Make:
     async def make(kind: str = "sqlite") -> Registry:
         store = await make_store(kind, "registry")
         await migrate_async(store.url, MIGRATIONS)
@@ -102,22 +101,15 @@ async def make_registry(make_store, redis_url, namespace) -> AsyncIterator[Make]
             service="registry", database_url=store.url, redis_url=redis_url,
             host="127.0.0.1", port=0,
         )  # fmt: skip
-        bus = BusSettings(
-            namespace=namespace, consumer="registry-test", min_idle_ms=1000,
-            reclaim_interval_s=0.2, relay_poll_s=0.2, block_ms=200,
-        )  # fmt: skip
-        app = build_app(settings, bus_settings=bus, security=SecuritySettings(jwt_secret=SECRET))
-        lifespan = app.router.lifespan_context(app)
-        await lifespan.__aenter__()
-        transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-        client = httpx.AsyncClient(transport=transport, base_url="http://registry.test")
-        started.append((lifespan, client))
+        app = build_app(
+            settings,
+            bus_settings=service_bus_settings(namespace, "registry"),
+            security=SecuritySettings(jwt_secret=SECRET),
+        )
+        client = await running_apps.start(app, "http://registry.test")
         return Registry(app, client, store.url, namespace)
 
-    yield make
-    for lifespan, client in started:
-        await client.aclose()
-        await lifespan.__aexit__(None, None, None)
+    return make
 
 
 @pytest.fixture

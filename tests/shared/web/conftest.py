@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -11,6 +11,7 @@ from fastapi import FastAPI
 
 from shared.security import mint_token
 from tests.support import sample_service
+from tests.support.apps import RunningApps
 
 SECRET = "test-secret-that-is-long-enough-for-hs256-0123456789"
 TUNGKAP = "63.05.01.2003"  # desa Tungkap, Binuang
@@ -44,23 +45,16 @@ class Sample:
 
 
 @pytest.fixture
-async def make_sample(make_store, redis_url, namespace) -> AsyncIterator[Callable[..., Any]]:
-    started: list[tuple[FastAPI, Any, httpx.AsyncClient]] = []
-
+async def make_sample(
+    make_store, redis_url, namespace, running_apps: RunningApps
+) -> Callable[..., Any]:
     async def make(kind: str = "sqlite") -> Sample:
         store = await make_store(kind, "visits")
         app = sample_service.build_app(store.url, redis_url, namespace, SECRET)
-        lifespan = app.router.lifespan_context(app)
-        await lifespan.__aenter__()
-        transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-        client = httpx.AsyncClient(transport=transport, base_url="http://visits.test")
-        started.append((app, lifespan, client))
+        client = await running_apps.start(app, "http://visits.test")
         return Sample(app, client, store.url)
 
-    yield make
-    for _app, lifespan, client in started:
-        await client.aclose()
-        await lifespan.__aexit__(None, None, None)
+    return make
 
 
 @pytest.fixture
