@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any, cast
+from dataclasses import asdict, fields
+from typing import Any, Generic, TypeVar, cast
 
-from sqlalchemy import CursorResult, Table
+from sqlalchemy import CursorResult, Table, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
+
+R = TypeVar("R")
 
 
 async def upsert_if_newer(
@@ -32,3 +35,25 @@ async def upsert_if_newer(
     )
     result = cast(CursorResult[Any], await session.execute(statement))
     return bool(result.rowcount)
+
+
+class Projection(Generic[R]):
+    """Another service's records as this one keeps them: one table, one row per record (a
+    dataclass whose fields are the table's columns, the first being the key), plus the
+    `sequence` that keeps it at the newest state whatever the delivery order."""
+
+    def __init__(self, session: AsyncSession, table: Table, record: type[R]) -> None:
+        self._session = session
+        self._table = table
+        self._record = record
+        self._columns = [table.c[field.name] for field in fields(cast(Any, record))]
+
+    async def apply(self, record: R, sequence: int) -> bool:
+        """Record `record` unless a newer state (higher sequence) is held; whether it changed."""
+        values = {**asdict(cast(Any, record)), "sequence": sequence}
+        return await upsert_if_newer(self._session, self._table, values)
+
+    async def get(self, key: str) -> R | None:
+        query = select(*self._columns).where(self._columns[0] == key)
+        row = (await self._session.execute(query)).mappings().first()
+        return None if row is None else self._record(**row)

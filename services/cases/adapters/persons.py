@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.cases.adapters.tables import persons
-from shared.persistence.projection import upsert_if_newer
+from shared.persistence.projection import Projection
 
 
 @dataclass(frozen=True, slots=True)
@@ -18,19 +17,6 @@ class KnownPerson:
     kecamatan: str
 
 
-class PersonProjection:
+class PersonProjection(Projection[KnownPerson]):
     def __init__(self, session: AsyncSession) -> None:
-        self._session = session
-
-    async def apply(self, person: KnownPerson, sequence: int) -> bool:
-        """Record where the person lives unless a newer state (higher registry version) is held."""
-        return await upsert_if_newer(
-            self._session, persons, {**asdict(person), "sequence": sequence}
-        )
-
-    async def get(self, person_id: str) -> KnownPerson | None:
-        query = select(persons.c.person_id, persons.c.desa, persons.c.kecamatan).where(
-            persons.c.person_id == person_id
-        )
-        row = (await self._session.execute(query)).first()
-        return None if row is None else KnownPerson(*row)
+        super().__init__(session, persons, KnownPerson)

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.cases.adapters.tables import workers
-from shared.persistence.projection import upsert_if_newer
+from shared.persistence.projection import Projection
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,24 +24,9 @@ class Worker:
         return self.role == "tksk" and self.status == "active"
 
 
-class WorkerProjection:
+class WorkerProjection(Projection[Worker]):
     def __init__(self, session: AsyncSession) -> None:
-        self._session = session
-
-    async def apply(self, worker: Worker, sequence: int) -> bool:
-        """Record the worker's state unless a newer one (higher registry version) is held."""
-        return await upsert_if_newer(
-            self._session, workers, {**asdict(worker), "sequence": sequence}
-        )
-
-    async def get(self, worker_id: str) -> Worker | None:
-        query = select(workers).where(workers.c.worker_id == worker_id)
-        row = (await self._session.execute(query)).mappings().first()
-        if row is None:
-            return None
-        return Worker(
-            row["worker_id"], row["role"], row["wilayah"], row["kecamatan"], row["status"]
-        )
+        super().__init__(session, workers, Worker)
 
     async def active_tksk(self, kecamatan: str) -> str | None:
         """The kecamatan's active TKSK (Permensos 28/2018: one at a time), if known."""
