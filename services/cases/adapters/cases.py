@@ -78,17 +78,18 @@ class CaseRepository:
         row = (await self._session.execute(query)).mappings().first()
         return None if row is None else _stored(row)
 
-    async def save(self, case: Case, expected_version: int) -> None:
-        """Write the case's new state only over the version it was read at."""
+    async def save(self, case: Case, over: Case) -> None:
+        """Write the case's new state only over `over`, the case as it was read (its version)."""
         statement = (
             update(cases)
-            .where(cases.c.case_id == case.case_id, cases.c.version == expected_version)
+            .where(cases.c.case_id == case.case_id, cases.c.version == over.version)
             .values(**_row(case))
         )
         result = cast(CursorResult[Any], await self._session.execute(statement))
         if result.rowcount != 1:
             raise ConcurrentUpdate()
-        await self._sync_categories(case)
+        if set(case.categories) != set(over.categories):  # only a verification corrects them
+            await self._replace_categories(case)
 
     async def person_link(self, case_id: str) -> tuple[str, str | None] | None:
         """The case's desa and registry person id (None: not linked yet); None: no such case."""
@@ -111,21 +112,10 @@ class CaseRepository:
         if rows:
             await self._session.execute(insert(case_categories), rows)
 
-    async def _sync_categories(self, case: Case) -> None:
-        """Only verification changes categories, so most saves read one short list and stop."""
-        query = select(case_categories.c.category).where(case_categories.c.case_id == case.case_id)
-        held = set((await self._session.execute(query)).scalars())
-        wanted = set(case.categories)
-        if held == wanted:
-            return
-        if held - wanted:
-            await self._session.execute(
-                delete(case_categories).where(
-                    case_categories.c.case_id == case.case_id,
-                    case_categories.c.category.in_(held - wanted),
-                )
-            )
-        await self._add_categories(case.case_id, sorted(wanted - held))
+    async def _replace_categories(self, case: Case) -> None:
+        where = case_categories.c.case_id == case.case_id
+        await self._session.execute(delete(case_categories).where(where))
+        await self._add_categories(case.case_id, case.categories)
 
     async def add_step(self, event: CaseTransitioned) -> None:
         await self._session.execute(insert(steps).values(**_step_row(event)))
@@ -159,7 +149,7 @@ class CaseRepository:
         query = (
             select(cases.c.kecamatan, case_categories.c.category, cases.c.status, func.count())
             .join(case_categories, case_categories.c.case_id == cases.c.case_id)
-            .where(_inside(scope))
+            .where(inside(cases.c.desa, scope))
             .group_by(cases.c.kecamatan, case_categories.c.category, cases.c.status)
         )
         rows = await self._session.execute(query)
@@ -168,12 +158,8 @@ class CaseRepository:
         )
 
 
-def _inside(scope: str) -> ColumnElement[bool]:
-    return inside(cases.c.desa, scope)
-
-
 def _conditions(wanted: CaseFilter) -> list[ColumnElement[bool]]:
-    conditions = [_inside(wanted.scope)]
+    conditions = [inside(cases.c.desa, wanted.scope)]
     if wanted.status:
         conditions.append(cases.c.status == wanted.status)
     if wanted.assigned_to:

@@ -43,7 +43,7 @@ async def report(
     tksk = await uow.workers.active_tksk(case.kecamatan)
     assigned, event = auto_assign(case, {case.kecamatan: tksk}, now)
     if event is not None:
-        await uow.cases.save(assigned, expected_version=case.version)
+        await uow.cases.save(assigned, over=case)
         await record_step(uow, Change(assigned, event), person.person_id)
     return StoredCase(assigned, person.details, person.person_id)
 

@@ -53,7 +53,7 @@ async def take_step(
 ) -> StoredCase:
     stored = await visible_case(uow, case_id, by)
     change = step(stored.case, Actor.of(by), now)
-    await uow.cases.save(change.case, expected_version=stored.case.version)
+    await uow.cases.save(change.case, over=stored.case)
     await record_step(uow, change, stored.person_id)
     return replace(stored, case=change.case)
 

@@ -18,12 +18,13 @@ async def project_worker(uow: CasesUnitOfWork, worker: Worker, sequence: int, no
     if await uow.workers.active_tksk(worker.kecamatan) != worker.worker_id:
         return 0  # another active TKSK is already the kecamatan's: it took the waiting cases
     waiting = await uow.cases.waiting_in(worker.kecamatan)
-    person_of = {stored.case.case_id: stored.person_id for stored in waiting}
+    read = {stored.case.case_id: stored for stored in waiting}
     changes = assign_waiting(
         [stored.case for stored in waiting], worker.kecamatan, worker.worker_id, now
     )
     for change in changes:
-        await uow.cases.save(change.case, expected_version=change.case.version - 1)
+        before = read[change.case.case_id]
+        await uow.cases.save(change.case, over=before.case)
         # The step's event carries the case's whole public state, its person link included.
-        await record_step(uow, change, person_of[change.case.case_id])
+        await record_step(uow, change, before.person_id)
     return len(changes)
