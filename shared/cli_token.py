@@ -66,6 +66,12 @@ def token(
         raise typer.BadParameter("must not be empty", param_hint="--sub")
     ttl_s = parse_ttl(ttl)
     settings = _signing_settings()
+    if ttl_s > settings.token_max_lifetime_s:
+        raise typer.BadParameter(
+            f"the services refuse tokens living longer than {settings.token_max_lifetime_s} s "
+            "(KESOS_TOKEN_MAX_LIFETIME_S)",
+            param_hint="--ttl",
+        )
     typer.echo(
         mint_token(
             settings.secret() or "",

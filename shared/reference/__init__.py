@@ -22,6 +22,7 @@ each with a stable `rule` (`errors.Rule`) for the HTTP layer's problem+json type
 from shared.reference.categories import PmksCategories, PmksCategory, SubjectLevel, pmks_categories
 from shared.reference.codes import Kind, Level, normalise_region_code
 from shared.reference.errors import (
+    InconsistentIdentity,
     InvalidKk,
     InvalidNik,
     InvalidPhone,
@@ -35,7 +36,9 @@ from shared.reference.errors import (
     WrongRegionLevel,
 )
 from shared.reference.identity import (
+    EARLIEST_BIRTH_DATE,
     Sex,
+    check_identity,
     nik_birth_date,
     nik_region_code,
     nik_sex,
@@ -48,7 +51,9 @@ from shared.reference.tiers import TrainingTier, TrainingTiers, training_tiers
 from shared.reference.wilayah import Region, Wilayah, require_desa, require_kecamatan, wilayah
 
 __all__ = [
+    "EARLIEST_BIRTH_DATE",
     "REFERENCE_VERSION",
+    "InconsistentIdentity",
     "InvalidKk",
     "InvalidNik",
     "InvalidPhone",
@@ -70,6 +75,7 @@ __all__ = [
     "UnknownTier",
     "Wilayah",
     "WrongRegionLevel",
+    "check_identity",
     "file_version",
     "is_mobile",
     "nik_birth_date",

@@ -34,6 +34,9 @@ class Rule(StrEnum):
     PHONE_INVALID_LENGTH = "phone-invalid-length"
     PHONE_NOT_INDONESIAN = "phone-not-indonesian"
     PHONE_INVALID = "phone-invalid"
+    BIRTH_DATE_BEFORE_1900 = "birth-date-before-1900"
+    NIK_BIRTH_DATE_MISMATCH = "nik-birth-date-mismatch"
+    NIK_SEX_MISMATCH = "nik-sex-mismatch"
 
 
 class InvalidReference(ValueError):
@@ -67,6 +70,11 @@ class UnknownTier(InvalidReference):
 
 class InvalidNik(InvalidReference):
     """Not a plausible NIK; `rule` says whether length, characters, birth date or region."""
+
+
+class InconsistentIdentity(InvalidReference):
+    """A person's typed facts disagree with each other (a NIK's birth date and sex with the
+    ones given), or a birth date no living person has."""
 
 
 class InvalidKk(InvalidReference):

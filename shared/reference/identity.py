@@ -31,12 +31,14 @@ from stdnum.id import nik as stdnum_nik
 from stdnum.util import isdigits
 
 from shared.reference.codes import kind_of
-from shared.reference.errors import InvalidKk, InvalidNik, Rule
+from shared.reference.errors import InconsistentIdentity, InvalidKk, InvalidNik, Rule
 from shared.reference.wilayah import Wilayah, wilayah
 
 Sex = Literal["female", "male"]
 _LENGTH = 16
 _FEMALE_DAY_OFFSET = 40
+EARLIEST_BIRTH_DATE = date(1900, 1, 1)  # no one alive was born earlier: a typo (1890 for 1990)
+SEX_CODES = {"L": "male", "P": "female"}  # laki-laki, perempuan: how forms write sex
 
 
 def normalise_nik(value: str, regions: Wilayah | None = None) -> str:
@@ -74,6 +76,42 @@ def nik_birth_date(value: str, *, today: date) -> date:
     candidates = _calendar_dates(day, number[8:10], number[10:12])
     past = [candidate for candidate in candidates if candidate <= today]
     return max(past) if past else min(candidates)
+
+
+def check_identity(
+    nik: str | None, sex: str, birth_date: date | None, *, mismatch_confirmed: bool = False
+) -> list[Rule]:
+    """The rules the typed facts break against each other (`nik` already normalised).
+
+    A birth date before 1900 is always refused. A NIK whose birth date (DDMMYY, day + 40 for
+    women) or sex disagrees with the ones typed is refused too — unless the caller confirms the
+    data really is known to disagree (records are corrected without reissuing the NIK): then the
+    rules broken are returned, for the record to be flagged.
+    """
+    if birth_date is not None and birth_date < EARLIEST_BIRTH_DATE:
+        raise InconsistentIdentity(Rule.BIRTH_DATE_BEFORE_1900, "a birth date from 1900 on")
+    if nik is None:
+        return []
+    broken = _nik_disagreements(nik, sex, birth_date)
+    if broken and not mismatch_confirmed:
+        rule, message = broken[0]
+        raise InconsistentIdentity(rule, message)
+    return [rule for rule, _ in broken]
+
+
+def _nik_disagreements(nik: str, sex: str, birth_date: date | None) -> list[tuple[Rule, str]]:
+    encoded_day = int(nik[6:8])
+    broken = []
+    encoded_sex = "female" if encoded_day > _FEMALE_DAY_OFFSET else "male"
+    if sex in SEX_CODES and SEX_CODES[sex] != encoded_sex:
+        broken.append((Rule.NIK_SEX_MISMATCH, "the NIK was issued for the other sex"))
+    if birth_date is not None:
+        day = encoded_day % _FEMALE_DAY_OFFSET
+        if (day, int(nik[8:10]), int(nik[10:12])) != (
+            birth_date.day, birth_date.month, birth_date.year % 100,
+        ):  # fmt: skip
+            broken.append((Rule.NIK_BIRTH_DATE_MISMATCH, "the NIK holds another birth date"))
+    return broken
 
 
 def nik_region_code(value: str) -> str:

@@ -61,7 +61,11 @@ class SecuritySettings(BaseSettings):
     jwt_public_key_file: Path | None = None
     jwt_issuer: str = Field("kesos", min_length=1)
     jwt_audience: str = Field("kesos", min_length=1)
+    # Clock skew tolerated on exp/nbf/iat: bounded, so a lax setting cannot revive old tokens.
     token_leeway_s: int = Field(30, ge=0, le=300)
+    # The longest a token may live (exp − iat): a stolen token dies within a working day, and a
+    # token "valid for ten years" is refused however it was signed.
+    token_max_lifetime_s: int = Field(12 * 3600, ge=60, le=7 * 24 * 3600)
 
     @model_validator(mode="after")
     def _load_and_refuse_weak_keys(self) -> Self:

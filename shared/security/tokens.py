@@ -2,10 +2,16 @@
 
 Verification names why a token was refused with a stable `InvalidToken.reason`, which the
 HTTP layer maps to a 401 problem type; the reason never reveals the key or the token.
+
+Time claims are strict (RFC 7519 NumericDate): `exp` and `iat` are required JSON numbers — not
+numeric strings, booleans or non-finite values, which PyJWT alone would coerce or let through —
+`nbf` too when present; a token lives at most `token_max_lifetime_s`, and clock skew is bounded
+by `token_leeway_s`.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 from typing import Any, Literal, get_args
@@ -25,11 +31,13 @@ Reason = Literal[
     "wrong-audience",
     "wrong-issuer",
     "invalid-claims",
+    "lifetime-too-long",
 ]
 REASONS: tuple[Reason, ...] = get_args(Reason)
 
 ROLE_NAMES = frozenset(role.value for role in Role)
 REQUIRED_CLAIMS = ("exp", "iat", "iss", "aud", "sub", "role", "wilayah")
+TIME_CLAIMS = ("exp", "iat", "nbf")
 MAX_TOKEN_CHARS = 8192  # no honest token is this long; don't spend CPU decoding one
 
 # Most specific first: InvalidSignatureError is a DecodeError, and all are InvalidTokenError.
@@ -39,6 +47,7 @@ _REASON_BY_ERROR: tuple[tuple[type[jwt.InvalidTokenError], Reason], ...] = (
     (jwt.InvalidIssuerError, "wrong-issuer"),
     (jwt.InvalidSignatureError, "bad-signature"),
     (jwt.InvalidAlgorithmError, "bad-signature"),  # `none`, or an algorithm we don't use
+    (jwt.ImmatureSignatureError, "invalid-claims"),  # iat or nbf in the future
     (jwt.DecodeError, "malformed"),
 )
 
@@ -95,6 +104,7 @@ class TokenVerifier:
         self._issuer = settings.jwt_issuer
         self._audience = settings.jwt_audience
         self._leeway = settings.token_leeway_s
+        self._max_lifetime = settings.token_max_lifetime_s
 
     def verify(self, token: str | None) -> Principal:
         """The caller the token proves, or `InvalidToken` saying why it proves nothing."""
@@ -102,7 +112,11 @@ class TokenVerifier:
             raise InvalidToken("missing")
         if len(token) > MAX_TOKEN_CHARS:
             raise InvalidToken("malformed", "token too long")
-        return _principal(self._decode(token))
+        claims = self._decode(token)
+        _require_numeric_dates(claims)
+        if claims["exp"] - claims["iat"] > self._max_lifetime:
+            raise InvalidToken("lifetime-too-long", f"tokens live at most {self._max_lifetime} s")
+        return _principal(claims)
 
     def _decode(self, token: str) -> dict[str, Any]:
         try:
@@ -117,6 +131,20 @@ class TokenVerifier:
             )
         except jwt.InvalidTokenError as error:
             raise InvalidToken(_reason(error), str(error)) from None
+
+
+def _require_numeric_dates(claims: Mapping[str, Any]) -> None:
+    """PyJWT turns `"exp": "9999999999"` into a number and takes `true` for 1: we do not."""
+    for name in TIME_CLAIMS:
+        if name not in claims:
+            continue
+        value = claims[name]
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise InvalidToken("invalid-claims", f"{name} must be a JSON number")
+        if not math.isfinite(value) or value < 0:
+            raise InvalidToken("invalid-claims", f"{name} must be a finite, positive time")
+    if claims["exp"] <= claims["iat"]:
+        raise InvalidToken("invalid-claims", "exp must come after iat")
 
 
 def _reason(error: jwt.InvalidTokenError) -> Reason:

@@ -20,7 +20,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from shared.messaging.bus import ServiceBus
 from shared.security import TokenVerifier
-from shared.web import health, openapi, problems
+from shared.web import docs, health, openapi, problems
 from shared.web.middleware import RequestContextMiddleware
 
 log = structlog.get_logger(__name__)
@@ -61,7 +61,7 @@ def create_app(
         description=description,
         lifespan=_lifespan(bus, background, settings),
         openapi_url="/openapi.json",
-        docs_url="/docs",
+        docs_url=None,  # served from the package's assets, not a CDN (shared.web.docs)
         redoc_url=None,
     )
     app.state.bus = bus
@@ -70,6 +70,7 @@ def create_app(
     app.state.request_exit = None  # set by `serve`: how the watchdog stops the server
     problems.install(app)
     openapi.install(app)
+    docs.install(app)
     app.add_middleware(
         RequestContextMiddleware, service=service, max_body_bytes=settings.max_body_bytes
     )

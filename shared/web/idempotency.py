@@ -11,9 +11,9 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
-from fastapi import Request
+from fastapi import Depends, Header, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 from sqlalchemy import insert, select
@@ -33,20 +33,41 @@ MAX_KEY_LENGTH = 200
 Write = Callable[[U], Awaitable[tuple[int, Any]]]
 
 
-async def idempotent_write(
-    request: Request, caller: str, uows: UnitOfWorkFactory[U], write: Write[U]
-) -> JSONResponse:
-    """Run `write` in one unit of work, once per (caller, Idempotency-Key)."""
-    key = request.headers.get(HEADER)
-    if key is None:
-        return await _write_once(uows, write, None)
-    if not key or len(key) > MAX_KEY_LENGTH:
+async def idempotency_key(
+    key: Annotated[
+        str | None,
+        Header(
+            alias=HEADER,
+            description="Send the same key to retry safely: the first answer is returned again "
+            f"(1 to {MAX_KEY_LENGTH} characters, yours alone).",
+        ),
+    ] = None,
+) -> str | None:
+    if key is not None and not 0 < len(key) <= MAX_KEY_LENGTH:
         raise Problem(
             400,
             "idempotency-key-invalid",
             "Invalid Idempotency-Key",
             f"1 to {MAX_KEY_LENGTH} characters",
         )
+    return key
+
+
+# Every write endpoint declares it: validated once, and documented in the OpenAPI.
+IdempotencyKey = Annotated[str | None, Depends(idempotency_key)]
+
+
+async def idempotent_write(
+    request: Request,
+    caller: str,
+    uows: UnitOfWorkFactory[U],
+    write: Write[U],
+    *,
+    key: str | None,
+) -> JSONResponse:
+    """Run `write` in one unit of work, once per (caller, Idempotency-Key)."""
+    if key is None:
+        return await _write_once(uows, write, None)
     fingerprint = await _fingerprint(request)
     try:
         return await _write_once(uows, write, (caller, key, fingerprint))

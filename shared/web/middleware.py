@@ -6,6 +6,11 @@ the events a request produces carry its correlation id; both are echoed in the r
 structured access-log line per request replaces uvicorn's. Bodies over the limit answer 413,
 whether declared by Content-Length (refused unread) or streamed (read up to the limit).
 
+Headers past `MAX_HEADER_BYTES` (all of them) or `MAX_HEADER_FIELD_BYTES` (any one) answer 431:
+no honest client sends that much, and it is memory an attacker would otherwise spend. Every
+response says `Cache-Control: no-store` (answers carry personal data: no proxy or browser may keep
+them) and `X-Content-Type-Options: nosniff`.
+
 Text holding the NUL character (U+0000) — in the path, the query or a JSON string — answers 400
 `nul-character` before any route sees it: PostgreSQL cannot store it in text and would fail the
 request with a 500, and no Indonesian name, note or code ever holds one.
@@ -22,10 +27,15 @@ import structlog
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared.messaging.context import flow
+from shared.observability.masking import mask_text
 from shared.observability.metrics import HTTP_REQUEST_SECONDS, HTTP_REQUESTS
 from shared.web.problems import Problem
 
 access_log = structlog.get_logger("kesos.access")
+
+MAX_HEADER_BYTES = 16 * 1024
+MAX_HEADER_FIELD_BYTES = 8 * 1024
+SECURITY_HEADERS = ((b"cache-control", b"no-store"), (b"x-content-type-options", b"nosniff"))
 
 SAFE_ID = re.compile(r"^[A-Za-z0-9._:-]{1,100}$")
 # `\u0000` in JSON text, unless its backslash is itself escaped (`\\u0000` is a literal "\u0000").
@@ -46,8 +56,11 @@ class RequestContextMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        if _headers_too_large(scope["headers"]):
+            await _refuse(scope, send, HEADERS_TOO_LARGE)
+            return
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
-        request_id = _client_id(headers.get("x-request-id")) or uuid.uuid4().hex
+        request_id = _client_id(headers.get("x-request-id")) or str(uuid.uuid4())
         correlation_id = _client_id(headers.get("x-correlation-id")) or request_id
         if _declared_length(headers) > self.max_body_bytes:
             await _refuse(scope, send, _too_large(self.max_body_bytes))
@@ -67,8 +80,10 @@ class RequestContextMiddleware:
             if message["type"] == "http.response.start":
                 status["code"] = message["status"]
                 message.setdefault("headers", [])
+                present = {name.lower() for name, _ in message["headers"]}
                 message["headers"] = [
                     *message["headers"],
+                    *(header for header in SECURITY_HEADERS if header[0] not in present),
                     (b"x-request-id", request_id.encode()),
                     (b"x-correlation-id", correlation_id.encode()),
                 ]
@@ -120,8 +135,16 @@ class RequestContextMiddleware:
 
 
 def _client_id(value: str | None) -> str | None:
-    """Accept a client's id only if it is short and plain (it goes into logs and headers)."""
-    return value if value and SAFE_ID.match(value) else None
+    """Accept a client's id only if it is short and plain (it goes into logs and headers) and
+    holds nothing that looks personal (logs keep ids whole, unmasked)."""
+    if not value or not SAFE_ID.match(value) or mask_text(value) != value:
+        return None
+    return value
+
+
+def _headers_too_large(raw: list[tuple[bytes, bytes]]) -> bool:
+    sizes = [len(name) + len(value) for name, value in raw]
+    return sum(sizes) > MAX_HEADER_BYTES or any(size > MAX_HEADER_FIELD_BYTES for size in sizes)
 
 
 def _declared_length(headers: dict[str, str]) -> int:
@@ -148,6 +171,12 @@ def _holds_nul(scope: Scope, body: bytes) -> bool:
     )
 
 
+HEADERS_TOO_LARGE = Problem(
+    431,
+    "header-fields-too-large",
+    "Request header fields too large",
+    f"headers may hold {MAX_HEADER_BYTES} bytes in all, {MAX_HEADER_FIELD_BYTES} in one field",
+)
 NUL_CHARACTER = Problem(
     400, "nul-character", "NUL character", "text may not hold the NUL character (U+0000)"
 )
@@ -161,6 +190,8 @@ def _too_large(limit: int) -> Problem:
 
 async def _refuse(scope: Scope, send: Send, problem: Problem) -> None:
     response = problem.response(scope.get("path"))
+    for name, value in SECURITY_HEADERS:
+        response.headers[name.decode()] = value.decode()
     await response(scope, _no_receive, send)
 
 

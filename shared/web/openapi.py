@@ -1,8 +1,9 @@
 """The OpenAPI document says what clients really get: problem+json errors and bearer tokens.
 
-FastAPI documents only its own 422 body; every Kesos error is RFC 9457 problem+json, so each
-operation gets a `default` problem response and its 422 is the problem too. Every operation but
-the health ones requires a bearer token.
+FastAPI documents only its own 422 body; every Kesos error is RFC 9457 problem+json. Each
+operation lists the problems it can answer — 401 and 403 behind a token, 404 where a path names
+a record, 409 for writes (they take an `Idempotency-Key`), 422 where it reads input — plus a
+`default` problem response. Every operation but the health ones requires a bearer token.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
+from shared.web.idempotency import HEADER as IDEMPOTENCY_HEADER
 from shared.web.problems import MEDIA_TYPE
 
 PUBLIC_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
@@ -34,6 +36,13 @@ PROBLEM_SCHEMA: dict[str, Any] = {
 PROBLEM_RESPONSE = {
     "description": "A problem (RFC 9457)",
     "content": {MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+}
+PROBLEMS = {
+    "401": "No valid bearer token (`token-<reason>`)",
+    "403": "The role or grant may not do this, or the target lies outside your wilayah",
+    "404": "No such record, or one outside your wilayah (they look the same)",
+    "409": "The record's state or another record conflicts with the write",
+    "422": "The input breaks a rule; `type` names it",
 }
 
 
@@ -61,8 +70,24 @@ def _document(app: FastAPI) -> dict[str, Any]:
     for path, item in document.get("paths", {}).items():
         for operation in item.values():
             responses = operation.setdefault("responses", {})
-            responses.pop("422", None)
+            for status in _problem_statuses(path, operation):
+                responses[status] = {**PROBLEM_RESPONSE, "description": PROBLEMS[status]}
             responses["default"] = PROBLEM_RESPONSE
             if path not in PUBLIC_PATHS:
                 operation["security"] = [{"bearer": []}]
     return document
+
+
+def _problem_statuses(path: str, operation: dict[str, Any]) -> list[str]:
+    """Which documented problems the operation can answer, from what it takes."""
+    if path in PUBLIC_PATHS:
+        return []
+    parameters = operation.get("parameters", [])
+    statuses = ["401", "403"]
+    if "{" in path:
+        statuses.append("404")
+    if any(p.get("in") == "header" and p.get("name") == IDEMPOTENCY_HEADER for p in parameters):
+        statuses.append("409")
+    if parameters or "requestBody" in operation:
+        statuses.append("422")
+    return statuses

@@ -48,7 +48,7 @@ def test_personal_fields_are_masked_whatever_their_format(json_lines):
     text = json.dumps(line)
     for secret in (NIK, KK, "3456"):
         assert secret not in text
-    assert line["name"] == "Siti"  # names are not masked in logs by this rule
+    assert line["name"] == "****"  # a name is personal data too
     assert line["details"]["nik"] == "**"
 
 
@@ -75,3 +75,14 @@ def test_lines_inside_a_flow_carry_its_correlation_id(json_lines):
 )
 def test_codes_ids_and_numbers_that_are_not_personal_stay_readable(text):
     assert mask_text(text) == text
+
+
+def test_request_and_correlation_ids_are_never_masked(json_lines):
+    # Digits that would pass for a phone or a NIK inside an id: the id must stay whole.
+    request_id = "1234abcd-0812-3456-7890-aaaaaaaaaaaa"
+    correlation_id = "6305011708900001aaaabbbbccccdddd"
+    with flow(correlation_id, "0812-3456-7890", request_id=request_id):
+        structlog.get_logger().info("case_verified", event_id=request_id)
+    (line,) = json_lines()
+    assert line["request_id"] == request_id and line["event_id"] == request_id
+    assert line["correlation_id"] == correlation_id

@@ -30,9 +30,10 @@ from shared.persistence.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from shared.reference import require_desa
 from shared.security import Principal, Role, SecuritySettings, TokenVerifier, narrowest
 from shared.settings import BusSettings
+from shared.web import bodies
 from shared.web.app import WebSettings, create_app
 from shared.web.auth import actor_of, allow, require_scope, require_target_in_scope
-from shared.web.idempotency import idempotent_write
+from shared.web.idempotency import IdempotencyKey, idempotent_write
 from shared.web.pagination import Cursor, Limit, Page, decode_cursor, page_of
 from shared.web.problems import Problem, not_found
 from tests.support import tally
@@ -62,7 +63,7 @@ class VisitRecorded(Event):
     status: str
 
 
-class NewVisit(BaseModel):
+class NewVisit(bodies.Body):
     desa: str = Field(description="Kemendagri desa/kelurahan code, e.g. 63.05.01.2003")
     note: str = Field(min_length=1, max_length=2000)
 
@@ -72,7 +73,7 @@ class NewVisit(BaseModel):
         return require_desa(value).code  # a known desa/kelurahan of the reference data
 
 
-class Closing(BaseModel):
+class Closing(bodies.Body):
     reason: str = Field(min_length=1, max_length=500)
 
 
@@ -103,6 +104,7 @@ def visits_router(uows: UnitOfWorkFactory[UnitOfWork]) -> APIRouter:
     @router.post("", status_code=201, response_model=Visit)
     async def record_visit(
         request: Request,
+        key: IdempotencyKey,
         body: NewVisit,
         caller: Annotated[Principal, Depends(allow(*WRITERS, grant="visits:write"))],
     ) -> Any:
@@ -126,7 +128,7 @@ def visits_router(uows: UnitOfWorkFactory[UnitOfWork]) -> APIRouter:
             )  # fmt: skip
             return 201, visit
 
-        return await idempotent_write(request, caller.sub, uows, write)
+        return await idempotent_write(request, caller.sub, uows, write, key=key)
 
     @router.get("/{visit_id}", response_model=Visit)
     async def get_visit(
@@ -163,6 +165,7 @@ def visits_router(uows: UnitOfWorkFactory[UnitOfWork]) -> APIRouter:
     @router.post("/{visit_id}/close", response_model=Visit)
     async def close_visit(
         request: Request,
+        key: IdempotencyKey,
         visit_id: str,
         body: Annotated[Closing, Body()],
         caller: Annotated[Principal, Depends(allow(*CLOSERS))],
@@ -189,7 +192,7 @@ def visits_router(uows: UnitOfWorkFactory[UnitOfWork]) -> APIRouter:
             )  # fmt: skip
             return 200, {**row._asdict(), "status": "closed", "version": version}
 
-        return await idempotent_write(request, caller.sub, uows, write)
+        return await idempotent_write(request, caller.sub, uows, write, key=key)
 
     @router.get("/{visit_id}/audit", response_model=list[AuditLine])
     async def visit_audit(

@@ -20,7 +20,7 @@ from services.cases.domain.errors import (
     PersonSexUnknown,
 )
 from services.cases.domain.reasons import cleaned
-from shared.reference import Wilayah, normalise_nik
+from shared.reference import Wilayah, check_identity, normalise_nik
 
 SEXES = frozenset({"L", "P"})  # L = laki-laki, P = perempuan
 
@@ -79,4 +79,5 @@ def checked_person(form: PersonForm, today: date, regions: Wilayah | None = None
         raise PersonSexUnknown()
     if form.birth_date is not None and form.birth_date > today:
         raise BirthDateInFuture()
+    check_identity(nik, form.sex, form.birth_date)  # before 1900; NIK's date and sex
     return PersonDetails(name=name, sex=form.sex, nik=nik, birth_date=form.birth_date)

@@ -28,7 +28,7 @@ from shared.messaging.outbox import utcnow
 from shared.persistence.unit_of_work import UnitOfWorkFactory
 from shared.security import Principal, Role, narrowest
 from shared.web.auth import allow
-from shared.web.idempotency import idempotent_write
+from shared.web.idempotency import IdempotencyKey, idempotent_write
 from shared.web.pagination import Cursor, Limit, Page, decode_cursor, page_of
 from shared.web.problems import Problem, not_yet_known
 
@@ -100,7 +100,9 @@ def cases_router(uows: Uows) -> APIRouter:
     router = APIRouter(prefix="/v1/cases", tags=["cases"])
 
     @router.post("", status_code=201, response_model=s.CaseOut)
-    async def report_case(request: Request, body: s.NewCase, caller: Caller) -> Any:
+    async def report_case(
+        request: Request, key: IdempotencyKey, body: s.NewCase, caller: Caller
+    ) -> Any:
         async def write(uow: CasesUnitOfWork) -> tuple[int, Any]:
             form = CaseReport(s.new_id(), tuple(body.categories), body.desa, body.description)
             stored = await reporting.report(
@@ -109,7 +111,7 @@ def cases_router(uows: Uows) -> APIRouter:
             )  # fmt: skip
             return 201, s.CaseOut.of(stored, caller)
 
-        return await idempotent_write(request, caller.sub, uows, write)
+        return await idempotent_write(request, caller.sub, uows, write, key=key)
 
     @router.get("/{case_id}", response_model=s.CaseOut)
     async def get_case(case_id: str, caller: Caller) -> Any:
@@ -148,12 +150,14 @@ def cases_router(uows: Uows) -> APIRouter:
 
 def _step_routes(router: APIRouter, uows: Uows) -> None:
     def post(path: str, step_of: Callable[[Any], Step], body_type: Any) -> None:
-        async def act(request: Request, case_id: str, body: Any, caller: Principal) -> Any:
+        async def act(
+            request: Request, key: str | None, case_id: str, body: Any, caller: Principal
+        ) -> Any:
             async def write(uow: CasesUnitOfWork) -> tuple[int, Any]:
                 stored = await transitions.take_step(uow, case_id, caller, utcnow(), step_of(body))
                 return 200, s.CaseOut.of(stored, caller)
 
-            return await idempotent_write(request, caller.sub, uows, write)
+            return await idempotent_write(request, caller.sub, uows, write, key=key)
 
         act.__signature__ = _signature(body_type)  # type: ignore[attr-defined]
         router.add_api_route(
@@ -189,14 +193,16 @@ def _step_routes(router: APIRouter, uows: Uows) -> None:
     post("reopen", lambda b: lambda c, a, t: c.reopen(a, t, b.reason), s.Reason)
 
     @router.post("/{case_id}/reassign", response_model=s.CaseOut)
-    async def reassign(request: Request, case_id: str, body: s.Reassignment, caller: Caller) -> Any:
+    async def reassign(
+        request: Request, key: IdempotencyKey, case_id: str, body: s.Reassignment, caller: Caller
+    ) -> Any:
         async def write(uow: CasesUnitOfWork) -> tuple[int, Any]:
             stored = await transitions.reassign(
                 uow, case_id, body.tksk_id, body.reason, caller, utcnow()
             )
             return 200, s.CaseOut.of(stored, caller)
 
-        return await idempotent_write(request, caller.sub, uows, write)
+        return await idempotent_write(request, caller.sub, uows, write, key=key)
 
 
 class _Optional:
@@ -220,6 +226,7 @@ def _signature(body_type: Any) -> inspect.Signature:
     )  # fmt: skip
     return inspect.Signature([
         inspect.Parameter("request", keyword, annotation=Request),
+        inspect.Parameter("key", keyword, annotation=IdempotencyKey),
         inspect.Parameter("case_id", keyword, annotation=str),
         body,
         inspect.Parameter("caller", keyword, annotation=Caller),

@@ -12,13 +12,14 @@ from services.cases.adapters.cases import Step as StoredStep
 from services.cases.adapters.cases import StoredCase
 from services.cases.domain.persons import PersonDetails, PersonForm
 from shared.security import Principal, Role
+from shared.web.bodies import Body, Flag
 
 
 def new_id() -> str:
     return str(uuid.uuid4())
 
 
-class PersonIn(BaseModel):
+class PersonIn(Body):
     """Checked by the registry's rules at intake (`domain.persons`), not here: a blank name or
     a birth date in the future answers its own problem type."""
 
@@ -31,7 +32,7 @@ class PersonIn(BaseModel):
         return PersonForm(name=self.name, sex=self.sex, nik=self.nik, birth_date=self.birth_date)
 
 
-class NewCase(BaseModel):
+class NewCase(Body):
     """A report names its person exactly once: typed in, or by registry person id."""
 
     categories: list[str] = Field(max_length=26, description="PMKS codes, e.g. LUT, PD")
@@ -43,44 +44,44 @@ class NewCase(BaseModel):
     )
 
 
-class Verification(BaseModel):
+class Verification(Body):
     categories: list[str] | None = Field(None, max_length=26, description="corrected codes")
 
 
-class Reason(BaseModel):
+class Reason(Body):
     reason: str | None = Field(None, max_length=2000)
 
 
-class Resubmission(BaseModel):
+class Resubmission(Body):
     description: str | None = Field(None, max_length=4000)
 
 
-class Rejection(BaseModel):
+class Rejection(Body):
     reason: str | None = Field(None, description="bukan_ppks, duplikat or di_luar_wilayah")
     note: str | None = Field(None, max_length=2000)
 
 
-class Assessment(BaseModel):
+class Assessment(Body):
     risk_level: str = Field(max_length=10, description="high, medium or low")
     needs: list[str] = Field(max_length=50)
 
 
-class NewReferral(BaseModel):
+class NewReferral(Body):
     service: str = Field(max_length=200, description="e.g. Puskesmas Binuang")
-    consent: bool
+    consent: Flag
     override_reason: str | None = Field(None, max_length=2000)
 
 
-class FollowUp(BaseModel):
+class FollowUp(Body):
     note: str = Field(max_length=4000)
 
 
-class ClosureRequest(BaseModel):
+class ClosureRequest(Body):
     reason: str | None = Field(None, description="tertangani, meninggal, pindah_domisili, …")
     note: str | None = Field(None, max_length=2000)
 
 
-class Reassignment(BaseModel):
+class Reassignment(Body):
     tksk_id: str = Field(max_length=64)
     reason: str | None = Field(None, max_length=2000)
 

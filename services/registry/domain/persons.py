@@ -14,7 +14,14 @@ from datetime import date, datetime
 from enum import StrEnum
 
 from services.registry.domain.errors import BirthDateInFuture, PersonCategoryRequired
-from shared.reference import PmksCategories, Wilayah, normalise_nik, pmks_categories, wilayah
+from shared.reference import (
+    PmksCategories,
+    Wilayah,
+    check_identity,
+    normalise_nik,
+    pmks_categories,
+    wilayah,
+)
 
 
 class MatchedBy(StrEnum):
@@ -68,6 +75,7 @@ class Person:
         # Today is allowed: an abandoned newborn is reported on the day they are found.
         if form.birth_date is not None and form.birth_date > now.date():
             raise BirthDateInFuture()
+        check_identity(nik, form.sex, form.birth_date)  # before 1900; NIK's date and sex
         return cls(
             person_id=person_id, nik=nik, name=form.name.strip(), sex=form.sex,
             birth_date=form.birth_date, desa=desa, kecamatan=regions.kecamatan_of(desa).code,

@@ -18,6 +18,7 @@ from shared.reference import (
     Level,
     TrainingTiers,
     Wilayah,
+    check_identity,
     normalise_nik,
     normalise_phone,
     training_tiers,
@@ -80,6 +81,7 @@ class Worker:
         )
         if form.birth_date >= now.date():
             raise BirthDateInFuture()
+        check_identity(nik, form.sex, form.birth_date)  # before 1900; NIK's date and sex
         return cls(
             worker_id=worker_id, role=form.role, nik=nik, name=form.name, sex=form.sex,
             birth_date=form.birth_date, phone=phone, wilayah=home, kecamatan=kecamatan,

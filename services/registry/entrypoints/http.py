@@ -30,7 +30,7 @@ from services.registry.use_cases import workers
 from shared.messaging.outbox import utcnow
 from shared.security import Principal, Role
 from shared.web.auth import allow
-from shared.web.idempotency import idempotent_write
+from shared.web.idempotency import IdempotencyKey, idempotent_write
 from shared.web.pagination import Cursor, Limit, Page, page_of
 from shared.web.problems import Problem
 
@@ -41,14 +41,14 @@ WorkerId = Annotated[str, Path(max_length=100)]
 
 
 async def register(
-    request: Request, body: NewWorker, caller: Staff, uows: UnitsOfWork
+    request: Request, key: IdempotencyKey, body: NewWorker, caller: Staff, uows: UnitsOfWork
 ) -> JSONResponse:
     async def write(uow: RegistryUnitOfWork) -> tuple[int, WorkerOut]:
         form = body.registration()
         worker = await workers.register_worker(uow, form, caller, utcnow(), str(uuid.uuid4()))
         return 201, WorkerOut.of(worker, caller)
 
-    return await idempotent_write(request, caller.sub, uows, write)
+    return await idempotent_write(request, caller.sub, uows, write, key=key)
 
 
 async def get_worker(worker_id: WorkerId, caller: Reader, uows: UnitsOfWork) -> WorkerOut:
@@ -90,6 +90,7 @@ async def search(body: NikSearch, caller: Reader, uows: UnitsOfWork) -> Items[Wo
 
 async def change_contact(
     request: Request,
+    key: IdempotencyKey,
     worker_id: WorkerId,
     body: ContactChange,
     caller: ContactEditor,
@@ -99,17 +100,22 @@ async def change_contact(
         worker = await workers.change_contact(uow, worker_id, body.phone, caller, utcnow())
         return 200, WorkerOut.of(worker, caller)
 
-    return await idempotent_write(request, caller.sub, uows, write)
+    return await idempotent_write(request, caller.sub, uows, write, key=key)
 
 
 async def deactivate(
-    request: Request, worker_id: WorkerId, body: Deactivation, caller: Staff, uows: UnitsOfWork
+    request: Request,
+    key: IdempotencyKey,
+    worker_id: WorkerId,
+    body: Deactivation,
+    caller: Staff,
+    uows: UnitsOfWork,
 ) -> JSONResponse:
     async def write(uow: RegistryUnitOfWork) -> tuple[int, WorkerOut]:
         worker = await workers.deactivate_worker(uow, worker_id, body.reason, caller, utcnow())
         return 200, WorkerOut.of(worker, caller)
 
-    return await idempotent_write(request, caller.sub, uows, write)
+    return await idempotent_write(request, caller.sub, uows, write, key=key)
 
 
 def workers_router() -> APIRouter:

@@ -19,7 +19,7 @@ from services.registry.use_cases import persons
 from shared.messaging.outbox import utcnow
 from shared.security import Principal, Role
 from shared.web.auth import allow
-from shared.web.idempotency import idempotent_write
+from shared.web.idempotency import IdempotencyKey, idempotent_write
 from shared.web.pagination import Cursor, Limit, Page, page_of
 
 PERSON_ROLES = (Role.ADMIN, Role.OPERATOR, Role.TKSK, Role.PSM)
@@ -28,7 +28,7 @@ PersonId = Annotated[str, Path(max_length=100)]
 
 
 async def register(
-    request: Request, body: NewPerson, caller: Handler, uows: UnitsOfWork
+    request: Request, key: IdempotencyKey, body: NewPerson, caller: Handler, uows: UnitsOfWork
 ) -> JSONResponse:
     """201 with a new person; 200 with the person a known NIK names, categories merged."""
 
@@ -38,7 +38,7 @@ async def register(
         )
         return (201 if created else 200), PersonOut.of(view, caller)
 
-    return await idempotent_write(request, caller.sub, uows, write)
+    return await idempotent_write(request, caller.sub, uows, write, key=key)
 
 
 async def get_person(person_id: PersonId, caller: Handler, uows: UnitsOfWork) -> PersonOut:

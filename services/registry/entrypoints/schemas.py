@@ -12,6 +12,7 @@ from services.registry.domain.persons import PersonForm
 from services.registry.domain.workers import Registration, Worker, WorkerRole, masked_nik
 from services.registry.use_cases.persons import PersonView
 from shared.security import Principal
+from shared.web.bodies import Body
 
 T = TypeVar("T")
 
@@ -29,7 +30,7 @@ class Items(BaseModel, Generic[T]):
     items: list[T]
 
 
-class NewWorker(BaseModel):
+class NewWorker(Body):
     role: Literal["psm", "tksk"]
     nik: NikText
     name: Name
@@ -47,15 +48,15 @@ class NewWorker(BaseModel):
         )  # fmt: skip
 
 
-class ContactChange(BaseModel):
+class ContactChange(Body):
     phone: PhoneText
 
 
-class Deactivation(BaseModel):
+class Deactivation(Body):
     reason: Reason
 
 
-class NikSearch(BaseModel):
+class NikSearch(Body):
     nik: NikText
 
 
@@ -86,7 +87,7 @@ class WorkerOut(BaseModel):
         )
 
 
-class NewPerson(BaseModel):
+class NewPerson(Body):
     nik: NikText | None = Field(None, description="null or absent: NIK not yet recorded")
     name: Name
     sex: Literal["L", "P"] = Field(description="L = laki-laki, P = perempuan")

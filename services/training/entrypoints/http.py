@@ -36,7 +36,7 @@ from shared.messaging.outbox import utcnow
 from shared.persistence.unit_of_work import UnitOfWorkFactory
 from shared.security import Principal, Role
 from shared.web.auth import allow
-from shared.web.idempotency import idempotent_write
+from shared.web.idempotency import IdempotencyKey, idempotent_write
 from shared.web.pagination import Cursor, Limit, Page, decode_cursor, page_of
 from shared.web.problems import Problem, not_found, not_yet_known
 
@@ -94,13 +94,15 @@ def batches_router(uows: Uows) -> APIRouter:
     router = APIRouter(prefix="/v1/batches", tags=["batches"])
 
     @router.post("", status_code=201, response_model=BatchOut)
-    async def create_batch(request: Request, body: NewBatch, caller: Manager) -> Any:
+    async def create_batch(
+        request: Request, key: IdempotencyKey, body: NewBatch, caller: Manager
+    ) -> Any:
         async def write(uow: TrainingUnitOfWork) -> tuple[int, Any]:
             plan = body.plan(new_id)
             batch = await schedule_batch(uow, new_id(), plan, caller, utcnow())
             return 201, BatchOut.of(batch)
 
-        return await idempotent_write(request, caller.sub, uows, write)
+        return await idempotent_write(request, caller.sub, uows, write, key=key)
 
     @router.get("/{batch_id}", response_model=BatchOut)
     async def get_batch(batch_id: str, caller: Reader) -> Any:
@@ -132,18 +134,25 @@ def batches_router(uows: Uows) -> APIRouter:
 
 def _participant_routes(router: APIRouter, uows: Uows) -> None:
     @router.post("/{batch_id}/enrolments", status_code=201, response_model=EnrolmentOut)
-    async def enrol(request: Request, batch_id: str, body: NewEnrolment, caller: Manager) -> Any:
+    async def enrol(
+        request: Request, key: IdempotencyKey, batch_id: str, body: NewEnrolment, caller: Manager
+    ) -> Any:
         async def write(uow: TrainingUnitOfWork) -> tuple[int, Any]:
             enrolment = await enrolments.enrol_worker(
                 uow, batch_id, body.worker_id, new_id(), caller, utcnow()
             )
             return 201, EnrolmentOut.of(enrolment)
 
-        return await idempotent_write(request, caller.sub, uows, write)
+        return await idempotent_write(request, caller.sub, uows, write, key=key)
 
     @router.post("/{batch_id}/enrolments/{enrolment_id}/withdraw", response_model=EnrolmentOut)
     async def withdraw(
-        request: Request, batch_id: str, enrolment_id: str, body: Withdrawal, caller: Manager
+        request: Request,
+        key: IdempotencyKey,
+        batch_id: str,
+        enrolment_id: str,
+        body: Withdrawal,
+        caller: Manager,
     ) -> Any:
         async def write(uow: TrainingUnitOfWork) -> tuple[int, Any]:
             enrolment = await enrolments.withdraw_participant(
@@ -151,7 +160,7 @@ def _participant_routes(router: APIRouter, uows: Uows) -> None:
             )
             return 200, EnrolmentOut.of(enrolment)
 
-        return await idempotent_write(request, caller.sub, uows, write)
+        return await idempotent_write(request, caller.sub, uows, write, key=key)
 
     @router.get("/{batch_id}/enrolments", response_model=Enrolments)
     async def get_enrolments(batch_id: str, caller: RosterReader) -> Any:
@@ -162,21 +171,25 @@ def _participant_routes(router: APIRouter, uows: Uows) -> None:
 
 def _completion_routes(router: APIRouter, uows: Uows) -> None:
     @router.post("/{batch_id}/attendance", response_model=AttendanceOut)
-    async def mark(request: Request, batch_id: str, body: AttendanceMark, caller: Manager) -> Any:
+    async def mark(
+        request: Request, key: IdempotencyKey, batch_id: str, body: AttendanceMark, caller: Manager
+    ) -> Any:
         async def write(uow: TrainingUnitOfWork) -> tuple[int, Any]:
             now = utcnow()
             marked = await completion.record_attendance(uow, body.mark(batch_id, now), caller, now)
             return 200, AttendanceOut.of(marked)
 
-        return await idempotent_write(request, caller.sub, uows, write)
+        return await idempotent_write(request, caller.sub, uows, write, key=key)
 
     @router.post("/{batch_id}/complete", response_model=CompletionOut)
-    async def complete(request: Request, batch_id: str, caller: Manager) -> Any:
+    async def complete(
+        request: Request, key: IdempotencyKey, batch_id: str, caller: Manager
+    ) -> Any:
         async def write(uow: TrainingUnitOfWork) -> tuple[int, Any]:
             done = await completion.complete_batch(uow, batch_id, caller, utcnow(), new_id)
             return 200, CompletionOut.of(done)
 
-        return await idempotent_write(request, caller.sub, uows, write)
+        return await idempotent_write(request, caller.sub, uows, write, key=key)
 
 
 def certificates_router(uows: Uows) -> APIRouter:

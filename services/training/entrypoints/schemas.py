@@ -14,27 +14,28 @@ from services.training.domain.certificates import Certificate
 from services.training.domain.enrolments import Attendance, Enrolment
 from services.training.use_cases.completion import Completion
 from services.training.use_cases.enrolments import Participant
+from shared.web.bodies import Body, Count, Flag
 
 Text = Field(min_length=1, max_length=200)
 
 
-class NewSession(BaseModel):
+class NewSession(Body):
     kind: SessionKind = Field(description="classroom, pkl (field practice) or discussion")
     date: date
     title: str = Text
     location: str = Text
 
 
-class CompletionRuleBody(BaseModel):
+class CompletionRuleBody(Body):
     """What a participant must attend to be certified; the default is every session."""
 
-    min_sessions: int | None = Field(None, ge=1, description="null: every session")
+    min_sessions: Count | None = Field(None, ge=1, description="null: every session")
     required_kinds: list[SessionKind] = Field(
         default_factory=list, max_length=3, description="every session of these kinds"
     )
 
 
-class NewBatch(BaseModel):
+class NewBatch(Body):
     tier: str = Field(min_length=1, max_length=20, description="a training tier code (dasar…)")
     organiser_wilayah: str = Field(
         min_length=2,
@@ -46,7 +47,7 @@ class NewBatch(BaseModel):
     starts_on: date
     ends_on: date
     venue: str = Text
-    capacity: int = Field(ge=1, le=10_000)
+    capacity: Count = Field(ge=1, le=10_000)
     sessions: list[NewSession] = Field(min_length=1, max_length=60)
     completion_rule: CompletionRuleBody = Field(default_factory=CompletionRuleBody)
 
@@ -63,18 +64,18 @@ class NewBatch(BaseModel):
         )  # fmt: skip
 
 
-class NewEnrolment(BaseModel):
+class NewEnrolment(Body):
     worker_id: str = Field(min_length=1, max_length=64)
 
 
-class Withdrawal(BaseModel):
+class Withdrawal(Body):
     reason: str = Field(min_length=1, max_length=500)
 
 
-class AttendanceMark(BaseModel):
+class AttendanceMark(Body):
     session_id: str = Field(min_length=1, max_length=36)
     worker_id: str = Field(min_length=1, max_length=64)
-    present: bool
+    present: Flag
 
     def mark(self, batch_id: str, now: datetime) -> Attendance:
         return Attendance(batch_id, self.session_id, self.worker_id, self.present, now)

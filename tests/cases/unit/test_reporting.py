@@ -105,12 +105,13 @@ def test_the_role_is_checked_before_the_report_itself() -> None:
 
 
 TODAY = date(2026, 11, 28)
-TYPED = PersonForm(name=" Nenek Siti ", sex="P", nik="6305 0145 0680 0003", birth_date=TODAY)
+BORN = date(1980, 6, 5)  # as the NIK says
+TYPED = PersonForm(name=" Nenek Siti ", sex="P", nik="6305 0145 0680 0003", birth_date=BORN)
 
 
 def test_a_typed_in_person_is_checked_by_the_registrys_rules() -> None:
     person = case_person(TYPED, None, TODAY)  # born today: a foundling, reported at once
-    assert person == CasePerson(PersonDetails("Nenek Siti", "P", "6305014506800003", TODAY), None)
+    assert person == CasePerson(PersonDetails("Nenek Siti", "P", "6305014506800003", BORN), None)
     with pytest.raises(BirthDateInFuture):
         checked_person(replace(TYPED, birth_date=TODAY + timedelta(days=1)), TODAY)
     with pytest.raises(PersonNameRequired):

@@ -85,9 +85,9 @@ def test_categories_are_known_codes_each_once_in_the_order_given():
 
 
 def test_a_newborn_may_be_reported_on_the_day_of_birth_but_not_before():
-    assert registered(birth_date=NOW.date()).birth_date == NOW.date()
+    assert registered(nik=None, birth_date=NOW.date()).birth_date == NOW.date()
     with pytest.raises(BirthDateInFuture):
-        registered(birth_date=NOW.date() + timedelta(days=1))
+        registered(nik=None, birth_date=NOW.date() + timedelta(days=1))
 
 
 def test_new_categories_make_a_new_version_and_known_ones_change_nothing():

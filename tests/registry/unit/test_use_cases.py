@@ -69,9 +69,9 @@ async def test_a_kecamatan_gets_a_new_tksk_only_after_the_old_one_leaves():
     uow = FakeWork()
     await register(uow, "tksk-1", role=WorkerRole.TKSK)
     with pytest.raises(TkskAlreadyActive):
-        await register(uow, "tksk-2", role=WorkerRole.TKSK, nik="6305015708900002")
+        await register(uow, "tksk-2", role=WorkerRole.TKSK, nik="6305015708900002", sex="P")
     await cases.deactivate_worker(uow, "tksk-1", "mengundurkan diri", OPERATOR, NOW)
-    tksk = await register(uow, "tksk-2", role=WorkerRole.TKSK, nik="6305015708900002")
+    tksk = await register(uow, "tksk-2", role=WorkerRole.TKSK, nik="6305015708900002", sex="P")
     assert tksk.status is WorkerStatus.ACTIVE
 
 

@@ -10,9 +10,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from shared.reference import (
+    InconsistentIdentity,
     InvalidKk,
     InvalidNik,
     Rule,
+    check_identity,
     nik_birth_date,
     nik_region_code,
     nik_sex,
@@ -174,3 +176,47 @@ def test_malformed_kks_are_refused_with_their_rule(kk: str, rule: Rule) -> None:
 def test_a_kk_from_a_region_we_hold_no_detail_for_is_checked_for_shape_only() -> None:
     assert normalise_kk("6501011505110001") == "6501011505110001"
     assert normalise_kk("6301051505110001") == "6301051505110001"
+
+
+# --- the typed facts against each other ------------------------------------------------------
+
+WOMAN_1990 = "6305015708900002"  # 17-08-1990, day + 40: a woman
+
+
+def test_facts_that_agree_with_the_nik_pass():
+    assert check_identity(WOMAN_1990, "P", date(1990, 8, 17)) == []
+    assert check_identity(WOMAN_1990, "P", None) == []
+    assert check_identity(None, "L", date(1950, 1, 1)) == []
+
+
+@pytest.mark.parametrize(
+    ("sex", "born", "rule"),
+    [
+        ("L", date(1990, 8, 17), Rule.NIK_SEX_MISMATCH),
+        ("P", date(1990, 8, 18), Rule.NIK_BIRTH_DATE_MISMATCH),
+        ("P", date(1991, 8, 17), Rule.NIK_BIRTH_DATE_MISMATCH),
+        ("P", date(1990, 9, 17), Rule.NIK_BIRTH_DATE_MISMATCH),
+    ],
+)
+def test_a_nik_disagreeing_with_the_typed_facts_is_refused(sex, born, rule):
+    with pytest.raises(InconsistentIdentity) as refused:
+        check_identity(WOMAN_1990, sex, born)
+    assert refused.value.rule is rule
+    assert WOMAN_1990 not in str(refused.value)  # messages end up in logs
+
+
+def test_a_century_apart_is_the_same_nik_date():
+    # The NIK's year has two digits: 1990 and 2090 read alike, so only dd-mm-yy is compared.
+    assert check_identity("6305011708900001", "L", date(1990, 8, 17)) == []
+
+
+def test_a_known_disagreement_is_accepted_when_confirmed_and_named():
+    broken = check_identity(WOMAN_1990, "L", date(1990, 8, 18), mismatch_confirmed=True)
+    assert broken == [Rule.NIK_SEX_MISMATCH, Rule.NIK_BIRTH_DATE_MISMATCH]
+
+
+@pytest.mark.parametrize("born", [date(1899, 12, 31), date(1000, 1, 1)])
+def test_a_birth_date_before_1900_is_refused_even_when_confirmed(born):
+    with pytest.raises(InconsistentIdentity) as refused:
+        check_identity(None, "L", born, mismatch_confirmed=True)
+    assert refused.value.rule is Rule.BIRTH_DATE_BEFORE_1900

@@ -61,6 +61,7 @@ def test_kesos_token_without_a_secret_says_where_to_put_one() -> None:
         ["--role", "admin", "--wilayah", "63", "--sub", " "],
         ["--role", "admin", "--wilayah", "63", "--sub", "a", "--ttl", "8 weeks"],
         ["--role", "admin", "--wilayah", "63", "--sub", "a", "--ttl", "0"],
+        ["--role", "admin", "--wilayah", "63", "--sub", "a", "--ttl", "2d"],  # over the maximum
     ],
 )
 def test_kesos_token_refuses_bad_options(bad: list[str]) -> None:

@@ -220,6 +220,66 @@ def test_bad_claim_values_are_invalid(verifier: TokenVerifier, overrides: dict[s
     assert refusal(verifier, signed(claims(**overrides))) == "invalid-claims"
 
 
+def issued_at() -> int:
+    return int(now().timestamp())
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {"exp": str(issued_at() + 3600)},  # PyJWT alone would coerce a numeric string
+        {"iat": str(issued_at())},
+        {"exp": True},
+        {"iat": False},
+        {"exp": [issued_at() + 3600]},
+        {"nbf": str(issued_at())},
+        {"nbf": issued_at() + 3600},  # not yet valid
+        {"exp": issued_at() - 10, "iat": issued_at()},  # expires before it was issued
+        {"iat": -5},
+    ],
+)
+def test_time_claims_are_json_numbers_in_order(
+    verifier: TokenVerifier, overrides: dict[str, Any]
+) -> None:
+    assert refusal(verifier, signed(claims(**overrides))) in {
+        "invalid-claims",
+        "malformed",
+        "expired",
+    }
+
+
+@pytest.mark.parametrize("value", ["NaN", "Infinity", "1e400"])
+def test_non_finite_times_are_refused(verifier: TokenVerifier, value: str) -> None:
+    # Python's json accepts these literals; a hand-built token carries them.
+    body = json.dumps(claims()).replace(f'"exp": {claims()["exp"]}', f'"exp": {value}')
+    token = hmac_signed_with(SECRET.encode(), json.loads(body))
+    assert refusal(verifier, token) in {"invalid-claims", "malformed"}
+
+
+def test_fractional_numeric_dates_are_accepted(verifier: TokenVerifier) -> None:
+    issued = now().timestamp()
+    token = signed(claims(iat=issued, exp=issued + 600.5, nbf=issued - 1.5))
+    assert verifier.verify(token).sub == "alice"
+
+
+def test_a_token_living_longer_than_the_maximum_is_refused(verifier: TokenVerifier) -> None:
+    ten_years = signed(claims(exp=issued_at() + 10 * 365 * 86400))
+    assert refusal(verifier, ten_years) == "lifetime-too-long"
+    just_over = signed(claims(exp=issued_at() + 12 * 3600 + 1))
+    assert refusal(verifier, just_over) == "lifetime-too-long"
+    assert verifier.verify(signed(claims(exp=issued_at() + 12 * 3600))).sub == "alice"
+
+
+def test_the_maximum_lifetime_is_a_setting() -> None:
+    short = TokenVerifier(SecuritySettings(jwt_secret=SECRET, token_max_lifetime_s=600))
+    assert refusal(short, signed(claims())) == "lifetime-too-long"  # an hour is too long here
+
+
+def test_clock_skew_is_bounded_by_settings() -> None:
+    with pytest.raises(ValueError):
+        SecuritySettings(jwt_secret=SECRET, token_leeway_s=3600)
+
+
 def test_every_reason_is_a_stable_string() -> None:
     assert REASONS == (
         "missing",
@@ -229,6 +289,7 @@ def test_every_reason_is_a_stable_string() -> None:
         "wrong-audience",
         "wrong-issuer",
         "invalid-claims",
+        "lifetime-too-long",
     )
 
 

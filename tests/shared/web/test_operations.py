@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 
 import pytest
 import structlog
@@ -70,3 +71,16 @@ async def test_the_access_log_line_carries_the_correlation_id(sample, capsys):
     (access,) = [line for line in lines if line["event"] == "http_request"]
     assert access["correlation_id"] == "flow-42"
     assert access["status"] == 200 and access["user"] == "alice" and access["service"] == "visits"
+
+
+async def test_api_docs_are_served_by_the_service_itself_without_a_cdn(sample):
+    for page in ("/docs", "/redoc"):
+        response = await sample.client.get(page)
+        assert response.status_code == 200 and "text/html" in response.headers["content-type"]
+        html = response.text
+        assert "http://" not in html and "https://" not in html, "a page loads from outside"
+        assets = re.findall(r'(?:src|href)="(/docs/assets/[^"]+)"', html)
+        assert assets, "the page names its scripts"
+        for asset in assets:
+            fetched = await sample.client.get(asset)
+            assert fetched.status_code == 200 and len(fetched.content) > 1000, asset

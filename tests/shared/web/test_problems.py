@@ -106,6 +106,15 @@ async def test_every_response_carries_request_and_correlation_ids(sample):
     assert response.headers["x-request-id"]
 
 
+async def test_a_client_id_that_looks_personal_is_replaced_not_logged(sample):
+    nik = "6305011708900001"
+    response = await sample.client.get(
+        "/healthz", headers={"X-Correlation-ID": nik, "X-Request-ID": "0812-3456-7890"}
+    )
+    assert nik not in response.headers["x-correlation-id"]
+    assert "3456" not in response.headers["x-request-id"]
+
+
 async def test_text_holding_nul_is_refused_before_postgresql_sees_it(make_sample):
     sample = await make_sample("postgresql")  # PostgreSQL text cannot hold U+0000: it was a 500
     refused = [
@@ -121,3 +130,21 @@ async def test_text_holding_nul_is_refused_before_postgresql_sees_it(make_sample
     accepted = await sample.client.post("/v1/visits", json=literal, headers=bearer())
     assert accepted.status_code == 201, accepted.text
     assert accepted.json()["note"] == literal["note"]
+
+
+async def test_oversized_headers_are_a_431_problem(sample):
+    many = {f"x-filler-{n}": "y" * 1000 for n in range(20)}  # 20 KB in all
+    response = await sample.client.get("/v1/visits", headers={**bearer(), **many})
+    assert_problem(response, 431, "header-fields-too-large")
+    one = {"x-filler": "y" * (9 * 1024)}
+    response = await sample.client.get("/v1/visits", headers={**bearer(), **one})
+    assert_problem(response, 431, "header-fields-too-large")
+
+
+async def test_every_answer_forbids_caching_and_sniffing(sample):
+    for response in (
+        await sample.client.get("/v1/visits", headers=bearer()),
+        await sample.client.get("/v1/visits"),  # a 401 problem
+    ):
+        assert response.headers["cache-control"] == "no-store"
+        assert response.headers["x-content-type-options"] == "nosniff"

@@ -126,6 +126,11 @@ async def test_scheduling_for_another_wilayah_is_forbidden(training: Training) -
         ({"starts_on": "24 Mei 2011"}, 422, "validation-failed"),
         ({"completion_rule": {"min_sessions": 5}}, 422, "completion-rule-invalid"),
         ({"completion_rule": {"required_kinds": ["exam"]}}, 422, "validation-failed"),
+        ({"capacity": "30"}, 422, "validation-failed"),  # a number is a number, not text
+        ({"capacity": 30.0}, 422, "validation-failed"),
+        ({"capacity": True}, 422, "validation-failed"),
+        ({"completion_rule": {"min_sessions": "2"}}, 422, "validation-failed"),
+        ({"kapasitas": 30}, 422, "validation-failed"),  # a misspelt field is not ignored
     ],
 )
 async def test_a_bad_batch_is_refused_with_the_rule_it_breaks(
