@@ -11,6 +11,7 @@ from typing import Annotated
 
 import typer
 
+from shared.cli_bus import agency, bus
 from shared.cli_dead import dead
 from shared.cli_system import demo, migrate_services
 from shared.cli_token import token
@@ -24,6 +25,8 @@ events = typer.Typer(
 )
 app.add_typer(events, name="events")
 app.add_typer(dead, name="dead")
+app.add_typer(bus, name="bus")
+app.add_typer(agency, name="agency")
 app.command("token")(token)
 app.command("migrate")(migrate_services)
 app.command("demo")(demo)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Annotated, TypeVar
 
 import typer
@@ -12,7 +13,9 @@ from redis.asyncio import Redis
 from rich.console import Console
 from rich.table import Table
 
+from shared.cli_redis import PasswordFile, RedisUrl, redis_url
 from shared.messaging.dead_letters import DeadLetterNotFound, DeadLetters
+from shared.messaging.users import operator_user
 from shared.settings import BusSettings
 
 T = TypeVar("T")
@@ -20,19 +23,21 @@ T = TypeVar("T")
 dead = typer.Typer(help="Dead letters: entries a service gave up on.", no_args_is_help=True)
 
 Service = Annotated[str, typer.Option("--service", "-s", help="registry, training, cases, …")]
-RedisUrl = Annotated[str, typer.Option("--redis", envvar="REDIS_URL", help="The bus's Redis.")]
-DEFAULT_REDIS = "redis://127.0.0.1:6379/0"
 
 
 def _run(
-    redis_url: str, service: str, action: Callable[..., Awaitable[T]], *arguments: object
+    access: tuple[str | None, Path | None],
+    service: str,
+    action: Callable[..., Awaitable[T]],
+    *arguments: object,
 ) -> T:
     """Run `action(dead_letters, *arguments)` against the service's dead-letter stream."""
+    namespace = BusSettings().namespace
+    url = redis_url(*access, local_user=operator_user(namespace).name)
 
     async def run() -> T:
-        redis = Redis.from_url(redis_url)
+        redis = Redis.from_url(url)
         try:
-            namespace = BusSettings().namespace
             letters = DeadLetters(redis, namespace=namespace, service=service)
             return await action(letters, *arguments)
         finally:
@@ -44,12 +49,13 @@ def _run(
 @dead.command("list")
 def list_dead(
     service: Service,
-    redis_url: RedisUrl = DEFAULT_REDIS,
+    redis: RedisUrl = None,
+    password_file: PasswordFile = None,
     limit: Annotated[int, typer.Option(min=1, max=1000)] = 50,
     after: Annotated[str, typer.Option(help="Show letters after this id.")] = "-",
 ) -> None:
     """List dead letters, oldest first, with the error that killed them."""
-    letters = _run(redis_url, service, DeadLetters.list, after, limit)
+    letters = _run((redis, password_file), service, DeadLetters.list, after, limit)
     table = Table(title=f"{service}: {len(letters)} dead letter(s)")
     for column in ("dead id", "type", "subject", "from stream", "deliveries", "error"):
         table.add_column(column)
@@ -69,11 +75,12 @@ def list_dead(
 def replay_dead(
     service: Service,
     dead_ids: Annotated[list[str], typer.Argument(help="Dead letter ids (see `list`).")],
-    redis_url: RedisUrl = DEFAULT_REDIS,
+    redis: RedisUrl = None,
+    password_file: PasswordFile = None,
 ) -> None:
     """Send dead letters back to the service (its retry stream) once the fault is fixed."""
     for dead_id in dead_ids:
-        retry_id = _on_letter(redis_url, service, DeadLetters.replay, dead_id)
+        retry_id = _on_letter((redis, password_file), service, DeadLetters.replay, dead_id)
         typer.echo(f"{dead_id} replayed as {retry_id}")
 
 
@@ -81,19 +88,23 @@ def replay_dead(
 def discard_dead(
     service: Service,
     dead_ids: Annotated[list[str], typer.Argument(help="Dead letter ids (see `list`).")],
-    redis_url: RedisUrl = DEFAULT_REDIS,
+    redis: RedisUrl = None,
+    password_file: PasswordFile = None,
 ) -> None:
     """Drop dead letters for good (the decision is the operator's)."""
     for dead_id in dead_ids:
-        _on_letter(redis_url, service, DeadLetters.discard, dead_id)
+        _on_letter((redis, password_file), service, DeadLetters.discard, dead_id)
         typer.echo(f"{dead_id} discarded")
 
 
 def _on_letter(
-    redis_url: str, service: str, action: Callable[..., Awaitable[T]], dead_id: str
+    access: tuple[str | None, Path | None],
+    service: str,
+    action: Callable[..., Awaitable[T]],
+    dead_id: str,
 ) -> T:
     try:
-        return _run(redis_url, service, action, dead_id)
+        return _run(access, service, action, dead_id)
     except DeadLetterNotFound:
         typer.echo(f"{dead_id}: no such dead letter", err=True)
         raise typer.Exit(code=1) from None

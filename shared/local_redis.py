@@ -31,12 +31,23 @@ def free_port() -> int:
 
 
 class LocalRedis:
-    """A persistent (AOF) server on 127.0.0.1 with its data in `directory`."""
+    """A persistent (AOF) server on 127.0.0.1 with its data in `directory`.
 
-    def __init__(self, directory: Path, port: int | None = None, *, fsync: str = "everysec"):
+    With `acl_file` the server takes its users from that file (`shared.messaging.users`), whose
+    first line should switch the unauthenticated `default` user off."""
+
+    def __init__(
+        self,
+        directory: Path,
+        port: int | None = None,
+        *,
+        fsync: str = "everysec",
+        acl_file: Path | None = None,
+    ):
         self.directory = directory.resolve()  # redis-server chdirs to --dir before opening files
         self.port = port or free_port()
         self.fsync = fsync
+        self.acl_file = acl_file.resolve() if acl_file else None
         self._process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -55,9 +66,11 @@ class LocalRedis:
             "--save", "",
             "--maxmemory-policy", "noeviction",
             "--logfile", str(self.directory / "server.log"),
+            *(("--aclfile", str(self.acl_file)) if self.acl_file else ()),
         ]  # fmt: skip
+        # Its own session: a terminal's Ctrl-C reaches whoever started it, who stops it last.
         self._process = subprocess.Popen(
-            command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+            command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
         )
         deadline = time.monotonic() + timeout
         while not self._answers():
@@ -77,9 +90,10 @@ class LocalRedis:
         self._process = None
 
     def _answers(self) -> bool:
+        """Up, whether it answers PONG or refuses an unauthenticated PING (ACLs on)."""
         try:
             with socket.create_connection(("127.0.0.1", self.port), timeout=0.5) as connection:
                 connection.sendall(b"PING\r\n")
-                return connection.recv(16).startswith(b"+PONG")
+                return connection.recv(16).startswith((b"+PONG", b"-NOAUTH", b"-NOPERM"))
         except OSError:
             return False

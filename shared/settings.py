@@ -5,8 +5,9 @@ from __future__ import annotations
 import os
 import socket
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import quote, urlsplit, urlunsplit
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -42,11 +43,15 @@ class ServiceSettings:
 
     `<SERVICE>_DATABASE_URL` (default: SQLite under `var/`), `REDIS_URL`, `KESOS_HOST` and
     `<SERVICE>_PORT` (defaults: 127.0.0.1 and the service's port of DESIGN.md §9).
+
+    The service connects to Redis as its own ACL user (docs/adr/0005): `REDIS_URL` names it
+    (`redis://kesos-cases@host:6379/0`) and `REDIS_PASSWORD_FILE` holds its password, so the
+    URL can be logged and the secret stays in a file (a Kubernetes Secret, `var/secrets/…`).
     """
 
     service: str
     database_url: str
-    redis_url: str
+    redis_url: str = field(repr=False)  # may carry the password
     host: str
     port: int
 
@@ -58,10 +63,30 @@ class ServiceSettings:
         return cls(
             service=service,
             database_url=env.get(f"{prefix}_DATABASE_URL") or default_database_url(service),
-            redis_url=env.get("REDIS_URL") or "redis://127.0.0.1:6379/0",
+            redis_url=redis_url_from(env),
             host=env.get("KESOS_HOST") or "127.0.0.1",
             port=int(env.get(f"{prefix}_PORT") or default_port),
         )
+
+
+def redis_url_from(env: Mapping[str, str]) -> str:
+    url = env.get("REDIS_URL") or "redis://127.0.0.1:6379/0"
+    password_file = env.get("REDIS_PASSWORD_FILE")
+    if not password_file:
+        return url
+    return with_password(url, Path(password_file).read_text(encoding="utf-8").strip())
+
+
+def with_password(url: str, password: str) -> str:
+    """`redis://user@host/0` with the password put in (URL-quoted)."""
+    parts = urlsplit(url)
+    user = parts.username or "default"
+    host = parts.hostname or "127.0.0.1"
+    host = f"[{host}]" if ":" in host else host  # an IPv6 address
+    netloc = f"{quote(user, safe='')}:{quote(password, safe='')}@{host}"
+    if parts.port:
+        netloc += f":{parts.port}"
+    return urlunsplit(parts._replace(netloc=netloc))
 
 
 def default_database_url(service: str, var: Path = Path("var")) -> str:

@@ -3,15 +3,19 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 import structlog
 from redis.asyncio import Redis
 
+from shared.local_redis import LocalRedis
 from shared.persistence.engine import create_engine
+from shared.settings import with_password
 from tests.support import tally
 from tests.support.apps import RunningApps
+from tests.support.bus_users import ADMIN, BusUsers, owned_acl_file
 from tests.support.infra import PostgresDatabases, postgres_service, redis_service, unavailable
 from tests.support.nodes import Store
 from tests.support.stores import Templates
@@ -49,6 +53,35 @@ async def redis(redis_url: str, namespace: str) -> AsyncIterator[Redis]:
     if keys:
         await client.delete(*keys)
     await client.aclose()
+
+
+@pytest.fixture
+async def bus_users(redis_url: str, namespace: str, tmp_path: Path) -> AsyncIterator[BusUsers]:
+    """Least-privilege Redis users for this test's namespace, removed after it."""
+    users = BusUsers(redis_url, namespace, tmp_path / "secrets")
+    yield users
+    await users.close()
+
+
+@dataclass
+class OwnedRedis:
+    """A server this test owns (AOF, fsync always), its default user off (docs/adr/0005)."""
+
+    server: LocalRedis
+    admin_url: str
+    users: BusUsers
+
+
+@pytest.fixture
+async def owned_redis(tmp_path: Path, namespace: str) -> AsyncIterator[OwnedRedis]:
+    acl_file, password = owned_acl_file(tmp_path / "acl")
+    server = LocalRedis(tmp_path / "redis", fsync="always", acl_file=acl_file)
+    server.start()
+    try:
+        admin_url = with_password(f"redis://{ADMIN}@127.0.0.1:{server.port}/0", password)
+        yield OwnedRedis(server, admin_url, BusUsers(admin_url, namespace, tmp_path / "secrets"))
+    finally:
+        server.stop()
 
 
 @pytest.fixture

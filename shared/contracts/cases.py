@@ -1,4 +1,4 @@
-"""Events the cases service publishes on `<namespace>.cases.events`.
+"""Events the cases service publishes on `<namespace>.cases.events` (and `.intake`).
 
 Every step of a PMKS case is an event carrying the case's public state after the step (so other
 services keep order-tolerant projections, `sequence` = the case's version) and the step itself:
@@ -6,10 +6,10 @@ action, actor, role, time, and the reason *code* where the workflow has one (rej
 closure reasons). Never personal data: no NIK, no names, no health details, no free-text notes
 (those stay in the cases store and its audit trail) — DESIGN.md §3.
 
-One exception, recorded in docs/adr/0003-person-intake.md: `case_reported` carries the person's
-identity (`person`) when the reporter typed it in instead of naming a registry person, because
-the registry — the home of persons — registers or links them from it. Consumers other than the
-registry must ignore that field.
+A person the reporter typed in (NIK, name, sex, birth date) reaches the registry — the home of
+persons — in `person_reported` on the restricted `<ns>.cases.intake`, which only the registry
+may read (docs/adr/0005-least-privilege.md). Until then `case_reported` itself carried it
+(ADR 0003); its `person` field stays in the schema, always null now, so older entries still read.
 """
 
 from __future__ import annotations
@@ -59,13 +59,33 @@ class ReportedPerson(BaseModel):
 
 @CATALOG.register
 class CaseReported(CaseStep):
-    """A new case. `person` is set only when the person was reported inline (ADR 0003)."""
+    """A new case."""
 
     type: ClassVar[str] = "kesos.cases.case_reported.v1"
 
     person: ReportedPerson | None = Field(
-        None, description="restricted: for the registry only; null when person_id names them"
+        None,
+        description="always null now; entries published before docs/adr/0005 may carry the "
+        "typed-in person, which now travels on the restricted intake stream",
     )
+
+
+@CATALOG.register
+class PersonReported(Event):
+    """Restricted (`<ns>.cases.intake`, read by the registry alone): the person a report is
+    about, as the reporter typed them, for the registry to register or link."""
+
+    type: ClassVar[str] = "kesos.cases.person_reported.v1"
+    subject_field: ClassVar[str] = "case_id"
+    stream_channel: ClassVar[str] = "intake"
+
+    case_id: str
+    desa: str
+    categories: tuple[str, ...]
+    reported_by: str
+    reporter_role: str | None = None
+    at: datetime
+    person: ReportedPerson
 
 
 @CATALOG.register

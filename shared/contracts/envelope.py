@@ -41,6 +41,11 @@ class MalformedEntry(ValueError):
     """A stream entry that is not a Kesos envelope (missing or invalid attributes)."""
 
 
+def source_of(producer: str) -> str:
+    """The CloudEvents `source` of everything a producer publishes: `/kesos/<producer>`."""
+    return f"/kesos/{producer}"
+
+
 def producer_of(event_type: str) -> str:
     """`kesos.registry.worker_registered.v1` → `registry`."""
     match = TYPE_PATTERN.match(event_type)
@@ -54,12 +59,17 @@ class Event(BaseModel):
 
     Subclasses set `type` and `subject_field` (the field that holds the aggregate id). Payloads
     are frozen and ignore unknown fields: readers tolerate additive changes.
+
+    `stream_channel` is the producer's stream the event travels on: `events`, the public one
+    that agencies may be granted, or a restricted one (`shared.messaging.topology`) that only
+    the one service that needs its data may read.
     """
 
     model_config = ConfigDict(frozen=True, extra="ignore")
 
     type: ClassVar[str]
     subject_field: ClassVar[str]
+    stream_channel: ClassVar[str] = "events"
 
     @property
     def subject(self) -> str:

@@ -1,14 +1,16 @@
-"""Events the registry service publishes on `<namespace>.registry.events`.
+"""Events the registry service publishes on `<namespace>.registry.events` (and `.contacts`).
 
-Worker events carry the worker's full public state (never the NIK) and the envelope's `sequence`
-is the worker's version, so training, cases and notifications keep order-tolerant projections
-(`upsert_if_newer`). They are the only events besides `person_*` that may carry personal data
-(name, phone): services need them for their projections (DESIGN.md §3).
+Worker events carry the worker's public state — role, wilayah, status, tier; no name, birth date,
+phone or NIK — and the envelope's `sequence` is the worker's version, so training, cases and
+notifications keep order-tolerant projections (`upsert_if_newer`). How to reach a worker (name,
+phone) travels on the restricted `<ns>.registry.contacts`, which only notifications reads
+(docs/adr/0005-least-privilege.md).
 
-Person events carry less: no NIK, no name, no birth date. The only projection of persons (cases'
-check that a reported person id exists inside the reporter's wilayah) needs the id and where the
-person lives; the categories and whether a NIK is on record serve the rekap and data-quality
-reports of other agencies. `person_linked` says which person a reported case is about.
+Person events carry no identity either: no NIK, no name, no birth date. The only projection
+of persons (cases' check that a reported person id exists inside the reporter's wilayah) needs
+the id and where the person lives; the categories and whether a NIK is on record serve the
+rekap and data-quality reports of other agencies. `person_linked` says which person a reported
+case is about.
 """
 
 from __future__ import annotations
@@ -26,7 +28,55 @@ WorkerStatus = Literal["active", "inactive"]
 
 
 class WorkerState(Event):
-    """A social worker as other services may know them."""
+    """A social worker as anyone granted the registry's stream may know them: role, place,
+    status and tier — never a name, birth date or phone."""
+
+    subject_field: ClassVar[str] = "worker_id"
+
+    worker_id: str
+    role: WorkerRole
+    wilayah: str = Field(description="PSM: home desa code; TKSK: kecamatan code")
+    kecamatan: str = Field(description="the kecamatan the worker belongs to (63.05.01)")
+    status: WorkerStatus
+    tier: str | None = Field(None, description="highest training tier certified (dasar, …)")
+
+
+@CATALOG.register
+class WorkerRegistered(WorkerState):
+    type: ClassVar[str] = "kesos.registry.worker_registered.v2"
+
+
+@CATALOG.register
+class WorkerDeactivated(WorkerState):
+    type: ClassVar[str] = "kesos.registry.worker_deactivated.v2"
+
+
+@CATALOG.register
+class WorkerTierRaised(WorkerState):
+    type: ClassVar[str] = "kesos.registry.worker_tier_raised.v2"
+
+
+@CATALOG.register
+class WorkerContact(Event):
+    """Restricted (`<ns>.registry.contacts`, read by notifications alone): how to reach a
+    worker, published whenever their name, phone or status may have changed."""
+
+    type: ClassVar[str] = "kesos.registry.worker_contact.v1"
+    subject_field: ClassVar[str] = "worker_id"
+    stream_channel: ClassVar[str] = "contacts"
+
+    worker_id: str
+    role: WorkerRole
+    name: str
+    phone: str | None = Field(None, description="E.164, e.g. +6281234567890")
+    wilayah: str
+    kecamatan: str
+    status: WorkerStatus
+
+
+class WorkerStateV1(Event):
+    """Version 1 put a worker's name, sex, birth date and phone on the public stream. No longer
+    published (docs/adr/0005); kept so entries already on a stream stay readable."""
 
     subject_field: ClassVar[str] = "worker_id"
 
@@ -43,22 +93,22 @@ class WorkerState(Event):
 
 
 @CATALOG.register
-class WorkerRegistered(WorkerState):
+class WorkerRegisteredV1(WorkerStateV1):
     type: ClassVar[str] = "kesos.registry.worker_registered.v1"
 
 
 @CATALOG.register
-class WorkerContactUpdated(WorkerState):
+class WorkerContactUpdatedV1(WorkerStateV1):
     type: ClassVar[str] = "kesos.registry.worker_contact_updated.v1"
 
 
 @CATALOG.register
-class WorkerDeactivated(WorkerState):
+class WorkerDeactivatedV1(WorkerStateV1):
     type: ClassVar[str] = "kesos.registry.worker_deactivated.v1"
 
 
 @CATALOG.register
-class WorkerTierRaised(WorkerState):
+class WorkerTierRaisedV1(WorkerStateV1):
     type: ClassVar[str] = "kesos.registry.worker_tier_raised.v1"
 
 
@@ -105,7 +155,12 @@ PERSON_EVENTS: tuple[type[PersonState], ...] = (PersonRegistered, PersonUpdated)
 
 WORKER_EVENTS: tuple[type[WorkerState], ...] = (
     WorkerRegistered,
-    WorkerContactUpdated,
     WorkerDeactivated,
     WorkerTierRaised,
+)
+WORKER_EVENTS_V1: tuple[type[WorkerStateV1], ...] = (
+    WorkerRegisteredV1,
+    WorkerContactUpdatedV1,
+    WorkerDeactivatedV1,
+    WorkerTierRaisedV1,
 )

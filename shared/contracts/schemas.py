@@ -85,11 +85,12 @@ def data_schema(model: type[Event]) -> Schema:
 
 
 def asyncapi(catalog: EventCatalog, namespace_default: str = "kesos") -> Schema:
-    """An AsyncAPI 3.0 document: one channel (stream) per producer, one message per type."""
+    """An AsyncAPI 3.0 document: one channel per stream (a producer's public `events`, and its
+    restricted ones, named `<producer>.<channel>`), one message per type."""
     models = list(catalog)
     by_producer: dict[str, list[type[Event]]] = {producer: [] for producer in PRODUCERS}
     for model in models:
-        by_producer.setdefault(producer_of(model.type), []).append(model)
+        by_producer.setdefault(_channel_key(model), []).append(model)
     schemas = {"entry": _in_document(entry_schema(), "entry")}
     schemas.update((m.type, _in_document(data_schema(m), m.type)) for m in models)
     return {
@@ -116,11 +117,24 @@ def asyncapi(catalog: EventCatalog, namespace_default: str = "kesos") -> Schema:
     }
 
 
-def _channel(producer: str, models: list[type[Event]], namespace_default: str) -> Schema:
+def _channel_key(model: type[Event]) -> str:
+    producer = producer_of(model.type)
+    return producer if model.stream_channel == "events" else f"{producer}.{model.stream_channel}"
+
+
+def _channel(key: str, models: list[type[Event]], namespace_default: str) -> Schema:
+    producer, _, restricted = key.partition(".")
+    description = (
+        f"Restricted: what one service needs from {producer} and no agency may read; only the "
+        "reader named in shared/messaging/topology.py may read it (docs/adr/0005)."
+        if restricted
+        else f"The public stream of the {producer} service: no event on it identifies a person; "
+        "agencies may be granted it."
+    )
     return {
-        "address": f"{{namespace}}.{producer}.events",
-        "title": f"{producer} events",
-        "description": f"The stream the {producer} service publishes its events to.",
+        "address": f"{{namespace}}.{producer}.{restricted or 'events'}",
+        "title": f"{producer} {restricted or 'events'}",
+        "description": description,
         "parameters": {
             "namespace": {
                 "description": "Separates installations and test runs sharing one Redis.",

@@ -18,6 +18,8 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shared.contracts.catalog import EventCatalog
+from shared.contracts.envelope import Event
+from shared.messaging import topology
 from shared.messaging.dead_letters import DeadLetters
 from shared.messaging.reclaimer import Reclaimer
 from shared.messaging.relay import OutboxRelay
@@ -52,6 +54,7 @@ class ServiceBus:
             engine,
             self.redis,
             service=service,
+            namespace=settings.namespace,
             maxlen=settings.stream_maxlen,
             batch_size=settings.relay_batch,
             poll_s=settings.relay_poll_s,
@@ -66,8 +69,10 @@ class ServiceBus:
             handlers=handlers,
             uows=uows,
             redis=self.redis,
+            maxlen=settings.stream_maxlen,
         )
-        self.streams = source_streams(settings.namespace, service, self.runner.event_types)
+        self.streams = source_streams(settings.namespace, service, self.runner.events)
+        require_declared_reads(settings.namespace, service, self.streams)
         self.dead_letters = DeadLetters(self.redis, namespace=settings.namespace, service=service)
         self.broker = RedisBroker(
             redis_url,
@@ -137,9 +142,22 @@ class ServiceBus:
             return False
 
 
-def source_streams(namespace: str, service: str, event_types: Sequence[str]) -> list[str]:
-    """One stream per producer the service consumes from, plus its own retry stream."""
-    if not event_types:
+def require_declared_reads(namespace: str, service: str, streams: Sequence[str]) -> None:
+    """A Kesos service reads exactly what `topology.READS` declares, which is what its Redis
+    user may read: a handler for anything else would fail with NOPERM at run time instead."""
+    if service not in topology.SERVICES:
+        return  # a test or benchmark service: its own rules
+    declared = topology.streams_read(namespace, service)
+    actual = sorted(stream for stream in streams if stream != retry_stream(namespace, service))
+    if actual != declared:
+        raise ValueError(
+            f"{service} handles events from {actual}, but topology.READS declares {declared}"
+        )
+
+
+def source_streams(namespace: str, service: str, events: Sequence[type[Event]]) -> list[str]:
+    """One stream per producer channel the service consumes from, plus its own retry stream."""
+    if not events:
         return []
-    producers = sorted({stream_of(namespace, event_type) for event_type in event_types})
-    return [*producers, retry_stream(namespace, service)]
+    channels = sorted({stream_of(namespace, event) for event in events})
+    return [*channels, retry_stream(namespace, service)]

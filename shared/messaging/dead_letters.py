@@ -6,6 +6,7 @@ that service reads, so other groups and agencies never see it twice) or discards
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import cast
 
@@ -42,6 +43,45 @@ class DeadLetter:
             original_id=fields.get("dead_id", ""),
             deliveries=int(fields.get("dead_deliveries", "0")),
         )
+
+
+@dataclass(frozen=True)
+class Burial:
+    """An entry given up on: where it was, what it held, why, after how many deliveries."""
+
+    entry_id: bytes
+    fields: Mapping[bytes, bytes]
+    error: bytes
+    deliveries: int
+
+
+async def bury(
+    redis: Redis,
+    *,
+    dead: str,
+    stream: str,
+    group: str,
+    burials: Sequence[Burial],
+    maxlen: int,
+    failures: str,
+    failure_fields: Sequence[str],
+) -> None:
+    """XADD each entry to the dead stream and XACK it in one MULTI: a crash cannot lose or
+    double an entry; its recorded failure (if any) goes with it."""
+    async with redis.pipeline(transaction=True) as pipe:
+        for burial, failure_field in zip(burials, failure_fields, strict=True):
+            letter = {
+                **burial.fields,
+                b"dead_error": burial.error,
+                b"dead_stream": stream.encode(),
+                b"dead_group": group.encode(),
+                b"dead_id": burial.entry_id,
+                b"dead_deliveries": str(burial.deliveries).encode(),
+            }
+            pipe.xadd(dead, letter, maxlen=maxlen, approximate=True)  # type: ignore[arg-type]
+            pipe.xack(stream, group, burial.entry_id)
+            pipe.hdel(failures, failure_field)
+        await pipe.execute()
 
 
 class DeadLetterNotFound(LookupError):

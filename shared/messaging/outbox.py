@@ -46,20 +46,17 @@ class Outbox:
             correlation_id=flow.correlation_id if flow else None,
             causation_id=flow.causation_id if flow else None,
         )
-        self.add_envelope(envelope)
-        return envelope
-
-    def add_envelope(self, envelope: Envelope) -> None:
         self._pending.append(
             {
                 "event_id": str(envelope.id),
-                "stream": stream_of(self._namespace, envelope.type),
+                "stream": stream_of(self._namespace, type(event)),
                 "type": envelope.type,
                 "subject": envelope.subject,
                 "fields": json.dumps(envelope.to_fields(), ensure_ascii=False),
                 "created_at": envelope.time,
             }
         )
+        return envelope
 
     async def flush(self) -> int:
         """Insert queued rows in the session's current transaction (or savepoint)."""

@@ -18,12 +18,14 @@ import structlog
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
+from shared.messaging.dead_letters import Burial, bury
 from shared.messaging.runner import ConsumerRunner, _failure_field
 from shared.messaging.streams import dead_stream, failures_key
 
 log = structlog.get_logger(__name__)
 
 RawEntry = tuple[bytes, dict[bytes, bytes]]
+NO_ERROR = b"no error recorded (its consumer died holding it)"
 Pending = list[dict[str, Any]]
 
 
@@ -131,21 +133,15 @@ class Reclaimer:
             return
         fields_of_errors = [_failure_field(stream, i) for i, _ in entries]
         errors = cast(list[bytes | None], await self._redis.hmget(self._failures, fields_of_errors))
-        # XADD to the dead stream and XACK in one MULTI: a crash cannot lose or double the entry.
-        async with self._redis.pipeline(transaction=True) as pipe:
-            for (entry_id, fields), error in zip(entries, errors, strict=True):
-                dead = {
-                    **fields,
-                    b"dead_error": error or b"no error recorded (its consumer died holding it)",
-                    b"dead_stream": stream.encode(),
-                    b"dead_group": self._group.encode(),
-                    b"dead_id": entry_id,
-                    b"dead_deliveries": str(deliveries.get(entry_id, 0)).encode(),
-                }
-                pipe.xadd(self._dead_stream, dead, maxlen=self._maxlen, approximate=True)  # type: ignore[arg-type]
-                pipe.xack(stream, self._group, entry_id)
-                pipe.hdel(self._failures, _failure_field(stream, entry_id))
-            await pipe.execute()
+        burials = [
+            Burial(entry_id, fields, error or NO_ERROR, deliveries.get(entry_id, 0))
+            for (entry_id, fields), error in zip(entries, errors, strict=True)
+        ]
+        await bury(
+            self._redis, dead=self._dead_stream, stream=stream, group=self._group,
+            burials=burials, maxlen=self._maxlen, failures=self._failures,
+            failure_fields=fields_of_errors,
+        )  # fmt: skip
         self.buried += len(entries)
         log.error(
             "entries_dead_lettered",

@@ -4,6 +4,11 @@ Woken after each commit that wrote events (polling is only the fallback); backs 
 is down; picks up where it left off after a restart. On PostgreSQL one relay per service is
 active at a time (an advisory lock); on SQLite one process is assumed (DESIGN.md §4).
 
+Agencies read their own feeds, never a service's stream (docs/adr/0005): with each entry of the
+service's public stream the relay XADDs a copy to the feed of every agency granted that stream
+(`kesos agency add`), in the same pipeline, so a feed gets exactly what the stream gets —
+at least once, in order, deduplicated by the agency by event `id` like any consumer.
+
 The lock lives on one connection, and a connection that dies (server restart, terminated
 backend, network partition) releases it without telling us. So the leader confirms it still
 holds the lock before each round (at most once per poll interval) and steps down when it does
@@ -29,6 +34,8 @@ from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from shared.messaging.outbox import Clock, utcnow
+from shared.messaging.streams import events_stream
+from shared.messaging.users import feed_stream, grants_key
 from shared.observability.metrics import EVENTS_PUBLISHED
 from shared.persistence.tables import outbox
 
@@ -53,6 +60,7 @@ class OutboxRelay:
         *,
         service: str,
         maxlen: int,
+        namespace: str = "kesos",
         batch_size: int = 500,
         poll_s: float = 1.0,
         backoff_max_s: float = 5.0,
@@ -62,6 +70,8 @@ class OutboxRelay:
         self._engine = engine
         self._redis = redis
         self._service = service
+        self._namespace = namespace
+        self._public = events_stream(namespace, service)
         self._maxlen = maxlen
         self._batch_size = batch_size
         self._poll_s = poll_s
@@ -200,10 +210,20 @@ class OutboxRelay:
     async def _xadd(self, rows: Sequence[Any]) -> None:
         # Pipelined, no MULTI: a crash between XADD and marking republishes, and consumers
         # drop the repeat through their inbox (at-least-once transport, effectively-once effects).
+        feeds = await self._feeds()
         async with self._redis.pipeline(transaction=False) as pipe:
             for row in rows:
-                pipe.xadd(row.stream, json.loads(row.fields), maxlen=self._maxlen, approximate=True)
+                fields = json.loads(row.fields)
+                targets = [row.stream, *(feeds if row.stream == self._public else ())]
+                for stream in targets:
+                    pipe.xadd(stream, fields, maxlen=self._maxlen, approximate=True)
             await pipe.execute()
+
+    async def _feeds(self) -> list[str]:
+        """The feeds of the agencies granted this service's public stream right now."""
+        agencies = await self._redis.smembers(grants_key(self._namespace, self._service))
+        names = (a.decode() if isinstance(a, bytes) else a for a in agencies)
+        return sorted(feed_stream(self._namespace, name) for name in names)
 
     async def _mark_published(self, ids: list[int]) -> None:
         async with self._engine.begin() as connection:

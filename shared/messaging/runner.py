@@ -5,8 +5,12 @@ outbox rows commit together or not at all. The batch first runs in one transacti
 statement for all entries); if any handler raises, it is rolled back and run again with a
 SAVEPOINT per entry and handler, so only the failing entries are rolled back and left pending for
 the reclaimer. After the commit, exactly the committed entries are XACKed. Unknown types are
-acked with no effect; a known type with invalid data is poison and fails like a raising handler,
-so it ends as a dead letter (DESIGN.md §4, docs/adr/0001).
+acked with no effect.
+
+Poison goes to the dead letters at once, with the reason — retrying cannot mend it: an entry
+that is not an envelope, a known type whose data does not validate, and a forged entry, whose
+type or `source` is not of the producer whose stream it is on (only that producer's Redis user
+may write there, so a mismatch is a defect or an attack: docs/adr/0005).
 """
 
 from __future__ import annotations
@@ -21,11 +25,17 @@ import structlog
 from redis.asyncio import Redis
 
 from shared.contracts.catalog import EventCatalog, PoisonEvent
-from shared.contracts.envelope import Envelope, Event, MalformedEntry
+from shared.contracts.envelope import Envelope, Event, MalformedEntry, producer_of, source_of
 from shared.messaging.context import handling
+from shared.messaging.dead_letters import Burial, bury
 from shared.messaging.inbox import Claim, first_deliveries
 from shared.messaging.outbox import Clock, utcnow
-from shared.messaging.streams import failures_key
+from shared.messaging.streams import (
+    dead_stream,
+    failures_key,
+    producer_and_channel,
+    retry_stream,
+)
 from shared.observability.metrics import EVENTS_CONSUMED, HANDLER_SECONDS
 from shared.persistence.unit_of_work import UnitOfWork, UnitOfWorkFactory
 
@@ -36,6 +46,10 @@ Entry = tuple[bytes, Mapping[bytes, bytes]]
 
 class HandlerFailed(Exception):
     """A handler raised while the batch ran in one transaction: run it entry by entry."""
+
+
+class ForgedEntry(ValueError):
+    """An entry its stream's producer cannot have written."""
 
 
 @dataclass(frozen=True)
@@ -63,6 +77,7 @@ class Delivery:
     event: Event | None = None
     handlers: tuple[Handler, ...] = ()
     poison: str | None = None
+    fields: Mapping[bytes, bytes] | None = None  # kept for poison only: its dead letter
 
     def claims(self) -> list[Claim]:
         if self.envelope is None:
@@ -80,10 +95,15 @@ class ConsumerRunner:
         handlers: Sequence[Handler],
         uows: UnitOfWorkFactory[Any],
         redis: Redis,
+        maxlen: int = 1_000_000,
         clock: Clock = utcnow,
     ):
         self.service = service
         self.group = service
+        self._namespace = namespace
+        self._retry = retry_stream(namespace, service)
+        self._dead = dead_stream(namespace, service)
+        self._maxlen = maxlen
         self._catalog = catalog
         self._uows = uows
         self._redis = redis
@@ -99,36 +119,70 @@ class ConsumerRunner:
         self.failed = 0
 
     @property
-    def event_types(self) -> list[str]:
-        return sorted(self._by_type)
+    def events(self) -> list[type[Event]]:
+        """The event types the handlers take, as their contract classes."""
+        return [handlers[0].event for _, handlers in sorted(self._by_type.items())]
 
     async def process(self, stream: str, entries: Sequence[Entry]) -> list[bytes]:
-        """Apply entries; XACK and return the ids that committed."""
-        deliveries = [self._read(stream, entry_id, fields) for entry_id, fields in entries]
-        failed = {d.entry_id: d.poison for d in deliveries if d.poison is not None}
+        """Apply entries; XACK and return the ids that committed (poison is dead-lettered)."""
+        read = [self._read(stream, entry_id, fields) for entry_id, fields in entries]
+        poison = [d for d in read if d.poison is not None]
+        if poison:
+            await self._bury(stream, poison)
+        deliveries = [d for d in read if d.poison is None]
+        failed: dict[bytes, str] = {}
         try:
             await self._apply_together(stream, deliveries)
         except HandlerFailed:
-            failed.update(await self._apply_one_by_one(stream, deliveries))
+            failed = await self._apply_one_by_one(stream, deliveries)
         done = [d.entry_id for d in deliveries if d.entry_id not in failed]
         await self._acknowledge(stream, done, failed)
-        for delivery in deliveries:
+        for delivery in read:
             self._count(delivery, failed)
         self.handled += len(done)
-        self.failed += len(failed)
+        self.failed += len(failed) + len(poison)
         return done
 
     def _read(self, stream: str, entry_id: bytes, fields: Mapping[bytes, bytes]) -> Delivery:
         try:
             envelope = Envelope.from_fields(fields)
+            self._require_producer(stream, envelope)
             event = self._catalog.parse(envelope)
-        except (MalformedEntry, PoisonEvent) as error:
-            log.error("poison_entry", stream=stream, error=str(error))
-            return Delivery(entry_id, poison=f"poison: {error}")
+        except (MalformedEntry, PoisonEvent, ForgedEntry) as error:
+            kind = "forged" if isinstance(error, ForgedEntry) else "poison"
+            log.error(f"{kind}_entry", stream=stream, error=str(error))
+            return Delivery(entry_id, poison=f"{kind}: {error}", fields=fields)
         handlers = self._by_type.get(envelope.type, ()) if event is not None else ()
         if not handlers:
             log.debug("event_ignored", stream=stream, event_type=envelope.type)
         return Delivery(entry_id, envelope, event, handlers)
+
+    def _require_producer(self, stream: str, envelope: Envelope) -> None:
+        """The entry's type and `source` are its stream's producer's, on the right channel.
+
+        A replay (our retry stream) may hold any stream's entry: its type and source must
+        still agree."""
+        producer = producer_of(envelope.type)
+        if envelope.source != source_of(producer):
+            raise ForgedEntry(f"{envelope.type} with source {envelope.source!r}")
+        if stream == self._retry:
+            return
+        model = self._catalog.get(envelope.type)
+        expected = (producer, model.stream_channel) if model is not None else None
+        named = producer_and_channel(self._namespace, stream)
+        if named is None or named[0] != producer or (expected and named != expected):
+            raise ForgedEntry(f"{envelope.type} does not travel on {stream}")
+
+    async def _bury(self, stream: str, poison: list[Delivery]) -> None:
+        burials = [
+            Burial(d.entry_id, d.fields or {}, (d.poison or "").encode()[:2000], 1) for d in poison
+        ]
+        await bury(
+            self._redis, dead=self._dead, stream=stream, group=self.group, burials=burials,
+            maxlen=self._maxlen, failures=self._failures,
+            failure_fields=[_failure_field(stream, d.entry_id) for d in poison],
+        )  # fmt: skip
+        log.error("poison_dead_lettered", stream=stream, count=len(poison), dead=self._dead)
 
     async def _apply_together(self, stream: str, deliveries: list[Delivery]) -> None:
         """The fast path: every entry in one transaction, no savepoints."""

@@ -12,6 +12,7 @@ from typing import Generic, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from shared.contracts.envelope import source_of
 from shared.messaging.outbox import Clock, Outbox, utcnow
 
 
@@ -47,7 +48,7 @@ class UnitOfWorkFactory(Generic[U]):
     ):
         self._sessions = sessions
         self._namespace = namespace
-        self._source = f"/kesos/{service}"
+        self._source = source_of(service)
         self._make = make
         self._clock = clock
         self._after_commit: list[Callable[[], None]] = []

@@ -16,6 +16,7 @@ from shared.demo.client import KesosApi
 from shared.launcher.processes import Supervisor
 from shared.local_redis import free_port
 from shared.security import mint_token
+from tests.support.bus_users import BusUsers
 from tests.support.infra import PostgresDatabases
 from tests.support.waiting import eventually
 
@@ -66,8 +67,12 @@ async def _ready(client: httpx.AsyncClient, url: str) -> bool:
 
 @pytest.fixture
 async def start_system(
-    request: pytest.FixtureRequest, redis_url: str, namespace: str, tmp_path: Path
+    request: pytest.FixtureRequest,
+    namespace: str,
+    tmp_path: Path,
+    bus_users: BusUsers,
 ) -> AsyncIterator[Callable[[str], Awaitable[System]]]:
+    """The four services as processes, each as its own least-privilege Redis user."""
     started: list[System] = []
     databases: list[tuple[PostgresDatabases, str]] = []
 
@@ -78,7 +83,11 @@ async def start_system(
         for name in STORY_SERVICES:
             port = free_port()
             urls[name] = f"http://127.0.0.1:{port}"
-            envs[name] = _service_env(name, port, redis_url, namespace, export_file)
+            access = await bus_users.service(name)
+            envs[name] = {
+                **_service_env(name, port, namespace, export_file),
+                **access.env(),
+            }
             envs[name][f"{name.upper()}_DATABASE_URL"] = await _store(
                 request, kind, name, tmp_path, databases
             )
@@ -95,12 +104,9 @@ async def start_system(
         await postgres.drop(database)
 
 
-def _service_env(
-    name: str, port: int, redis_url: str, namespace: str, export_file: Path
-) -> dict[str, str]:
+def _service_env(name: str, port: int, namespace: str, export_file: Path) -> dict[str, str]:
     return {
         f"{name.upper()}_PORT": str(port),
-        "REDIS_URL": redis_url,
         "KESOS_NAMESPACE": namespace,
         "KESOS_CONSUMER": f"{name}-e2e",
         "KESOS_JWT_SECRET": SECRET,

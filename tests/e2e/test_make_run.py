@@ -15,12 +15,15 @@ from pathlib import Path
 import httpx
 import pytest
 from redis.asyncio import Redis
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
+from redis.exceptions import AuthenticationError
 
 from shared.demo.people import psm_workers
 from shared.launcher.processes import available_services
 from shared.local_redis import free_port
 from shared.security import mint_token
-from shared.settings import SERVICE_PORTS
+from shared.settings import SERVICE_PORTS, with_password
 from tests.support.waiting import eventually
 
 pytestmark = pytest.mark.integration
@@ -69,6 +72,7 @@ async def test_the_launcher_brings_the_system_up_restarts_and_stops(tmp_path: Pa
         assert all((var / f"{name}.db").exists() for name in launcher.services)
         assert (var / "redis" / "appendonlydir").exists()
         redis_port = int((var / "redis-url").read_text().strip().rsplit(":", 1)[1].split("/")[0])
+        await assert_least_privilege(var, redis_port, launcher.services)
 
         victim = launcher.services[0]
         os.kill(await _pid_listening(launcher.ports[victim]), signal.SIGKILL)
@@ -110,12 +114,34 @@ async def test_nothing_is_lost_on_the_next_start(tmp_path: Path):
                 headers=headers,
             )
             assert refused.json()["type"] == "urn:kesos:problem:nik-already-registered"
-        redis = Redis.from_url((tmp_path / "var" / "redis-url").read_text().strip())
+        redis = Redis.from_url(admin_url(tmp_path / "var"))
         assert await redis.xlen("kesos.registry.events") == 1  # the event survived the restart
+        assert await redis.xlen("kesos.registry.contacts") == 1  # and its restricted twin
         await redis.aclose()
     finally:
         code, output = await launcher.stop()
     assert code == 0, output.decode()
+
+
+def admin_url(var: Path) -> str:
+    password = (var / "secrets" / "redis" / "kesos-admin").read_text().strip()
+    return with_password((var / "redis-url").read_text().strip(), password)
+
+
+async def assert_least_privilege(var: Path, port: int, services: list[str]) -> None:
+    """The launcher's Redis: nobody without a name, every service its own user (0600)."""
+    anonymous = Redis(port=port, retry=Retry(NoBackoff(), 0))
+    with pytest.raises(AuthenticationError):
+        await anonymous.ping()
+    await anonymous.aclose()
+    async with Redis.from_url(admin_url(var)) as admin:
+        users = {name.decode() for name in await admin.execute_command("ACL", "USERS")}
+    assert {f"kesos-{name}" for name in services} | {"kesos-operator"} <= users
+    for name in services:
+        secret = var / "secrets" / "redis" / f"kesos-{name}"
+        assert secret.stat().st_mode & 0o777 == 0o600
+    acl = (var / "redis" / "users.acl").read_text()
+    assert "user default off" in acl and ">" not in acl  # hashes only, never a password
 
 
 async def _ready(client: httpx.AsyncClient, port: int) -> bool:

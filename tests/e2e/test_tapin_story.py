@@ -8,24 +8,29 @@ import json
 from collections import Counter
 
 import pytest
+from redis.asyncio import Redis
 
 from shared.demo.follow_up import REPORTS, FollowUpResult, expected_messages
+from shared.demo.people import psm_workers, tksk_workers
 from shared.demo.show import Show
 from shared.demo.story import StoryResult, play
+from shared.reference import normalise_phone
 from tests.e2e.conftest import System
 
 pytestmark = pytest.mark.integration
 
 
 @pytest.mark.parametrize("kind", ["postgresql", "sqlite"])
-async def test_the_tapin_story(start_system, kind):
+async def test_the_tapin_story(start_system, bus_users, redis, kind):
     system = await start_system(kind)
+    agency = await bus_users.agency("bps-tapin", ["registry", "training", "cases", "notifications"])
     api = system.api()
     try:
         result = await play(api, Show.quiet())
     finally:
         await api.close()
     await assert_final_state(system, result)
+    await assert_no_identity_where_agencies_read(redis, bus_users.namespace, agency)
 
 
 async def test_the_story_survives_each_service_being_killed_once(start_system):
@@ -142,3 +147,38 @@ async def assert_cases_followed_up(system: System, follow_up: FollowUpResult) ->
         ("63.05.01", "LUT", "closed", 1),
         ("63.05.04", "PD", "verified", 1),
     ]
+
+
+def identities() -> list[str]:
+    """Every NIK, name, birth date and phone the story types in."""
+    values: list[str] = []
+    for worker in (*tksk_workers(), *psm_workers()):
+        phone = normalise_phone(worker.phone)
+        values += [worker.nik, worker.name, worker.birth_date.isoformat(), phone, phone[3:]]
+    for report in REPORTS:
+        values += [v for k, v in report.person.items() if k != "sex" and v]
+    return values
+
+
+async def assert_no_identity_where_agencies_read(redis, namespace: str, agency_url: str) -> None:
+    """Read every stream as plain redis-py: the public ones and the agency's feed hold no NIK,
+    name, birth date or phone; only the restricted ones do (where that data must go)."""
+    streams = sorted([key.decode() async for key in redis.scan_iter(match=f"{namespace}.*")])
+    public = [s for s in streams if s.endswith(".events") or ".feed." in s]
+    restricted = [f"{namespace}.cases.intake", f"{namespace}.registry.contacts"]
+    assert len(public) == 5 and set(restricted) <= set(streams), streams
+    secrets = identities()
+    for stream in public:
+        entries = await redis.xrange(stream)
+        assert entries, stream
+        text = json.dumps([{k.decode(): v.decode() for k, v in f.items()} for _, f in entries])
+        leaked = [value for value in secrets if value in text]
+        assert leaked == [], f"{stream} carries {leaked[:3]}"
+    intake = json.dumps([str(f) for _, f in await redis.xrange(restricted[0])])
+    assert "Masriah" in intake  # the typed-in person reached the registry, on its own stream
+    async with Redis.from_url(agency_url) as agency:  # the agency reads its feed like this
+        [[_, feed]] = await agency.xreadgroup(
+            "bps-tapin", "r1", {f"{namespace}.feed.bps-tapin": ">"}
+        )
+        published = sum([await redis.xlen(s) for s in public if s.endswith(".events")])
+        assert len(feed) == published  # every public event, once

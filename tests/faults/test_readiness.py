@@ -4,12 +4,10 @@ stops for good (Redis lost its data), so the launcher or Kubernetes restarts it.
 from __future__ import annotations
 
 import signal
-from pathlib import Path
 
 import httpx
 import pytest
 
-from shared.local_redis import LocalRedis
 from shared.messaging.streams import events_stream
 from tests.shared.web.conftest import SECRET, bearer
 from tests.support.processes import start_sample_service, stop
@@ -18,38 +16,33 @@ from tests.support.waiting import eventually
 pytestmark = pytest.mark.integration
 
 
-@pytest.fixture
-def owned_redis(tmp_path: Path):
-    server = LocalRedis(tmp_path / "redis", fsync="always")
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
-
-
 async def test_readyz_turns_red_without_redis_and_the_process_exits_when_a_subscriber_stops(
     make_store, owned_redis, namespace
 ):
     store = await make_store("sqlite", "visits")
-    process, base = start_sample_service(
-        store.url, owned_redis.url, namespace, SECRET, {"KESOS_STOPPED_SUBSCRIBER_GRACE_S": "0.5"}
+    counted = events_stream(namespace, "counter")
+    visits = await owned_redis.users.service(
+        "visits", reads=[counted], writes=[events_stream(namespace, "visits")]
     )
+    process, base = start_sample_service(
+        store.url, visits.authenticated_url(), namespace, SECRET,
+        {"KESOS_STOPPED_SUBSCRIBER_GRACE_S": "0.5"},
+    )  # fmt: skip
     try:
         async with httpx.AsyncClient(base_url=base, timeout=5) as client:
             await eventually(lambda: _status(client, "/readyz", 200), timeout=60, message="ready")
 
-            owned_redis.stop()
+            owned_redis.server.stop()
             body = await eventually(lambda: _problem_body(client), message="red without Redis")
             assert body["checks"]["redis"] is False and body["checks"]["store"] is True
-            owned_redis.start()
+            owned_redis.server.start()
             await eventually(
                 lambda: _status(client, "/readyz", 200), timeout=30, message="ready again"
             )
 
             from redis.asyncio import Redis
 
-            redis = Redis.from_url(owned_redis.url)
+            redis = Redis.from_url(owned_redis.admin_url)
             await redis.delete(events_stream(namespace, "counter"))  # as if Redis lost its data
             await redis.aclose()
             code = await eventually(lambda: process.poll(), timeout=30, message="process exits")

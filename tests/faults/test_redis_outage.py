@@ -1,29 +1,17 @@
 """Redis stopped for a while: writes keep succeeding, the outbox grows, and after Redis returns
-every event arrives, none twice in effect. The test owns its Redis (AOF, fsync always)."""
+every event arrives, none twice in effect. The test owns its Redis (AOF, fsync always, ACLs on:
+each side connects as its own user)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 
-from shared.local_redis import LocalRedis
+from shared.messaging.streams import events_stream
 from tests.support import tally
 from tests.support.nodes import counter_bus, settings_for_tests, tally_bus
 from tests.support.waiting import eventually
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-def owned_redis(tmp_path: Path) -> Iterator[LocalRedis]:
-    server = LocalRedis(tmp_path / "redis", fsync="always")
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 async def test_writes_survive_a_redis_outage_and_every_event_arrives_once(
@@ -32,8 +20,16 @@ async def test_writes_survive_a_redis_outage_and_every_event_arrives_once(
     producer_store = await make_store(store_kind, "counter")
     consumer_store = await make_store(store_kind, "tally")
     settings = settings_for_tests(namespace, "c1")
-    producer, uows = counter_bus(producer_store, owned_redis.url, settings)
-    consumer = tally_bus(consumer_store, owned_redis.url, settings)
+    counter_events, tally_events = (
+        events_stream(namespace, "counter"),
+        events_stream(namespace, "tally"),
+    )
+    counter = await owned_redis.users.service("counter", reads=[], writes=[counter_events])
+    tally_user = await owned_redis.users.service(
+        "tally", reads=[counter_events], writes=[tally_events]
+    )
+    producer, uows = counter_bus(producer_store, counter.authenticated_url(), settings)
+    consumer = tally_bus(consumer_store, tally_user.authenticated_url(), settings)
     await producer.start()
     await consumer.start()
 
@@ -49,11 +45,11 @@ async def test_writes_survive_a_redis_outage_and_every_event_arrives_once(
             lambda: _effects_are(consumer_store.engine, 20), message="before the outage"
         )
 
-        owned_redis.stop()
+        owned_redis.server.stop()
         await write(range(20, 50))  # the use case does not need Redis
         assert await producer.relay.backlog() == 30
 
-        owned_redis.start()
+        owned_redis.server.start()
         await eventually(lambda: _backlog_is(producer, 0), timeout=60, message="outbox drained")
         await eventually(
             lambda: _effects_are(consumer_store.engine, 50), timeout=60, message="all arrive"

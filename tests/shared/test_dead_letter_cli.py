@@ -7,6 +7,7 @@ from typer.testing import CliRunner
 
 from shared.cli import app
 from shared.messaging.streams import dead_stream, retry_stream
+from shared.messaging.users import operator_user
 from tests.support import tally
 from tests.support.entries import envelope_of
 
@@ -14,10 +15,12 @@ pytestmark = pytest.mark.integration
 
 
 async def test_an_operator_lists_replays_and_discards_dead_letters(
-    redis_url, redis, namespace, monkeypatch
+    bus_users, redis, namespace, monkeypatch
 ):
+    operator = await bus_users.user(operator_user(namespace))  # its rights are enough
     monkeypatch.setenv("KESOS_NAMESPACE", namespace)
-    monkeypatch.setenv("REDIS_URL", redis_url)
+    for name, value in operator.env().items():
+        monkeypatch.setenv(name, value)
     monkeypatch.setenv("COLUMNS", "250")
     dead = dead_stream(namespace, "tally")
     first, second = (

@@ -7,6 +7,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from shared.messaging.streams import events_stream
+from shared.messaging.users import feed_stream, grants_key
 from tests.support import tally
 from tests.support.nodes import counter_bus, settings_for_tests
 from tests.support.waiting import eventually
@@ -190,3 +191,28 @@ async def test_a_commit_during_a_publish_round_is_not_missed(
         )
     finally:
         await bus.stop()
+
+
+async def test_the_relay_copies_its_public_stream_to_each_granted_agencys_feed(
+    make_store, redis_url, redis, namespace
+):
+    store = await make_store("sqlite", "counter")
+    relay, uows = counter_bus(store, redis_url, settings_for_tests(namespace, "c1"))
+    await redis.sadd(grants_key(namespace, "counter"), "bps")
+    await relay.start()
+    try:
+        for value in range(5):
+            async with uows() as uow:
+                await tally.set_counter(uow, "k", value)
+                await uow.commit()
+        stream, feed = events_stream(namespace, "counter"), feed_stream(namespace, "bps")
+        await eventually(lambda: _equals(redis.xlen(feed), 5), message="5 in the feed")
+        await redis.srem(grants_key(namespace, "counter"), "bps")  # revoked: no more copies
+        async with uows() as uow:
+            await tally.set_counter(uow, "k", 99)
+            await uow.commit()
+        await eventually(lambda: _equals(redis.xlen(stream), 6), message="6 on the stream")
+    finally:
+        await relay.stop()
+    ids = [[f[b"id"] for _, f in await redis.xrange(key)] for key in (stream, feed)]
+    assert ids[1] == ids[0][:5]  # the same entries, in the same order

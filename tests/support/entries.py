@@ -7,16 +7,17 @@ from uuid import uuid4
 
 from redis.asyncio import Redis
 
-from shared.contracts.envelope import Envelope, Event
-from shared.messaging.streams import stream_of
+from shared.contracts.envelope import Envelope, Event, producer_of, source_of
+from shared.messaging.streams import PUBLIC, events_stream
 
 
 def envelope_of(
     event: Event, *, sequence: int | None = None, correlation: str | None = None
 ) -> Envelope:
+    """The envelope the event's producer would write (its own `source`)."""
     return Envelope.wrap(
         event,
-        source="/kesos/test",
+        source=source_of(producer_of(event.type)),
         time=datetime.now(UTC),
         sequence=sequence,
         correlation_id=correlation,
@@ -24,6 +25,6 @@ def envelope_of(
     )
 
 
-async def publish(redis: Redis, namespace: str, envelope: Envelope) -> bytes:
-    stream = stream_of(namespace, envelope.type)
+async def publish(redis: Redis, namespace: str, envelope: Envelope, channel: str = PUBLIC) -> bytes:
+    stream = events_stream(namespace, producer_of(envelope.type), channel)
     return await redis.xadd(stream, envelope.to_fields())  # type: ignore[arg-type]

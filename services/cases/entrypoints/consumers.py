@@ -10,15 +10,17 @@ from services.cases.use_cases.workers import project_worker
 from shared.contracts.registry import (
     PERSON_EVENTS,
     WORKER_EVENTS,
+    WORKER_EVENTS_V1,
     PersonLinked,
     PersonState,
     WorkerState,
+    WorkerStateV1,
 )
 from shared.messaging.outbox import utcnow
 from shared.messaging.runner import Handler, HandlerContext
 
 
-async def apply_worker_event(event: WorkerState, context: HandlerContext) -> None:
+async def apply_worker_event(event: WorkerState | WorkerStateV1, context: HandlerContext) -> None:
     """Every worker event carries the worker's full state; its sequence is their version."""
     worker = Worker(
         worker_id=event.worker_id, role=event.role, wilayah=event.wilayah,
@@ -42,7 +44,7 @@ async def apply_person_linked(event: PersonLinked, context: HandlerContext) -> N
 HANDLERS = [
     *(
         Handler("cases.project_worker", event_type, apply_worker_event)
-        for event_type in WORKER_EVENTS
+        for event_type in (*WORKER_EVENTS, *WORKER_EVENTS_V1)  # v1 entries stay readable
     ),
     *(Handler("cases.persons", event_type, apply_person_event) for event_type in PERSON_EVENTS),
     Handler("cases.link_person", PersonLinked, apply_person_linked),

@@ -25,6 +25,7 @@ from shared.contracts.cases import (
     CaseReturned,
     CaseStep,
     CaseVerified,
+    PersonReported,
     ReportedPerson,
 )
 
@@ -58,11 +59,8 @@ def reason_code(case: Case, event: CaseTransitioned) -> str | None:
     return None
 
 
-def case_step(
-    case: Case, event: CaseTransitioned, person_id: str | None, person: PersonDetails | None = None
-) -> CaseStep:
-    """The case's public state after the step, and the step: no names, NIK or notes — except
-    the typed-in `person` of `case_reported`, which the registry needs (ADR 0003)."""
+def case_step(case: Case, event: CaseTransitioned, person_id: str | None) -> CaseStep:
+    """The case's public state after the step, and the step: no names, NIK or notes."""
     fields = dict(
         case_id=case.case_id, categories=case.categories, desa=case.desa,
         kecamatan=case.kecamatan, status=case.status.value, reported_by=case.reported_by,
@@ -71,16 +69,19 @@ def case_step(
         action=event.action.value, actor_id=event.actor_id, actor_role=event.actor_role.value,
         at=event.at, reason_code=reason_code(case, event),
     )  # fmt: skip
-    if event.action is Action.REPORT:
-        return CaseReported(**fields, person=reported_person(person))
     return EVENT_OF[event.action](**fields)
 
 
-def reported_person(person: PersonDetails | None) -> ReportedPerson | None:
-    if person is None:
-        return None
-    birth_date, nik = person.birth_date, person.nik
-    return ReportedPerson(nik=nik, name=person.name, sex=person.sex, birth_date=birth_date)
+def person_reported(case: Case, person: PersonDetails) -> PersonReported:
+    """The typed-in person, for the registry alone (the restricted intake stream)."""
+    typed = ReportedPerson(
+        nik=person.nik, name=person.name, sex=person.sex, birth_date=person.birth_date
+    )
+    return PersonReported(
+        case_id=case.case_id, desa=case.desa, categories=case.categories,
+        reported_by=case.reported_by, reporter_role=case.reporter_role.value,
+        at=case.reported_at, person=typed,
+    )  # fmt: skip
 
 
 async def record_step(
@@ -91,10 +92,13 @@ async def record_step(
 ) -> None:
     """The step's timeline row, contract event and audit row, in the caller's transaction.
 
-    `person` is given only for the report of a typed-in person; no later step carries it."""
+    `person` is given only for the report of a typed-in person: the registry gets it on the
+    restricted intake stream, and no public event carries it."""
     case, event = change
     await uow.cases.add_step(event)
-    uow.outbox.add(case_step(case, event, person_id, person), sequence=event.sequence)
+    uow.outbox.add(case_step(case, event, person_id), sequence=event.sequence)
+    if person is not None:
+        uow.outbox.add(person_reported(case, person))
     note = event.details.get("note")
     await uow.audit(
         event.actor_id, event.actor_role.value, f"case.{event.action.value}",

@@ -1,4 +1,4 @@
-"""Stream consumers: registry's worker events feed contacts; training's and cases' events make
+"""Stream consumers: registry's worker contacts feed contacts; training's and cases' events make
 deliveries."""
 
 from __future__ import annotations
@@ -22,7 +22,8 @@ from shared.contracts.cases import (
     CaseStep,
     CaseVerified,
 )
-from shared.contracts.registry import WORKER_EVENTS, WorkerState
+from shared.contracts.envelope import Event
+from shared.contracts.registry import WORKER_EVENTS_V1, WorkerContact, WorkerStateV1
 from shared.contracts.training import CertificateIssued, ParticipantEnrolled
 from shared.messaging.runner import Handler, HandlerContext
 
@@ -41,10 +42,11 @@ CASE_CLOSED = "case_closed"
 CASE_NOTICE_MAX_AGE = timedelta(days=7)
 
 Apply = Callable[[Any, HandlerContext], Awaitable[None]]
+CONTACT_EVENTS: tuple[type[Event], ...] = (WorkerContact, *WORKER_EVENTS_V1)
 Recipient = Callable[[CaseStep], str | None]
 
 
-async def on_worker_event(event: WorkerState, context: HandlerContext) -> None:
+async def on_worker_contact(event: WorkerContact | WorkerStateV1, context: HandlerContext) -> None:
     # An event without a sequence can only create the contact, never overwrite a newer one.
     await project_contact(context.uow, event, context.envelope.sequence or 0, context.now)
 
@@ -119,7 +121,9 @@ def consumer_handlers(book: TemplateBook, channel: str) -> list[Handler]:
         return case_notice(book[template], channel, reporting_psm)
 
     return [
-        *(Handler("notifications.contacts", event, on_worker_event) for event in WORKER_EVENTS),
+        # A worker's contact comes on registry's restricted stream; v1 entries on its public
+        # stream carried it too, and stay readable.
+        *(Handler("notifications.contacts", event, on_worker_contact) for event in CONTACT_EVENTS),
         Handler("notifications.enrolment", ParticipantEnrolled, notice(book[ENROLMENT], channel)),
         Handler("notifications.certificate", CertificateIssued, notice(book[CERTIFICATE], channel)),
         Handler("notifications.case_assigned", CaseAssigned, to_tksk(CASE_ASSIGNED)),

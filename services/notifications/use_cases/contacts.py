@@ -1,4 +1,4 @@
-"""The contacts projection, fed by registry's worker events."""
+"""The contacts projection, fed by registry's `worker_contact` (restricted contacts stream)."""
 
 from __future__ import annotations
 
@@ -7,13 +7,16 @@ from datetime import datetime
 import structlog
 
 from services.notifications.adapters.unit_of_work import NotificationsUnitOfWork
-from shared.contracts.registry import WorkerState
+from shared.contracts.registry import WorkerContact, WorkerStateV1
 
 log = structlog.get_logger(__name__)
 
 
 async def project_contact(
-    uow: NotificationsUnitOfWork, worker: WorkerState, sequence: int, now: datetime
+    uow: NotificationsUnitOfWork,
+    worker: WorkerContact | WorkerStateV1,
+    sequence: int,
+    now: datetime,
 ) -> None:
     """Keep the worker's newest contact, and release the deliveries that were waiting for it.
 

@@ -11,13 +11,14 @@ import uuid
 from services.registry.use_cases.case_links import link_person_for_case
 from services.registry.use_cases.tiers import raise_tier
 from shared.audit import Actor
-from shared.contracts.cases import CaseReported
+from shared.contracts.cases import CaseReported, PersonReported
 from shared.contracts.training import CertificateIssued
 from shared.messaging.runner import Handler, HandlerContext
 
 # The inbox keys: never rename them.
 RAISE_TIER = "registry.raise_tier_on_certificate"
 LINK_PERSON = "registry.link_person_on_case_reported"
+LINK_TYPED_PERSON = "registry.link_person_on_person_reported"
 _SERVICE = Actor(sub=RAISE_TIER, role="service")
 _LINKER = Actor(sub=LINK_PERSON, role="service")
 
@@ -29,7 +30,11 @@ async def raise_tier_on_certificate(event: CertificateIssued, context: HandlerCo
     )  # fmt: skip
 
 
-async def link_person_on_case_reported(event: CaseReported, context: HandlerContext) -> None:
+async def link_person_on_case_reported(
+    event: CaseReported | PersonReported, context: HandlerContext
+) -> None:
+    """A report naming a registry person links on `case_reported`; a typed-in one arrives as
+    `person_reported` on cases' restricted intake stream (older `case_reported` carried it)."""
     await link_person_for_case(
         context.uow, event, by=_LINKER, now=context.now, new_person_id=str(uuid.uuid4())
     )
@@ -38,4 +43,5 @@ async def link_person_on_case_reported(event: CaseReported, context: HandlerCont
 HANDLERS = (
     Handler(name=RAISE_TIER, event=CertificateIssued, apply=raise_tier_on_certificate),
     Handler(name=LINK_PERSON, event=CaseReported, apply=link_person_on_case_reported),
+    Handler(name=LINK_TYPED_PERSON, event=PersonReported, apply=link_person_on_case_reported),
 )

@@ -1,9 +1,10 @@
-"""Linking a reported case to its person, from cases' `case_reported` (docs/adr/0003).
+"""Linking a reported case to its person, from cases' `case_reported` and `person_reported`.
 
-The report either names a registry person (`person_id`) or carries the person as typed
-(`person`): a known NIK links to the person the registry has, anything else registers a new one.
-Each case is linked once (`registry_case_links`), so a redelivered or replayed report changes
-nothing, even after the inbox has forgotten the event.
+A report either names a registry person (`person_id`, on `case_reported`) or carries the person
+as typed (`person`: on the restricted `person_reported`, or on `case_reported` entries older than
+docs/adr/0005): a known NIK links to the person the registry has, anything else registers a new
+one. Each case is linked once (`registry_case_links`), so a redelivered or replayed report — or
+the same report seen on both streams — changes nothing, even after the inbox has forgotten it.
 """
 
 from __future__ import annotations
@@ -17,14 +18,17 @@ from services.registry.domain.persons import CaseLink, MatchedBy, Person, Person
 from services.registry.use_cases.persons import add_categories, register_or_merge
 from services.registry.use_cases.ports import RegistryWork
 from shared.audit import Actor
-from shared.contracts.cases import CaseReported
+from shared.contracts.cases import CaseReported, PersonReported
 from shared.contracts.registry import PersonLinked
 
 log = structlog.get_logger(__name__)
 
 
+Report = CaseReported | PersonReported
+
+
 async def link_person_for_case(
-    uow: RegistryWork, event: CaseReported, *, by: Actor, now: datetime, new_person_id: str
+    uow: RegistryWork, event: Report, *, by: Actor, now: datetime, new_person_id: str
 ) -> CaseLink | None:
     """The case's new link (published as `person_linked`); None when the case is linked already
     or its report names no person (reports from before persons were linked)."""
@@ -47,10 +51,10 @@ async def link_person_for_case(
 
 
 async def _person_of(
-    uow: RegistryWork, event: CaseReported, by: Actor, now: datetime, new_person_id: str
+    uow: RegistryWork, event: Report, by: Actor, now: datetime, new_person_id: str
 ) -> tuple[Person, MatchedBy] | None:
     reason = f"case {event.case_id}"
-    if event.person_id is not None:
+    if isinstance(event, CaseReported) and event.person_id is not None:
         named = await uow.persons.get(event.person_id)
         if named is None:
             # Cases only accepts ids from its projection of our person events: fail, so the
@@ -67,7 +71,7 @@ async def _person_of(
     return person, MatchedBy.NEW if created else MatchedBy.NIK
 
 
-def _form(event: CaseReported) -> PersonForm:
+def _form(event: Report) -> PersonForm:
     assert event.person is not None
     reported = event.person
     return PersonForm(

@@ -1,7 +1,8 @@
-"""A worker or person change becomes an event carrying its public state (never the NIK), with
-its version as `sequence`, so other services' projections are order-tolerant.
+"""A worker or person change becomes an event carrying its public state, with its version as
+`sequence`, so other services' projections are order-tolerant.
 
-A person's public state is less than a worker's: no name or birth date either (ADR 0003)."""
+Public state identifies no one: no NIK, name, birth date or phone. How to reach a worker goes
+to notifications alone, as `worker_contact` on the restricted contacts stream (ADR 0005)."""
 
 from __future__ import annotations
 
@@ -11,17 +12,13 @@ from services.registry.domain.persons import Person
 from services.registry.domain.workers import Worker
 from services.registry.use_cases.ports import RegistryWork
 from shared.audit import Actor
-from shared.contracts.registry import PersonState, WorkerState
+from shared.contracts.registry import PersonState, WorkerContact, WorkerState
 
 
 def public_state(worker: Worker) -> dict[str, object]:
     return {
         "worker_id": worker.worker_id,
         "role": str(worker.role),
-        "name": worker.name,
-        "sex": worker.sex,
-        "birth_date": worker.birth_date,
-        "phone": worker.phone,
         "wilayah": worker.wilayah,
         "kecamatan": worker.kecamatan,
         "status": str(worker.status),
@@ -29,18 +26,33 @@ def public_state(worker: Worker) -> dict[str, object]:
     }
 
 
+def contact_of(worker: Worker) -> WorkerContact:
+    return WorkerContact.model_validate(
+        {
+            **public_state(worker),
+            "name": worker.name,
+            "phone": worker.phone,
+        }
+    )
+
+
 async def record_change(
     uow: RegistryWork,
-    event: type[WorkerState],
+    event: type[WorkerState] | None,
     worker: Worker,
     *,
     by: Actor,
     action: str,
     now: datetime,
     reason: str | None = None,
+    contact: bool = True,
 ) -> None:
-    """The event and the audit row, in the change's own transaction."""
-    uow.outbox.add(event.model_validate(public_state(worker)), sequence=worker.version)
+    """The public event (if any), the worker's contact for notifications (unless the change
+    cannot touch it) and the audit row, in the change's own transaction."""
+    if event is not None:
+        uow.outbox.add(event.model_validate(public_state(worker)), sequence=worker.version)
+    if contact:
+        uow.outbox.add(contact_of(worker), sequence=worker.version)
     await uow.audit(by, action, worker, now, reason)
 
 

@@ -31,7 +31,8 @@ async def raise_tier(
         return None
     await uow.workers.save(raised, expected_version=worker.version)
     await record_change(
-        uow, WorkerTierRaised, raised, by=by, action="worker.raise_tier", now=now, reason=reason
-    )
+        uow, WorkerTierRaised, raised,
+        by=by, action="worker.raise_tier", now=now, reason=reason, contact=False,
+    )  # fmt: skip
     log.info("worker_tier_raised", worker_id=worker_id, tier=raised.tier)
     return raised

@@ -20,7 +20,7 @@ from services.registry.domain.workers import Registration, Worker, WorkerRole, W
 from services.registry.use_cases.events import record_change
 from services.registry.use_cases.ports import RegistryWork, WorkerQuery
 from shared.audit import Actor
-from shared.contracts.registry import WorkerContactUpdated, WorkerDeactivated, WorkerRegistered
+from shared.contracts.registry import WorkerDeactivated, WorkerRegistered
 from shared.reference import normalise_nik, normalise_region_code, training_tiers
 from shared.security import Principal, narrowest
 
@@ -77,9 +77,8 @@ async def change_contact(
     if changed is None:
         return worker  # the same number: nothing changes, nothing to tell anyone
     await uow.workers.save(changed, expected_version=worker.version)
-    await record_change(
-        uow, WorkerContactUpdated, changed, by=actor(by), action="worker.contact", now=now
-    )
+    # Nothing public changed: only notifications, on the restricted stream, hears of it.
+    await record_change(uow, None, changed, by=actor(by), action="worker.contact", now=now)
     return changed
 
 

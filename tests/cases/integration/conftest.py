@@ -178,8 +178,8 @@ class Cases:
     async def get(self, case_id: str, headers: dict) -> httpx.Response:
         return await self.client.get(f"/v1/cases/{case_id}", headers=headers)
 
-    async def entries(self) -> list[tuple[dict[str, str], Envelope]]:
-        raw: Any = await self.redis.xrange(f"{self.namespace}.cases.events")
+    async def entries(self, channel: str = "events") -> list[tuple[dict[str, str], Envelope]]:
+        raw: Any = await self.redis.xrange(f"{self.namespace}.cases.{channel}")
         decoded = [{_text(k): _text(v) for k, v in fields.items()} for _, fields in raw]
         return [(fields, Envelope.from_fields(fields)) for fields in decoded]
 

@@ -52,24 +52,27 @@ async def test_the_demo_case_goes_from_report_to_closed(make_cases, store_kind) 
     assert events[2].data["actor_id"] == tksk_id
 
 
-async def test_only_case_reported_carries_the_typed_in_person(cases_app: Cases) -> None:
-    """ADR 0003: the registry needs the typed-in person; no other step, note or field has it."""
+async def test_only_the_restricted_intake_stream_carries_the_typed_in_person(
+    cases_app: Cases,
+) -> None:
+    """ADR 0005: the registry gets the typed-in person on `<ns>.cases.intake`; no event on the
+    public stream has it, nor any note or free text."""
     tksk_id = await cases_app.active_tksk()
     case_id = await _walk_to_closed(cases_app, "psm-tungkap", tksk_id)
     await cases_app.events(len(CLOSED_PATH), case_id)
 
+    [(_, intake)] = await cases_app.entries("intake")
+    assert intake.type == "kesos.cases.person_reported.v1" and intake.subject == case_id
+    assert intake.data["person"] == {
+        "nik": NIK, "name": NAME, "sex": "P", "birth_date": "1940-06-05"
+    }  # fmt: skip
     entries = await cases_app.entries()
-    reported = [e for _, e in entries if e.type == "kesos.cases.case_reported.v1"]
-    assert [e.data["person"] for e in reported] == [
-        {"nik": NIK, "name": NAME, "sex": "P", "birth_date": "1940-06-05"}
-    ]
     assert {e.data["reporter_role"] for _, e in entries} == {"psm"}
-    for fields, envelope in entries:
-        if envelope.type == "kesos.cases.case_reported.v1":
-            continue
+    for fields, _ in entries:
         text = json.dumps(fields)
         assert NIK not in text
         assert NAME not in text
+        assert "1940-06-05" not in text
         assert "Kunjungan" not in text
 
 

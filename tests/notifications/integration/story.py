@@ -15,7 +15,7 @@ from redis.asyncio import Redis
 
 from shared.contracts.cases import CaseStep
 from shared.contracts.envelope import Envelope, Event
-from shared.contracts.registry import WorkerRegistered
+from shared.contracts.registry import WorkerContact
 from shared.contracts.training import CertificateIssued, ParticipantEnrolled
 from shared.messaging.streams import events_stream
 from shared.security import mint_token
@@ -37,19 +37,18 @@ def bearer(role: str = "operator", wilayah: str = "63.05", sub: str = "alice") -
 ADMIN = bearer("admin", "63", "admin-1")
 
 
-def worker(worker_id: str, name: str, wilayah: str = TUNGKAP, **changes: Any) -> WorkerRegistered:
+def worker(worker_id: str, name: str, wilayah: str = TUNGKAP, **changes: Any) -> WorkerContact:
+    """A worker's contact, as the registry publishes it on its restricted contacts stream."""
     values: dict[str, Any] = {
         "worker_id": worker_id,
         "role": "psm",
         "name": name,
-        "sex": "P",
-        "birth_date": date(1985, 3, 12),
         "phone": PHONE,
         "wilayah": wilayah,
         "kecamatan": wilayah[:8],
         "status": "active",
     }
-    return WorkerRegistered(**{**values, **changes})
+    return WorkerContact(**{**values, **changes})
 
 
 def enrolled(worker_id: str, enrolment_id: str | None = None) -> ParticipantEnrolled:
@@ -108,7 +107,7 @@ class Notifications:
 
     async def publish(self, event: Event, *, sequence: int | None = None) -> Envelope:
         envelope = envelope_of(event, sequence=sequence)
-        await publish(self.redis, self.namespace, envelope)
+        await publish(self.redis, self.namespace, envelope, type(event).stream_channel)
         return envelope
 
     async def deliveries(self, headers: dict[str, str] = ADMIN, **params: Any) -> list[Any]:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 from sqlalchemy import update
 
 from services.notifications.adapters.tables import deliveries
+from shared.contracts.registry import WorkerRegisteredV1
 from shared.messaging.streams import events_stream, retry_stream
 from shared.persistence.engine import create_engine
 from tests.notifications.integration.story import (
@@ -142,3 +145,15 @@ async def test_a_delivery_recovered_after_a_crash_mid_send_is_not_exported_twice
 
     assert retried["attempts"] == 2
     assert len(service.exported()) == 1
+
+
+async def test_a_contact_in_an_older_v1_worker_event_still_reaches_the_worker(make_notifications):
+    # Before docs/adr/0005 the registry's public worker events carried the name and phone.
+    service = await make_notifications()
+    contact = worker("w-siti", "Siti Aminah").model_dump()
+    legacy = WorkerRegisteredV1(**contact, sex="P", birth_date=date(1985, 3, 12))
+    await service.publish(legacy, sequence=1)
+    await service.publish(enrolled("w-siti"))
+
+    delivery = await service.delivery_of("w-siti")
+    assert delivery["text"] == ENROLMENT_TEXT

@@ -117,7 +117,7 @@ async def registry(make_registry) -> Registry:
     return await make_registry("sqlite")
 
 
-async def published(redis: Redis, namespace: str) -> list[Envelope]:
-    """Every event on the registry's stream, oldest first."""
-    entries = await redis.xrange(f"{namespace}.registry.events")
+async def published(redis: Redis, namespace: str, channel: str = "events") -> list[Envelope]:
+    """Every event on one of the registry's streams (the public one by default), oldest first."""
+    entries = await redis.xrange(f"{namespace}.registry.{channel}")
     return [Envelope.from_fields(fields or {}) for _, fields in entries or []]

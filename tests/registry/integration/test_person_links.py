@@ -1,4 +1,6 @@
-"""Cases' `case_reported` registers or links the reported person (docs/adr/0003)."""
+"""Cases' reports register or link the reported person: `person_reported` on the restricted
+intake stream, `case_reported` naming a registry person, or an older `case_reported` carrying the
+typed-in person (docs/adr/0003, 0005)."""
 
 from __future__ import annotations
 
@@ -8,7 +10,7 @@ from datetime import UTC, datetime
 import pytest
 from redis.asyncio import Redis
 
-from shared.contracts.cases import CaseReported, ReportedPerson
+from shared.contracts.cases import CaseReported, PersonReported, ReportedPerson
 from shared.contracts.envelope import Envelope
 from shared.messaging.streams import dead_stream
 from tests.registry.integration.conftest import BINUANG, NIK_WOMAN, TUNGKAP, bearer, published
@@ -108,3 +110,37 @@ async def test_a_case_naming_an_unknown_person_is_dead_lettered_not_linked(regis
     assert b"CasePersonUnknown" in letter[b"dead_error"]
     events = await person_events(redis, registry.namespace, links=1)
     assert [e.data["case_id"] for e in events if e.type == LINKED] == ["c-2"]  # still only c-2
+
+
+def person_reported(case_id: str, nik: str | None = NIK_WOMAN) -> dict[str, str]:
+    """A cases intake entry (the restricted stream only the registry reads)."""
+    event = PersonReported(
+        case_id=case_id, desa=TUNGKAP, categories=("LUT",), reported_by="w-psm",
+        reporter_role="psm", at=datetime.now(UTC),
+        person=ReportedPerson(nik=nik, name="Siti Aminah", sex="P"),
+    )  # fmt: skip
+    envelope = Envelope.wrap(event, source="/kesos/cases", time=datetime.now(UTC))
+    return envelope.to_fields()
+
+
+async def test_a_typed_in_person_arrives_on_the_intake_stream_and_links_once(registry, redis):
+    ns = registry.namespace
+    legacy = case_reported("c-1")  # an entry from before ADR 0005 carried the person itself
+    await redis.xadd(f"{ns}.cases.intake", person_reported("c-1"))  # type: ignore[arg-type]
+    await redis.xadd(f"{ns}.cases.intake", person_reported("c-2", nik=None))  # type: ignore[arg-type]
+    await send(redis, ns, legacy, case_reported("c-2", nik=None))  # new: no person on it
+    events = await person_events(redis, ns, links=2)
+    links = sorted((e.data["case_id"], e.data["matched_by"]) for e in events if e.type == LINKED)
+    assert links == [("c-1", "new"), ("c-2", "new")]
+    assert sum(e.type == REGISTERED for e in events) == 2  # c-1 once, whichever came first
+
+
+async def test_a_restricted_event_on_the_public_stream_is_dead_lettered(registry, redis):
+    """Identity published where agencies read is a defect: it is set aside, not applied."""
+    ns = registry.namespace
+    await redis.xadd(f"{ns}.cases.events", person_reported("c-9"))  # type: ignore[arg-type]
+    await send(redis, ns, case_reported("c-10"))
+    events = await person_events(redis, ns, links=1)
+    assert [e.data["case_id"] for e in events if e.type == LINKED] == ["c-10"]
+    (letter,) = [fields for _, fields in await redis.xrange(dead_stream(ns, "registry"))]
+    assert letter[b"subject"] == b"c-9" and letter[b"dead_error"].startswith(b"forged")

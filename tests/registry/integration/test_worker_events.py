@@ -1,4 +1,5 @@
-"""Worker events on `<ns>.registry.events`, and tiers raised by training's certificates."""
+"""Worker events on `<ns>.registry.events` (and contacts on `.contacts`), and tiers raised by
+training's certificates."""
 
 from __future__ import annotations
 
@@ -9,46 +10,61 @@ import pytest
 from redis.asyncio import Redis
 
 from shared.contracts.envelope import Envelope
-from shared.contracts.registry import WorkerState
+from shared.contracts.registry import WorkerContact, WorkerState
 from shared.contracts.training import CertificateIssued
 from tests.registry.integration.conftest import NIK_WOMAN, nik, published
 from tests.support.waiting import eventually
 
 pytestmark = pytest.mark.integration
 
-REGISTERED = "kesos.registry.worker_registered.v1"
-CONTACT = "kesos.registry.worker_contact_updated.v1"
-DEACTIVATED = "kesos.registry.worker_deactivated.v1"
-TIER_RAISED = "kesos.registry.worker_tier_raised.v1"
+REGISTERED = "kesos.registry.worker_registered.v2"
+DEACTIVATED = "kesos.registry.worker_deactivated.v2"
+TIER_RAISED = "kesos.registry.worker_tier_raised.v2"
+CONTACT = "kesos.registry.worker_contact.v1"
+IDENTITY = ("nik", "name", "sex", "birth_date", "phone")
 
 
 def public(worker: dict) -> dict:
-    """What the events carry: the worker's public state, never the NIK."""
+    """What the public events carry: the worker's public state, nothing that identifies them."""
     return {name: worker[name] for name in WorkerState.model_fields}
 
 
-async def events_of(redis: Redis, namespace: str, worker_id: str) -> list[Envelope]:
-    return [e for e in await published(redis, namespace) if e.subject == worker_id]
+def contact(worker: dict) -> dict:
+    """What notifications alone reads on the restricted stream: how to reach the worker."""
+    return {name: worker[name] for name in WorkerContact.model_fields}
+
+
+async def events_of(
+    redis: Redis, namespace: str, worker_id: str, channel: str = "events"
+) -> list[Envelope]:
+    return [e for e in await published(redis, namespace, channel) if e.subject == worker_id]
 
 
 @pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
-async def test_every_change_publishes_the_full_state_in_sequence(make_registry, redis, kind):
+async def test_every_change_publishes_the_public_state_and_the_contact_in_sequence(
+    make_registry, redis, kind
+):
     registry = await make_registry(kind)
     worker = await registry.register()
     path = f"/v1/workers/{worker['worker_id']}"
     changed = (await registry.post(f"{path}/contact", {"phone": "081311112222"})).json()
     deactivated = (await registry.post(f"{path}/deactivate", {"reason": "pindah"})).json()
 
-    async def three():
-        found = await events_of(redis, registry.namespace, worker["worker_id"])
+    async def three_contacts():
+        found = await events_of(redis, registry.namespace, worker["worker_id"], "contacts")
         return found if len(found) == 3 else None
 
-    events = await eventually(three, timeout=15, message="three worker events")
-    assert [e.type for e in events] == [REGISTERED, CONTACT, DEACTIVATED]
-    assert [e.sequence for e in events] == [1, 2, 3]
-    assert [e.data for e in events] == [public(w) for w in (worker, changed, deactivated)]
-    assert all("nik" not in e.data for e in events)
-    assert {e.source for e in events} == {"/kesos/registry"}
+    contacts = await eventually(three_contacts, timeout=15, message="three contacts")
+    assert [e.type for e in contacts] == [CONTACT] * 3
+    assert [e.sequence for e in contacts] == [1, 2, 3]
+    assert [e.data for e in contacts] == [contact(w) for w in (worker, changed, deactivated)]
+    events = await events_of(redis, registry.namespace, worker["worker_id"])
+    # A new phone changes nothing public: no public event for it.
+    assert [e.type for e in events] == [REGISTERED, DEACTIVATED]
+    assert [e.sequence for e in events] == [1, 3]
+    assert [e.data for e in events] == [public(w) for w in (worker, deactivated)]
+    assert not any(field in e.data for e in events for field in IDENTITY)
+    assert {e.source for e in events + contacts} == {"/kesos/registry"}
 
 
 def certificate(worker_id: str, tier: str = "dasar") -> dict[str, str]:
@@ -133,3 +149,25 @@ async def test_a_higher_tier_after_a_lower_one_raises_again(registry, redis):
     await send(redis, registry.namespace, certificate(worker, "pratama"))
     await eventually(lambda: _tier_is(registry, worker, "pratama"), timeout=15)
     assert (await registry.get(worker)).json()["version"] == 3
+
+
+async def test_forged_entries_are_dead_lettered_at_once_not_applied(registry, redis):
+    """Only a producer's Redis user can write its stream; an entry that still claims another
+    producer, or travels on the wrong stream, is a defect or an attack: set aside, never run."""
+    worker = (await registry.register())["worker_id"]
+    sentinel = (await registry.register(nik=NIK_WOMAN, sex="P"))["worker_id"]
+    ns = registry.namespace
+    claims_registry = {**certificate(worker, "pratama"), "source": "/kesos/registry"}
+    await redis.xadd(f"{ns}.training.events", claims_registry)  # type: ignore[arg-type]
+    await redis.xadd(f"{ns}.cases.events", certificate(worker, "pratama"))  # type: ignore[arg-type]
+    await send(redis, ns, certificate(sentinel))
+    await eventually(lambda: _tier_is(registry, sentinel, "dasar"), timeout=15)
+
+    async def buried() -> list[dict[bytes, bytes]] | None:
+        dead = [fields for _, fields in await redis.xrange(f"{ns}.registry.dead")]
+        return dead if len(dead) == 2 else None
+
+    letters = await eventually(buried, timeout=15, message="two dead letters")
+    assert all(letter[b"dead_error"].startswith(b"forged") for letter in letters)
+    assert {letter[b"dead_deliveries"] for letter in letters} == {b"1"}  # at once, not retried
+    assert await tier_of(registry, worker) is None

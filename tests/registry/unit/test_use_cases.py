@@ -23,8 +23,10 @@ from tests.registry.unit.fakes import FakeWork
 NOW = datetime(2011, 5, 20, 9, 0, tzinfo=UTC)
 OPERATOR = Principal(sub="alice", role=Role.OPERATOR, wilayah="63.05")
 TRAINING = Actor(sub="registry.raise_tier_on_certificate", role="service")
-REGISTERED = "kesos.registry.worker_registered.v1"
-TIER_RAISED = "kesos.registry.worker_tier_raised.v1"
+REGISTERED = "kesos.registry.worker_registered.v2"
+TIER_RAISED = "kesos.registry.worker_tier_raised.v2"
+CONTACT = "kesos.registry.worker_contact.v1"
+DEACTIVATED = "kesos.registry.worker_deactivated.v2"
 
 
 def form(role: WorkerRole = WorkerRole.PSM, nik: str = "6305011708900001", **changes):
@@ -43,9 +45,10 @@ async def register(uow: FakeWork, worker_id: str = "w-1", by: Principal = OPERAT
 async def test_registering_publishes_the_worker_at_sequence_one_and_audits():
     uow = FakeWork()
     worker = await register(uow)
-    [(event, sequence)] = uow.outbox.events
+    [(event, sequence), (contact, _)] = uow.outbox.events
     assert (event.type, sequence, event.subject) == (REGISTERED, 1, "w-1")
-    assert "nik" not in event.model_dump()
+    assert not {"nik", "name", "birth_date", "phone"} & set(event.model_dump())
+    assert (contact.type, contact.stream_channel) == (CONTACT, "contacts")  # restricted
     assert uow.audited == [("alice", "worker.register", "w-1", None)]
     assert await uow.workers.get("w-1") == worker
 
@@ -82,7 +85,9 @@ async def test_each_change_publishes_the_next_sequence():
     await cases.change_contact(uow, "w-1", "0813 1111 2222", OPERATOR, later)
     await cases.change_contact(uow, "w-1", "+6281311112222", OPERATOR, later)  # no change
     await cases.deactivate_worker(uow, "w-1", "pindah", OPERATOR, later)
-    assert [sequence for _, sequence in uow.outbox.events] == [1, 2, 3]
+    assert uow.published() == [
+        (REGISTERED, 1), (CONTACT, 1), (CONTACT, 2), (DEACTIVATED, 3), (CONTACT, 3),
+    ]  # fmt: skip
     assert uow.audited[-1] == ("alice", "worker.deactivate", "w-1", "pindah")
 
 
@@ -115,7 +120,7 @@ async def test_a_certificate_raises_the_tier_once():
     assert raised is not None and raised.tier == "madya"
     for tier in ("madya", "dasar"):
         assert await raise_tier(uow, "w-1", tier, by=TRAINING, now=NOW, reason="again") is None
-    assert uow.published() == [(REGISTERED, 1), (TIER_RAISED, 2)]
+    assert uow.published() == [(REGISTERED, 1), (CONTACT, 1), (TIER_RAISED, 2)]
 
 
 async def test_a_certificate_for_an_unknown_worker_changes_nothing():

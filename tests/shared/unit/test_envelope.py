@@ -10,10 +10,17 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from shared.contracts.cases import CaseReported, PersonReported
 from shared.contracts.catalog import EventCatalog, PoisonEvent
 from shared.contracts.envelope import Envelope, MalformedEntry, producer_of
 from shared.messaging.context import flow
-from shared.messaging.streams import dead_stream, events_stream, retry_stream, stream_of
+from shared.messaging.streams import (
+    dead_stream,
+    events_stream,
+    producer_and_channel,
+    retry_stream,
+    stream_of,
+)
 from tests.support.tally import CATALOG, CounterSet
 
 WHEN = datetime(2011, 5, 24, 8, 0, tzinfo=UTC)
@@ -112,7 +119,10 @@ def test_a_type_cannot_be_registered_twice_with_another_model():
 def test_stream_names():
     assert producer_of("kesos.registry.worker_registered.v1") == "registry"
     assert events_stream("kesos", "registry") == "kesos.registry.events"
-    assert stream_of("prov", "kesos.cases.case_reported.v2") == "prov.cases.events"
+    assert stream_of("prov", CaseReported) == "prov.cases.events"
+    assert stream_of("prov", PersonReported) == "prov.cases.intake"  # a restricted channel
+    assert producer_and_channel("prov", "prov.cases.intake") == ("cases", "intake")
+    assert producer_and_channel("prov", "other.cases.intake") is None
     assert dead_stream("kesos", "training") == "kesos.training.dead"
     assert retry_stream("kesos", "training") == "kesos.training.retry"
     with pytest.raises(ValueError):

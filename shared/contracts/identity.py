@@ -1,0 +1,35 @@
+"""Which data fields identify a person: never on a stream an agency may read (docs/adr/0005).
+
+Public events are held to it by a contract test; `kesos agency add --history` uses it to leave
+out entries written before identities moved to the restricted streams.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+IDENTITY_FIELDS = frozenset(
+    {"nik", "no_kk", "kk", "name", "nama", "birth_date", "phone", "address", "alamat"}
+)
+
+
+def carries_identity(data: Any) -> bool:
+    """Whether an event's data holds a non-empty identifying field, however deep."""
+    if isinstance(data, Mapping):
+        return any(
+            (key in IDENTITY_FIELDS and value not in (None, "")) or carries_identity(value)
+            for key, value in data.items()
+        )
+    if isinstance(data, list):
+        return any(carries_identity(item) for item in data)
+    return False
+
+
+def entry_carries_identity(fields: Mapping[bytes, bytes]) -> bool:
+    """The same for a raw stream entry (its `data` field, as JSON text)."""
+    try:
+        return carries_identity(json.loads(fields.get(b"data", b"{}")))
+    except ValueError:
+        return True  # not ours to judge: keep it out

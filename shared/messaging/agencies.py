@@ -1,0 +1,134 @@
+"""Agencies that read Kesos events: each reads its own feed, with its own user and group.
+
+An agency granted `cases` and `training` gets the feed `<ns>.feed.<agency>`, to which the relays
+of those services copy every entry of their public streams, and the user
+`<ns>-agency-<agency>`, which may read that feed with the consumer group `<agency>` and nothing
+else (`shared.messaging.users`). It never touches a service's stream: Redis ACLs cannot confine
+a user to one consumer group, and XREADGROUP with NOACK on a service's group would make its
+entries vanish for that service (docs/adr/0005). Restricted channels are never granted.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from typing import cast
+
+from redis.asyncio import Redis
+from redis.exceptions import ResponseError
+
+from shared.contracts.identity import entry_carries_identity
+from shared.messaging import topology
+from shared.messaging.streams import events_stream
+from shared.messaging.users import (
+    agency_user,
+    apply_user,
+    feed_stream,
+    grants_key,
+    remove_user,
+    save_users,
+)
+
+HISTORY_PAGE = 500
+RawEntries = list[tuple[bytes, dict[bytes, bytes]]]
+
+
+class UnknownAgency(LookupError):
+    pass
+
+
+def agencies_key(namespace: str) -> str:
+    """Hash of agency → what it was granted and when (for `kesos agency list`)."""
+    return f"{namespace}.agencies"
+
+
+async def grant(
+    admin: Redis,
+    namespace: str,
+    agency: str,
+    producers: Iterable[str],
+    *,
+    password: str | None,
+    history: bool = False,
+    maxlen: int = 1_000_000,
+) -> None:
+    """Create the agency (with `password`) or, when it exists, set what it is granted to exactly
+    `producers`' public streams; with `history`, copy what those streams hold now to its feed."""
+    granted = sorted(set(producers))
+    unknown = [p for p in granted if not topology.grantable(p)]
+    if unknown or not granted:
+        raise ValueError(f"grant one or more of {', '.join(topology.SERVICES)}, not {unknown}")
+    user = agency_user(namespace, agency)
+    if password is not None:
+        await apply_user(admin, user, password)
+    feed = feed_stream(namespace, agency)
+    await _create_group(admin, feed, agency)
+    for producer in topology.SERVICES:
+        key = grants_key(namespace, producer)
+        await (admin.sadd(key, agency) if producer in granted else admin.srem(key, agency))
+    record = {"streams": granted, "granted_at": datetime.now(UTC).isoformat()}
+    await admin.hset(agencies_key(namespace), agency, json.dumps(record))
+    if history:
+        for producer in granted:
+            await _copy(admin, events_stream(namespace, producer), feed, maxlen)
+    await save_users(admin)
+
+
+async def exists(admin: Redis, namespace: str, agency: str) -> bool:
+    return bool(await admin.hexists(agencies_key(namespace), agency))
+
+
+async def rotate(admin: Redis, namespace: str, agency: str, password: str) -> None:
+    """A new password; the old one stops working at once."""
+    if not await exists(admin, namespace, agency):
+        raise UnknownAgency(agency)
+    await apply_user(admin, agency_user(namespace, agency), password)
+    await save_users(admin)
+
+
+async def revoke(admin: Redis, namespace: str, agency: str) -> None:
+    """The user, its grants and its feed go; its connections are dropped by Redis."""
+    if not await exists(admin, namespace, agency):
+        raise UnknownAgency(agency)
+    for producer in topology.SERVICES:
+        await admin.srem(grants_key(namespace, producer), agency)
+    await remove_user(admin, agency_user(namespace, agency).name)
+    await admin.delete(feed_stream(namespace, agency))
+    await admin.hdel(agencies_key(namespace), agency)
+    await save_users(admin)
+
+
+async def granted(admin: Redis, namespace: str) -> dict[str, list[str]]:
+    """Every agency and the services whose public streams it reads."""
+    raw = await admin.hgetall(agencies_key(namespace))
+    return {
+        (name.decode() if isinstance(name, bytes) else name): json.loads(record)["streams"]
+        for name, record in sorted(raw.items())
+    }
+
+
+async def _create_group(admin: Redis, feed: str, group: str) -> None:
+    try:
+        await admin.xgroup_create(feed, group, id="0", mkstream=True)
+    except ResponseError as error:
+        if "BUSYGROUP" not in str(error):
+            raise
+
+
+async def _copy(admin: Redis, source: str, feed: str, maxlen: int) -> None:
+    """Every entry `source` holds now, appended to the feed (the relay appends what follows;
+    an entry in both is the same event id, which readers deduplicate) — except entries written
+    before identities left the public streams, which an agency must not see."""
+    after = "-"
+    while True:
+        page = cast(RawEntries, await admin.xrange(source, min=after, max="+", count=HISTORY_PAGE))
+        if not page:
+            return
+        async with admin.pipeline(transaction=False) as pipe:
+            for _, fields in page:
+                if not entry_carries_identity(fields):
+                    pipe.xadd(feed, fields, maxlen=maxlen, approximate=True)  # type: ignore[arg-type]
+            await pipe.execute()
+        last = page[-1][0]
+        after = f"({last.decode() if isinstance(last, bytes) else last}"

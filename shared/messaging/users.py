@@ -1,0 +1,191 @@
+"""The bus's Redis users: every service, every agency and the operator as its own ACL user.
+
+Each user may run only the commands its work needs, on only the keys of its streams
+(`shared.messaging.topology`); nothing else — no FLUSH*, CONFIG, KEYS, MODULE, DEBUG, no pub/sub.
+
+- A service reads its source streams with its consumer group (XREADGROUP, XACK, XCLAIM,
+  XPENDING, XGROUP CREATE/DELCONSUMER, XINFO) and may XADD only to its own streams: its public
+  and restricted channels, its dead letters and the feeds of the agencies granted its public
+  stream. Redis checks a command against the root rules and each `(selector)`; a command passes
+  when one of them allows both the command and every key, so "XADD to a stream it reads" fails.
+- An agency reads its own feed `<ns>.feed.<agency>` with its own consumer group, and nothing
+  else: it cannot write a single entry, nor see a service's stream or group (Redis ACLs cannot
+  confine a user to a group name, so agencies never touch the services' streams: ADR 0005).
+- The operator (`kesos dead …`) lists, replays and discards dead letters.
+
+Consumer *group* names are not subject to ACLs at all: a service holding its source streams
+could in principle ack another group's entries. That is the limit of Redis's model; services
+are ours, agencies are kept off the shared streams for exactly that reason.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote, urlsplit, urlunsplit
+
+from redis.asyncio import Redis
+from redis.exceptions import ResponseError
+
+from shared.messaging import topology
+from shared.messaging.streams import dead_stream, failures_key, retry_stream
+
+AGENCY_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
+
+NOTHING = ("resetchannels", "-@all", "+ping", "+select")
+CONSUMING = (
+    "+xreadgroup", "+xack", "+xclaim", "+xpending", "+xgroup|create", "+xgroup|delconsumer",
+    "+xinfo|groups", "+xinfo|consumers", "+multi", "+exec", "+discard",
+)  # fmt: skip
+FEED_READING = (
+    "+xreadgroup", "+xack", "+xclaim", "+xautoclaim", "+xpending", "+xgroup|createconsumer",
+    "+xgroup|delconsumer", "+xinfo|stream", "+xinfo|groups", "+xinfo|consumers", "+xlen",
+    "+xrange", "+xrevrange", "+xread",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class BusUser:
+    """A Redis user: its name and its ACL rules (applied after `reset on >password`)."""
+
+    name: str
+    rules: tuple[str, ...]
+
+
+def service_user_name(namespace: str, service: str) -> str:
+    return f"{namespace}-{service}"
+
+
+def agency_user_name(namespace: str, agency: str) -> str:
+    return f"{namespace}-agency-{agency}"
+
+
+def feed_stream(namespace: str, agency: str) -> str:
+    """An agency's own stream: the events of the streams it was granted, copied by the relays."""
+    return f"{namespace}.feed.{agency}"
+
+
+def grants_key(namespace: str, producer: str) -> str:
+    """The set of agencies granted a producer's public stream (read by its relay)."""
+    return f"{namespace}.grants.{producer}"
+
+
+def service_user(
+    namespace: str,
+    service: str,
+    *,
+    reads: Sequence[str] | None = None,
+    writes: Sequence[str] | None = None,
+) -> BusUser:
+    """A service's user; the streams come from `topology` unless given (test services)."""
+    reads = topology.streams_read(namespace, service) if reads is None else reads
+    writes = topology.streams_written(namespace, service) if writes is None else writes
+    own_reads = [*reads, retry_stream(namespace, service)]
+    outputs = [*writes, dead_stream(namespace, service), feed_stream(namespace, "*")]
+    return BusUser(
+        service_user_name(namespace, service),
+        (
+            *NOTHING,
+            *CONSUMING,
+            *_keys(own_reads),
+            _selector(("+xadd", "+xlen"), outputs),
+            _selector(("+hset", "+hdel", "+hmget"), [failures_key(namespace, service)]),
+            _selector(("+smembers",), [grants_key(namespace, service)]),
+        ),
+    )
+
+
+def agency_user(namespace: str, agency: str) -> BusUser:
+    if not AGENCY_NAME.match(agency):
+        raise ValueError("an agency name is 1-40 of a-z, 0-9 and -, starting with a letter/digit")
+    return BusUser(
+        agency_user_name(namespace, agency),
+        (*NOTHING, *FEED_READING, *_keys([feed_stream(namespace, agency)])),
+    )
+
+
+def operator_user(namespace: str, name: str | None = None) -> BusUser:
+    """Dead letters of every service: list, count, discard; replay to a service's retry."""
+    return BusUser(
+        name or f"{namespace}-operator",
+        (
+            *NOTHING,
+            "+xrange", "+xlen", "+xdel", "+multi", "+exec", "+discard",
+            *_keys([dead_stream(namespace, "*")]),
+            _selector(("+xadd",), [retry_stream(namespace, "*")]),
+        ),
+    )  # fmt: skip
+
+
+def admin_user(name: str) -> BusUser:
+    """The server's administrator: creates the others (`kesos bus users`, the launcher)."""
+    return BusUser(name, ("~*", "&*", "+@all"))
+
+
+def new_password() -> str:
+    """256 random bits, URL-safe (it goes into `redis://user:password@…`)."""
+    return secrets.token_urlsafe(32)
+
+
+async def apply_user(admin: Redis, user: BusUser, password: str) -> None:
+    """Create the user, or reset an existing one to exactly these rules and this password."""
+    await admin.execute_command(
+        "ACL", "SETUSER", user.name, "reset", "on", f">{password}", *user.rules
+    )
+
+
+async def remove_user(admin: Redis, name: str) -> bool:
+    return bool(await admin.execute_command("ACL", "DELUSER", name))
+
+
+async def save_users(admin: Redis) -> None:
+    """Persist the users to the server's ACL file, when it has one (our own servers do)."""
+    try:
+        await admin.execute_command("ACL", "SAVE")
+    except ResponseError as error:
+        if "ACL file" not in str(error):
+            raise
+
+
+def user_url(server_url: str, name: str) -> str:
+    """The server's URL naming `name` as the user, without any password."""
+    parts = urlsplit(server_url)
+    host = parts.hostname or "127.0.0.1"
+    host = f"[{host}]" if ":" in host else host
+    netloc = f"{quote(name, safe='')}@{host}" + (f":{parts.port}" if parts.port else "")
+    return urlunsplit(parts._replace(netloc=netloc))
+
+
+def acl_file_line(user: BusUser, password: str) -> str:
+    """The user as a line of a Redis ACL file; the password only as its SHA-256."""
+    digest = hashlib.sha256(password.encode()).hexdigest()
+    return " ".join(("user", user.name, "on", f"#{digest}", *user.rules))
+
+
+DEFAULT_OFF = "user default off resetkeys resetchannels -@all"  # nobody without a name
+
+
+def merge_acl_file(path: Path, lines: Mapping[str, str]) -> None:
+    """Write these users' lines (name → `user <name> …`) to an ACL file, keeping the lines of
+    every other user already in it (agencies added with `kesos agency add`)."""
+    kept = []
+    if path.exists():
+        for line in path.read_text(encoding="utf-8").splitlines():
+            words = line.split()
+            if len(words) > 1 and words[0] == "user" and words[1] not in lines:
+                kept.append(line)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join([*lines.values(), *kept]) + "\n", encoding="utf-8")
+    path.chmod(0o600)
+
+
+def _keys(streams: Sequence[str]) -> tuple[str, ...]:
+    return tuple(f"~{stream}" for stream in streams)
+
+
+def _selector(commands: Sequence[str], keys: Sequence[str]) -> str:
+    return "(" + " ".join((*_keys(keys), *commands)) + ")"
