@@ -5,14 +5,16 @@ Every write appends a row; reads of sensitive records too. Rows are never update
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import ColumnElement, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.messaging.context import current_flow
+from shared.persistence.scope import inside
 from shared.persistence.tables import audit
 
 
@@ -63,6 +65,77 @@ async def record_audit(
             correlation_id=flow.correlation_id if flow else None,
         )
     )
+
+
+async def record_reads(
+    session: AsyncSession,
+    actor: Actor,
+    action: str,
+    *,
+    record_type: str,
+    records: Sequence[tuple[str, str | None, str | None]],
+    now: datetime,
+) -> None:
+    """One row per record read (id, wilayah, why), in one statement: who looked at this person
+    is answered per person, even when a list showed fifty."""
+    if not records:
+        return
+    flow = current_flow()
+    await session.execute(
+        insert(audit),
+        [
+            {
+                "at": now, "actor": actor.sub, "role": actor.role, "action": action,
+                "record_type": record_type, "record_id": record_id, "wilayah": wilayah,
+                "reason": reason, "correlation_id": flow.correlation_id if flow else None,
+            }
+            for record_id, wilayah, reason in records
+        ],
+    )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class AuditQuery:
+    """The trail an auditor asks for, inside their wilayah, newest first."""
+
+    scope: str
+    record_type: str | None = None
+    record_id: str | None = None
+    actor: str | None = None
+    action: str | None = None
+    before: int | None = None  # cursor: the id of the last row of the previous page
+    limit: int = 50
+
+
+async def audit_entries(session: AsyncSession, query: AuditQuery) -> list[AuditEntry]:
+    rows: Any = (
+        (
+            await session.execute(
+                select(audit)
+                .where(*_conditions(query))
+                .order_by(audit.c.id.desc())
+                .limit(query.limit)
+            )
+        )
+        .mappings()
+        .all()
+    )
+    return [AuditEntry(**row) for row in rows]
+
+
+def _conditions(query: AuditQuery) -> list[ColumnElement[bool]]:
+    conditions = [inside(audit.c.wilayah, query.scope)]
+    for column, value in (
+        (audit.c.record_type, query.record_type),
+        (audit.c.record_id, query.record_id),
+        (audit.c.actor, query.actor),
+        (audit.c.action, query.action),
+    ):
+        if value is not None:
+            conditions.append(column == value)
+    if query.before is not None:
+        conditions.append(audit.c.id < query.before)
+    return conditions
 
 
 async def audit_trail(

@@ -8,6 +8,7 @@ from fastapi import FastAPI
 
 from services.notifications import MIGRATIONS, NAME
 from services.notifications.adapters.export_file import ExportFileChannel
+from services.notifications.adapters.officer_file import officers_from
 from services.notifications.adapters.template_file import packaged_templates
 from services.notifications.adapters.unit_of_work import NotificationsUnitOfWork
 from services.notifications.domain.channels import Channel
@@ -40,7 +41,9 @@ def build_app(
     bus = service_bus(
         NAME, settings, bus_settings or BusSettings(),
         make_uow=partial(NotificationsUnitOfWork, on_ready=doorbell.ring),
-        handlers=consumer_handlers(book, channel.name),
+        handlers=consumer_handlers(
+            book, channel.name, officers_from(dispatcher_settings.officers_file)
+        ),
     )  # fmt: skip
     uows = bus.uows
     dispatcher = Dispatcher(uows, channel, book, dispatcher_settings, doorbell)

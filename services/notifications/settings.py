@@ -22,6 +22,7 @@ class DispatcherSettings(BaseSettings):
     poll_s: float = Field(1.0, gt=0)  # the fallback: commits that make deliveries ready ring
     send_timeout_s: float = Field(20.0, gt=0)
     lease_s: float = Field(60.0, gt=0)
+    officers_file: Path | None = None  # the designated officers (domain.officers)
 
     @model_validator(mode="after")
     def _lease_outlives_a_send(self) -> Self:

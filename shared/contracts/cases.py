@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from shared.contracts.catalog import CATALOG
 from shared.contracts.envelope import Event
+from shared.contracts.oversight import ProtectedRecordOpened
 
 
 class CaseStep(Event):
@@ -156,3 +157,11 @@ class CaseReassigned(CaseStep):
 @CATALOG.register
 class CaseReopened(CaseStep):
     type: ClassVar[str] = "kesos.cases.case_reopened.v1"
+
+
+@CATALOG.register
+class CaseRecordOpened(ProtectedRecordOpened):
+    """Restricted (`<ns>.cases.oversight`, read by notifications alone): Dinas staff broke the
+    glass on a case in a protected category."""
+
+    type: ClassVar[str] = "kesos.cases.protected_record_opened.v1"

@@ -22,6 +22,7 @@ from pydantic import Field
 
 from shared.contracts.catalog import CATALOG
 from shared.contracts.envelope import Event
+from shared.contracts.oversight import ProtectedRecordOpened
 
 WorkerRole = Literal["psm", "tksk"]
 WorkerStatus = Literal["active", "inactive"]
@@ -164,3 +165,11 @@ WORKER_EVENTS_V1: tuple[type[WorkerStateV1], ...] = (
     WorkerDeactivatedV1,
     WorkerTierRaisedV1,
 )
+
+
+@CATALOG.register
+class PersonRecordOpened(ProtectedRecordOpened):
+    """Restricted (`<ns>.registry.oversight`, read by notifications alone): Dinas staff broke
+    the glass on a person in a protected category."""
+
+    type: ClassVar[str] = "kesos.registry.protected_record_opened.v1"

@@ -5,8 +5,10 @@ Every producer writes its public stream `<ns>.<producer>.events`, which agencies
 but no agency may see travels on a restricted channel of the producer, read by exactly one
 service:
 
-    cases    → intake   → registry        the person a PSM typed into a report
-    registry → contacts → notifications   a worker's name and phone, to send messages
+    cases    → intake    → registry        the person a PSM typed into a report
+    registry → contacts  → notifications   a worker's name and phone, to send messages
+    cases    → oversight → notifications   a protected case opened by breaking the glass
+    registry → oversight → notifications   a protected person opened the same way
 
 `READS` is what each service consumes. The Redis users (`shared.messaging.users`) are made from
 this table, so a service can neither read nor write outside it; a contract test holds every
@@ -25,7 +27,9 @@ SERVICES = ("registry", "training", "cases", "notifications")
 
 RESTRICTED: Mapping[Channel, str] = {
     ("cases", "intake"): "registry",
+    ("cases", "oversight"): "notifications",
     ("registry", "contacts"): "notifications",
+    ("registry", "oversight"): "notifications",
 }
 
 READS: Mapping[str, tuple[Channel, ...]] = {
@@ -34,8 +38,10 @@ READS: Mapping[str, tuple[Channel, ...]] = {
     "cases": (("registry", PUBLIC),),
     "notifications": (
         ("cases", PUBLIC),
+        ("cases", "oversight"),
         ("registry", PUBLIC),
         ("registry", "contacts"),
+        ("registry", "oversight"),
         ("training", PUBLIC),
     ),
 }

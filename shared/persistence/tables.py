@@ -1,4 +1,5 @@
-"""Tables every service has, from the shared Alembic branch: outbox and inbox.
+"""Tables every service has, from the shared Alembic branch: outbox, inbox, audit, idempotency
+and break-the-glass grants.
 
 Services keep their own tables in their own MetaData; these live in `KERNEL`.
 """
@@ -74,6 +75,30 @@ audit = Table(
     Column("correlation_id", String(100)),
 )
 Index("ix_kesos_audit_record", audit.c.record_type, audit.c.record_id, audit.c.id)
+Index("ix_kesos_audit_actor", audit.c.actor, audit.c.id)
+
+# Break the glass: who opened which protected record, why, until when (shared.glass).
+glass = Table(
+    "kesos_glass",
+    KERNEL,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("grant_id", String(36), nullable=False, unique=True),
+    Column("actor", String(200), nullable=False),
+    Column("role", String(40), nullable=False),
+    Column("record_type", String(100), nullable=False),
+    Column("record_id", String(100), nullable=False),
+    Column("wilayah", String(20)),
+    Column("reason", Text, nullable=False),
+    Column("opened_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+)
+Index(
+    "ix_kesos_glass_holder",
+    glass.c.actor,
+    glass.c.record_type,
+    glass.c.record_id,
+    glass.c.expires_at,
+)
 
 idempotency = Table(
     "kesos_idempotency",

@@ -21,6 +21,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from shared.messaging.bus import ServiceBus
 from shared.security import TokenVerifier
 from shared.web import docs, health, openapi, problems
+from shared.web.audit_api import audit_router
 from shared.web.middleware import RequestContextMiddleware
 
 log = structlog.get_logger(__name__)
@@ -77,6 +78,7 @@ def create_app(
     health.install(app, bus)
     for router in routers:
         app.include_router(router)
+    app.include_router(audit_router(bus.uows))
     return app
 
 

@@ -39,6 +39,7 @@ class CaseRule(StrEnum):
     CONSENT_REQUIRED = "case-referral-consent-required"
     NOTE_REQUIRED = "case-note-required"
     ALREADY_ASSIGNED = "case-already-assigned"
+    NOT_PROTECTED = "case-not-protected"
 
 
 class CaseError(Exception):
@@ -60,6 +61,15 @@ class CaseNotFound(CaseError):
 
     def __init__(self) -> None:
         super().__init__("no case with that id")
+
+
+class CaseNotProtected(CaseError):
+    """Breaking the glass is for cases in a protected category; this one is open already."""
+
+    rule = CaseRule.NOT_PROTECTED
+
+    def __init__(self) -> None:
+        super().__init__("the case is in no protected category: read it as usual")
 
 
 class ConcurrentUpdate(CaseError):

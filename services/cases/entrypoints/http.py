@@ -8,6 +8,7 @@ domain's transition table; scope (404 outside the caller's wilayah) is the use c
 from __future__ import annotations
 
 import inspect
+from collections import Counter
 from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated, Any
@@ -15,7 +16,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from services.cases.adapters.cases import CaseFilter
+from services.cases.adapters.cases import CaseFilter, StoredCase
 from services.cases.adapters.unit_of_work import CasesUnitOfWork
 from services.cases.domain.actors import Actor
 from services.cases.domain.errors import CaseError, CaseRule
@@ -23,10 +24,14 @@ from services.cases.domain.reporting import CaseReport
 from services.cases.domain.states import CaseState
 from services.cases.entrypoints import schemas as s
 from services.cases.use_cases import queries, reporting, transitions
+from services.cases.use_cases.disclosure import disclose_cases, open_protected_case
 from services.cases.use_cases.transitions import Step
+from shared.glass import GlassSettings
 from shared.messaging.outbox import utcnow
 from shared.persistence.unit_of_work import UnitOfWorkFactory
+from shared.reference import pmks_categories
 from shared.security import Principal, Role, narrowest
+from shared.security.disclosure import Audience, audience_of
 from shared.web.auth import allow
 from shared.web.idempotency import IdempotencyKey, idempotent_write
 from shared.web.pagination import Cursor, Limit, Page, decode_cursor, page_of
@@ -36,6 +41,9 @@ Uows = UnitOfWorkFactory[CasesUnitOfWork]
 
 # Any role reaches the endpoints; the transition table decides who may take a step.
 Caller = Annotated[Principal, Depends(allow(*Role))]
+Staff = Annotated[Principal, Depends(allow(Role.ADMIN, Role.OPERATOR))]
+
+PROTECTED = "protected"  # the rekap's one category for the protected ones (non-officers)
 
 FORBIDDEN = {
     CaseRule.ROLE_NOT_ALLOWED,
@@ -44,6 +52,7 @@ FORBIDDEN = {
     CaseRule.OUTSIDE_WILAYAH,
 }
 CONFLICT = {
+    CaseRule.NOT_PROTECTED,
     CaseRule.CONCURRENT_UPDATE,
     CaseRule.TRANSITION_NOT_ALLOWED,
     CaseRule.CLOSED,
@@ -96,6 +105,12 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(transitions.ReassignTargetInvalid, on_bad_target)
 
 
+async def answer(uow: CasesUnitOfWork, stored: StoredCase, caller: Principal) -> s.CaseOut:
+    """A write's answer: the case as the caller may see it (the write itself is audited)."""
+    [shown] = await disclose_cases(uow, [stored], caller, utcnow(), audit=False)
+    return s.CaseOut.of(stored, shown)
+
+
 def cases_router(uows: Uows) -> APIRouter:
     router = APIRouter(prefix="/v1/cases", tags=["cases"])
 
@@ -109,16 +124,20 @@ def cases_router(uows: Uows) -> APIRouter:
                 uow, s.new_id(), form, Actor.of(caller), utcnow(),
                 typed=body.person.form() if body.person else None, person_id=body.person_id,
             )  # fmt: skip
-            return 201, s.CaseOut.of(stored, caller)
+            return 201, await answer(uow, stored, caller)
 
         return await idempotent_write(request, caller.sub, uows, write, key=key)
 
-    @router.get("/{case_id}", response_model=s.CaseOut)
+    @router.get(
+        "/{case_id}", response_model=s.CaseOut, summary="A case (a read of its person is audited)"
+    )
     async def get_case(case_id: str, caller: Caller) -> Any:
         async with uows() as uow:
             stored = await transitions.readable_case(uow, case_id, caller)
             steps = await uow.cases.steps_of(case_id)
-        return s.CaseOut.of(stored, caller, steps)
+            [shown] = await disclose_cases(uow, [stored], caller, utcnow())
+            await uow.commit()  # the read's audit row
+        return s.CaseOut.of(stored, shown, steps)
 
     @router.get("", response_model=Page[s.CaseOut])
     async def get_cases(
@@ -141,8 +160,11 @@ def cases_router(uows: Uows) -> APIRouter:
         )  # fmt: skip
         async with uows() as uow:
             found = await queries.list_cases(uow, wanted, limit + 1)
-        items = [s.CaseOut.of(stored, caller) for stored in found]
-        return page_of(items, limit, lambda c: [c.reported_at.isoformat(), c.case_id])
+            page = page_of(found, limit, lambda c: [c.case.reported_at.isoformat(), c.case.case_id])
+            shown = await disclose_cases(uow, page.items, caller, utcnow())
+            await uow.commit()  # one audit row per case whose person was shown
+        items = [s.CaseOut.of(stored, seen) for stored, seen in zip(page.items, shown, strict=True)]
+        return Page[s.CaseOut](items=items, next_cursor=page.next_cursor)
 
     _step_routes(router, uows)
     return router
@@ -155,7 +177,7 @@ def _step_routes(router: APIRouter, uows: Uows) -> None:
         ) -> Any:
             async def write(uow: CasesUnitOfWork) -> tuple[int, Any]:
                 stored = await transitions.take_step(uow, case_id, caller, utcnow(), step_of(body))
-                return 200, s.CaseOut.of(stored, caller)
+                return 200, await answer(uow, stored, caller)
 
             return await idempotent_write(request, caller.sub, uows, write, key=key)
 
@@ -192,6 +214,26 @@ def _step_routes(router: APIRouter, uows: Uows) -> None:
     post("reject-closure", lambda b: lambda c, a, t: c.reject_closure(a, t, b.reason), s.Reason)
     post("reopen", lambda b: lambda c, a, t: c.reopen(a, t, b.reason), s.Reason)
 
+    @router.post(
+        "/{case_id}/break-glass",
+        status_code=201,
+        response_model=s.GlassOut,
+        summary="Open a protected case for a while, with a reason (Dinas staff; audited)",
+    )
+    async def break_glass(
+        request: Request, key: IdempotencyKey, case_id: str, body: s.GlassRequest, caller: Staff
+    ) -> Any:
+        async def write(uow: CasesUnitOfWork) -> tuple[int, Any]:
+            grant = await open_protected_case(
+                uow, case_id, body.reason, caller, utcnow(), GlassSettings().glass_ttl_s
+            )
+            return 201, s.GlassOut(
+                grant_id=grant.grant_id, record_type="case", record_id=case_id,
+                expires_at=grant.expires_at,
+            )  # fmt: skip
+
+        return await idempotent_write(request, caller.sub, uows, write, key=key)
+
     @router.post("/{case_id}/reassign", response_model=s.CaseOut)
     async def reassign(
         request: Request, key: IdempotencyKey, case_id: str, body: s.Reassignment, caller: Caller
@@ -200,7 +242,7 @@ def _step_routes(router: APIRouter, uows: Uows) -> None:
             stored = await transitions.reassign(
                 uow, case_id, body.tksk_id, body.reason, caller, utcnow()
             )
-            return 200, s.CaseOut.of(stored, caller)
+            return 200, await answer(uow, stored, caller)
 
         return await idempotent_write(request, caller.sub, uows, write, key=key)
 
@@ -252,6 +294,8 @@ def rekap_router(uows: Uows) -> APIRouter:
             raise Problem(404, "not-found", "Not found", "no such wilayah inside yours")
         async with uows() as uow:
             counts = await queries.rekap(uow, scope)
+        if audience_of(caller) is not Audience.OFFICER:
+            counts = fold_protected(counts)
         rows = [
             s.RekapRow(kecamatan=k, category=c, status=st, count=n)
             for (k, c, st), n in sorted(counts.items())
@@ -259,6 +303,16 @@ def rekap_router(uows: Uows) -> APIRouter:
         return s.Rekap(wilayah=scope, items=rows)
 
     return router
+
+
+def fold_protected(counts: Counter[tuple[str, str, str]]) -> Counter[tuple[str, str, str]]:
+    """Protected categories counted as one, `protected`: a count of ODHA in a small kecamatan
+    says why those few are followed; only the designated officers see it split."""
+    sensitive = pmks_categories().sensitive()
+    folded: Counter[tuple[str, str, str]] = Counter()
+    for (kecamatan, category, status), count in counts.items():
+        folded[(kecamatan, PROTECTED if category in sensitive else category, status)] += count
+    return folded
 
 
 def _cursor(cursor: str | None) -> tuple[datetime, str] | None:

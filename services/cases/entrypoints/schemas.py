@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
+from enum import StrEnum
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
@@ -11,7 +12,8 @@ from pydantic import BaseModel, Field
 from services.cases.adapters.cases import Step as StoredStep
 from services.cases.adapters.cases import StoredCase
 from services.cases.domain.persons import PersonDetails, PersonForm
-from shared.security import Principal, Role
+from services.cases.domain.referrals import Referral
+from shared.security.disclosure import Disclosure, Level, is_protected
 from shared.web.bodies import Body, Flag
 
 
@@ -87,10 +89,10 @@ class Reassignment(Body):
 
 
 class PersonOut(BaseModel):
-    nik: str | None
-    name: str
-    sex: str
-    birth_date: str | None
+    nik: str | None = Field(description="full, masked (630501**********) or absent (null)")
+    name: str | None
+    sex: str | None
+    birth_date: str | None = Field(description="YYYY-MM-DD, masked (1940-**-**) or null")
 
 
 class StepOut(BaseModel):
@@ -105,11 +107,14 @@ class StepOut(BaseModel):
     details: dict[str, Any]
 
     @classmethod
-    def of(cls, step: StoredStep) -> StepOut:
+    def of(cls, step: StoredStep, shown: Disclosure) -> StepOut:
+        """Free text (notes, reasons) is narrative; a withheld case keeps only its actions."""
+        narrative = shown.level("narrative") is Level.FULL
+        details = step.details if narrative else {}
         return cls(
             sequence=step.sequence, action=step.action, from_state=step.from_state,
             to_state=step.to_state, actor_id=step.actor_id, actor_role=step.actor_role,
-            at=step.at, reason=step.reason, details=step.details,
+            at=step.at, reason=step.reason if narrative else None, details=details,
         )  # fmt: skip
 
 
@@ -122,9 +127,19 @@ class ReferralOut(BaseModel):
     referred_by: str
 
 
+DISCLOSURE = Field(
+    description="the personal fields you see masked or not at all (absent): a null elsewhere "
+    "is then not an unknown value (docs/adr/0005)"
+)
+
+
 class CaseOut(BaseModel):
     case_id: str
-    categories: list[str]
+    categories: list[str] = Field(description="empty when the case is protected from you")
+    protected: bool = Field(
+        description="in a protected category (ODHA, ABH, …): who and why are shown only to "
+        "its TKSK, its reporter, the designated officers, or through a broken glass"
+    )
     desa: str
     kecamatan: str
     status: str
@@ -132,8 +147,11 @@ class CaseOut(BaseModel):
     reporter_role: str
     assigned_tksk_id: str | None
     person_id: str | None
-    person: PersonOut | None  # null when the case was reported by registry person id
-    description: str
+    person: PersonOut | None = Field(
+        description="the person as typed in, as far as you may see them; null when the case "
+        "names a registry person or you may see nothing of them"
+    )
+    description: str | None
     risk_level: str | None
     needs: list[str]
     referrals: list[ReferralOut]
@@ -144,58 +162,60 @@ class CaseOut(BaseModel):
     reported_at: datetime
     updated_at: datetime
     closed_at: datetime | None
+    disclosure: dict[str, str] = DISCLOSURE
     timeline: list[StepOut] | None = None
 
     @classmethod
     def of(
-        cls, stored: StoredCase, by: Principal, steps: list[StoredStep] | None = None
+        cls, stored: StoredCase, shown: Disclosure, steps: list[StoredStep] | None = None
     ) -> CaseOut:
-        case, person = stored.case, stored.person
+        case, withheld = stored.case, shown.withheld
+        narrative = shown.level("narrative") is Level.FULL
         return cls(
-            case_id=case.case_id, categories=list(case.categories), desa=case.desa,
+            case_id=case.case_id, categories=[] if withheld else list(case.categories),
+            protected=withheld or is_protected(case.categories), desa=case.desa,
             kecamatan=case.kecamatan, status=case.status.value, reported_by=case.reported_by,
             reporter_role=case.reporter_role.value, assigned_tksk_id=case.assigned_tksk_id,
-            person_id=stored.person_id, person=_person_out(person, stored, by),
-            description=case.description,
-            risk_level=case.risk_level.value if case.risk_level else None,
-            needs=list(case.needs),
-            referrals=[
-                ReferralOut(
-                    referral_id=r.referral_id, service=r.service, consent=r.consent,
-                    override_reason=r.override_reason, referred_at=r.referred_at,
-                    referred_by=r.referred_by,
-                )
-                for r in case.referrals
-            ],
+            person_id=stored.person_id, person=_person_out(stored.person, shown),
+            description=case.description if narrative else None,
+            risk_level=case.risk_level.value if case.risk_level and not withheld else None,
+            needs=list(case.needs) if narrative else [],
+            referrals=[] if withheld else [_referral_out(r, narrative) for r in case.referrals],
             follow_ups=case.follow_ups,
-            rejection_reason=case.rejection_reason.value if case.rejection_reason else None,
-            closure_reason=case.closure_reason.value if case.closure_reason else None,
+            rejection_reason=_code(case.rejection_reason, withheld),
+            closure_reason=_code(case.closure_reason, withheld),
             version=case.version, reported_at=case.reported_at, updated_at=case.updated_at,
-            closed_at=case.closed_at,
-            timeline=None if steps is None else [StepOut.of(step) for step in steps],
+            closed_at=case.closed_at, disclosure=_summary(shown),
+            timeline=None if steps is None else [StepOut.of(step, shown) for step in steps],
         )  # fmt: skip
 
 
-def _person_out(
-    person: PersonDetails | None, stored: StoredCase, by: Principal
-) -> PersonOut | None:
-    if person is None:
+def _person_out(person: PersonDetails | None, shown: Disclosure) -> PersonOut | None:
+    if person is None or shown.withheld:
         return None
-    return PersonOut(
-        nik=_nik_for(person.nik, stored, by), name=person.name, sex=person.sex,
-        birth_date=person.birth_date.isoformat() if person.birth_date else None,
+    birth = person.birth_date.isoformat() if person.birth_date else None
+    out = PersonOut(
+        nik=shown.show("nik", person.nik), name=shown.show("name", person.name),
+        sex=shown.show("sex", person.sex), birth_date=shown.show("birth_date", birth),
+    )  # fmt: skip
+    return None if out == PersonOut(nik=None, name=None, sex=None, birth_date=None) else out
+
+
+def _referral_out(referral: Referral, narrative: bool) -> ReferralOut:
+    return ReferralOut(
+        referral_id=referral.referral_id, service=referral.service, consent=referral.consent,
+        override_reason=referral.override_reason if narrative else None,
+        referred_at=referral.referred_at, referred_by=referral.referred_by,
     )  # fmt: skip
 
 
-def _nik_for(nik: str | None, stored: StoredCase, by: Principal) -> str | None:
-    """Full NIK for Dinas staff and the case's TKSK; the last four digits for anyone else."""
-    if nik is None:
-        return None
-    if by.role in {Role.ADMIN, Role.OPERATOR}:
-        return nik
-    if by.role is Role.TKSK and by.sub == stored.case.assigned_tksk_id:
-        return nik
-    return "*" * (len(nik) - 4) + nik[-4:]
+def _code(reason: StrEnum | None, withheld: bool) -> str | None:
+    return None if reason is None or withheld else reason.value
+
+
+def _summary(shown: Disclosure) -> dict[str, str]:
+    withheld = {"categories": "absent", "reasons": "absent"} if shown.withheld else {}
+    return {**shown.summary(), **withheld}
 
 
 class RekapRow(BaseModel):
@@ -208,3 +228,16 @@ class RekapRow(BaseModel):
 class Rekap(BaseModel):
     wilayah: str
     items: list[RekapRow]
+
+
+class GlassRequest(Body):
+    reason: str = Field(
+        min_length=1, max_length=500, description="why you must see it; the officers read it"
+    )
+
+
+class GlassOut(BaseModel):
+    grant_id: str
+    record_type: str
+    record_id: str
+    expires_at: datetime

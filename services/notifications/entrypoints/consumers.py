@@ -11,19 +11,27 @@ from typing import Any
 import structlog
 
 from services.notifications.domain.case_notices import assigned_tksk, case_words, reporting_psm
+from services.notifications.domain.officers import Officers, glass_words
 from services.notifications.domain.templates import Template, TemplateBook
-from services.notifications.use_cases.contacts import project_contact
+from services.notifications.use_cases.contacts import project_contact, project_officer
 from services.notifications.use_cases.deliveries import record_delivery
 from shared.contracts.cases import (
     CaseAssigned,
     CaseClosed,
     CaseReassigned,
+    CaseRecordOpened,
     CaseReturned,
     CaseStep,
     CaseVerified,
 )
 from shared.contracts.envelope import Event
-from shared.contracts.registry import WORKER_EVENTS_V1, WorkerContact, WorkerStateV1
+from shared.contracts.oversight import ProtectedRecordOpened
+from shared.contracts.registry import (
+    WORKER_EVENTS_V1,
+    PersonRecordOpened,
+    WorkerContact,
+    WorkerStateV1,
+)
 from shared.contracts.training import CertificateIssued, ParticipantEnrolled
 from shared.messaging.runner import Handler, HandlerContext
 
@@ -36,6 +44,7 @@ CASE_REASSIGNED = "case_reassigned"
 CASE_VERIFIED = "case_verified"
 CASE_RETURNED = "case_returned"
 CASE_CLOSED = "case_closed"
+GLASS = "protected_record_opened"
 # A case step older than this is history, not news: the first start of a notifications that
 # reads the cases stream (its group starts at 0) must not message every TKSK about every case
 # it ever had. A week is the verification deadline the assignment message gives.
@@ -102,7 +111,30 @@ def case_notice(template: Template, channel: str, recipient: Recipient) -> Apply
     return apply
 
 
-def consumer_handlers(book: TemplateBook, channel: str) -> list[Handler]:
+def glass_notice(template: Template, channel: str, officers: Officers) -> Apply:
+    """A handler telling the designated officers covering a record that its glass was broken."""
+
+    async def apply(event: ProtectedRecordOpened, context: HandlerContext) -> None:
+        covering = officers.covering(event.wilayah)
+        if not covering:
+            log.warning("no_designated_officer", wilayah=event.wilayah, grant_id=event.grant_id)
+            return
+        words = glass_words(event.record_type, event.record_id, event.expires_at)
+        for officer in covering:
+            await project_officer(context.uow, officer, context.now)
+            await record_delivery(
+                context.uow, template=template, recipient_id=officer.officer_id,
+                channel=channel, cause=context.envelope,
+                event_data={**event.model_dump(mode="json"), **words},
+                delivery_id=str(uuid.uuid4()), now=context.now,
+            )  # fmt: skip
+
+    return apply
+
+
+def consumer_handlers(
+    book: TemplateBook, channel: str, officers: Officers | None = None
+) -> list[Handler]:
     """Handler names are the inbox keys: stable, never a replica's name.
 
     Handling a cases event is also what subscribes the service to `<ns>.cases.events`: the bus
@@ -111,8 +143,9 @@ def consumer_handlers(book: TemplateBook, channel: str) -> list[Handler]:
     # A missing template stops start-up, not a batch.
     book.require(
         ENROLMENT, CERTIFICATE, CASE_ASSIGNED, CASE_REASSIGNED, CASE_VERIFIED, CASE_RETURNED,
-        CASE_CLOSED,
+        CASE_CLOSED, GLASS,
     )  # fmt: skip
+    told = glass_notice(book[GLASS], channel, officers or Officers())
 
     def to_tksk(template: str) -> Apply:
         return case_notice(book[template], channel, assigned_tksk)
@@ -131,4 +164,7 @@ def consumer_handlers(book: TemplateBook, channel: str) -> list[Handler]:
         Handler("notifications.case_verified", CaseVerified, to_psm(CASE_VERIFIED)),
         Handler("notifications.case_returned", CaseReturned, to_psm(CASE_RETURNED)),
         Handler("notifications.case_closed", CaseClosed, to_psm(CASE_CLOSED)),
+        # From the restricted oversight streams of cases and registry.
+        Handler("notifications.glass_opened", CaseRecordOpened, told),
+        Handler("notifications.glass_opened", PersonRecordOpened, told),
     ]

@@ -7,6 +7,7 @@ from datetime import datetime
 import structlog
 
 from services.notifications.adapters.unit_of_work import NotificationsUnitOfWork
+from services.notifications.domain.officers import Officer
 from shared.contracts.registry import WorkerContact, WorkerStateV1
 
 log = structlog.get_logger(__name__)
@@ -40,3 +41,18 @@ async def project_contact(
         if await uow.deliveries.save(delivery, loaded_version=loaded):
             uow.deliveries_ready = True
             log.info("delivery_released", delivery_id=delivery.delivery_id)
+
+
+async def project_officer(uow: NotificationsUnitOfWork, officer: Officer, now: datetime) -> None:
+    """A designated officer as a contact (their name for the message; no phone: in-app)."""
+    await uow.contacts.project(
+        {
+            "worker_id": officer.officer_id,
+            "name": officer.name,
+            "phone": None,
+            "wilayah": officer.wilayah,
+            "status": "active",
+            "sequence": 0,
+            "updated_at": now,
+        }
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -10,7 +11,8 @@ from services.registry.adapters.persons import PersonRepository
 from services.registry.adapters.repositories import WorkerRepository
 from services.registry.domain.persons import Person
 from services.registry.domain.workers import Worker
-from shared.audit import Actor, record_audit
+from shared.audit import Actor, record_audit, record_reads
+from shared.glass import GlassGrant, break_glass, open_grants
 from shared.messaging.outbox import Outbox
 from shared.persistence.unit_of_work import UnitOfWork
 
@@ -33,6 +35,30 @@ class RegistryUnitOfWork(UnitOfWork):
         await record_audit(
             self.session, actor, action, record_type=kind, record_id=record_id,
             wilayah=wilayah, now=now, reason=reason,
+        )  # fmt: skip
+
+    async def audit_reads(
+        self, actor: Actor, action: str, reads: Sequence[tuple[Worker | Person, str]], now: datetime
+    ) -> None:
+        for kind in ("person", "worker"):
+            named = [(audited(record), why) for record, why in reads]
+            rows = [
+                (record_id, wilayah, why) for (k, record_id, wilayah), why in named if k == kind
+            ]
+            await record_reads(self.session, actor, action, record_type=kind, records=rows, now=now)
+
+    async def glass_grants(
+        self, sub: str, record_type: str, record_ids: Iterable[str], now: datetime
+    ) -> dict[str, str]:
+        return await open_grants(self.session, sub, record_type, record_ids, now)
+
+    async def break_glass(
+        self, actor: Actor, record: Person, reason: str, now: datetime, ttl_s: int
+    ) -> GlassGrant:
+        kind, record_id, wilayah = audited(record)
+        return await break_glass(
+            self.session, actor, record_type=kind, record_id=record_id, wilayah=wilayah,
+            reason=reason, now=now, ttl_s=ttl_s,
         )  # fmt: skip
 
 

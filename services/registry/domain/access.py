@@ -16,10 +16,7 @@ from services.registry.domain.errors import (
 )
 from services.registry.domain.persons import Person
 from services.registry.domain.workers import Worker, WorkerRole
-from shared.security import Principal, Role
-
-# Dinas staff handle identity documents; other roles get the NIK masked.
-FULL_NIK_ROLES = frozenset({Role.ADMIN, Role.OPERATOR})
+from shared.security import Principal
 
 
 def is_self(viewer: Principal, worker: Worker) -> bool:
@@ -39,10 +36,6 @@ def require_visible(viewer: Principal, worker: Worker | None) -> Worker:
 
 def visible_id(viewer: Principal, worker: Worker) -> str | None:
     return worker.worker_id if can_see(viewer, worker) else None
-
-
-def sees_full_nik(viewer: Principal) -> bool:
-    return viewer.role in FULL_NIK_ROLES
 
 
 def require_may_change_contact(viewer: Principal, worker: Worker) -> None:

@@ -105,6 +105,21 @@ class PersonRegisteredElsewhere(RegistryError):
         super().__init__("a person with this NIK is registered outside your wilayah")
 
 
+class NotProtected(RegistryError):
+    """Breaking the glass is for protected records; this one is open to the caller already."""
+
+    def __init__(self) -> None:
+        super().__init__("the record is in no protected category: read it as usual")
+
+
+class ProtectedCategoryFilter(RegistryError):
+    """Listing persons by a protected category would say why they are registered: only the
+    Dinas's designated officers may."""
+
+    def __init__(self, category: str) -> None:
+        super().__init__(f"{category} is a protected category", category=category)
+
+
 class CasePersonUnknown(RegistryError):
     """A reported case names a person id the registry never registered.
 

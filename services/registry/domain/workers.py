@@ -128,8 +128,3 @@ def home_of(role: WorkerRole, code: str, regions: Wilayah) -> tuple[str, str]:
     if role is WorkerRole.TKSK:
         return region.code, region.code
     return region.code, regions.kecamatan_of(region.code).code
-
-
-def masked_nik(nik: str) -> str:
-    """The NIK with only its region of issue (6 digits) shown; birth date and serial hidden."""
-    return nik[:6] + "*" * (len(nik) - 6)

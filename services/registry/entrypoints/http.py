@@ -27,6 +27,7 @@ from services.registry.entrypoints.schemas import (
     WorkerOut,
 )
 from services.registry.use_cases import workers
+from services.registry.use_cases.disclosure import disclose_worker
 from shared.messaging.outbox import utcnow
 from shared.security import Principal, Role
 from shared.web.auth import allow
@@ -46,7 +47,7 @@ async def register(
     async def write(uow: RegistryUnitOfWork) -> tuple[int, WorkerOut]:
         form = body.registration()
         worker = await workers.register_worker(uow, form, caller, utcnow(), str(uuid.uuid4()))
-        return 201, WorkerOut.of(worker, caller)
+        return 201, WorkerOut.of(worker, disclose_worker(worker, caller))
 
     return await idempotent_write(request, caller.sub, uows, write, key=key)
 
@@ -54,7 +55,7 @@ async def register(
 async def get_worker(worker_id: WorkerId, caller: Reader, uows: UnitsOfWork) -> WorkerOut:
     async with uows() as uow:
         worker = await workers.read_worker(uow, worker_id, caller)
-    return WorkerOut.of(worker, caller)
+    return WorkerOut.of(worker, disclose_worker(worker, caller))
 
 
 async def list_workers(
@@ -76,7 +77,7 @@ async def list_workers(
     )
     async with uows() as uow:
         found = await workers.list_workers(uow, filters, caller, after=after, limit=limit + 1)
-    items = [WorkerOut.of(worker, caller) for worker in found]
+    items = [WorkerOut.of(worker, disclose_worker(worker, caller)) for worker in found]
     return page_of(items, limit, lambda item: item.worker_id)
 
 
@@ -85,7 +86,9 @@ async def search(body: NikSearch, caller: Reader, uows: UnitsOfWork) -> Items[Wo
     async with uows() as uow:
         found = await workers.search_by_nik(uow, body.nik, caller, utcnow())
         await uow.commit()  # the audit row of the hit
-    return Items[WorkerOut](items=[WorkerOut.of(worker, caller) for worker in found])
+    return Items[WorkerOut](
+        items=[WorkerOut.of(worker, disclose_worker(worker, caller)) for worker in found]
+    )
 
 
 async def change_contact(
@@ -98,7 +101,7 @@ async def change_contact(
 ) -> JSONResponse:
     async def write(uow: RegistryUnitOfWork) -> tuple[int, WorkerOut]:
         worker = await workers.change_contact(uow, worker_id, body.phone, caller, utcnow())
-        return 200, WorkerOut.of(worker, caller)
+        return 200, WorkerOut.of(worker, disclose_worker(worker, caller))
 
     return await idempotent_write(request, caller.sub, uows, write, key=key)
 
@@ -113,7 +116,7 @@ async def deactivate(
 ) -> JSONResponse:
     async def write(uow: RegistryUnitOfWork) -> tuple[int, WorkerOut]:
         worker = await workers.deactivate_worker(uow, worker_id, body.reason, caller, utcnow())
-        return 200, WorkerOut.of(worker, caller)
+        return 200, WorkerOut.of(worker, disclose_worker(worker, caller))
 
     return await idempotent_write(request, caller.sub, uows, write, key=key)
 
@@ -183,6 +186,8 @@ PROBLEMS: dict[type[errors.RegistryError], tuple[int, str, str]] = {
         "person-registered-elsewhere",
         "NIK registered outside your wilayah",
     ),
+    errors.NotProtected: (409, "record-not-protected", "Not protected"),
+    errors.ProtectedCategoryFilter: (403, "protected-category", "Protected category"),
     errors.CasePersonUnknown: (409, "case-person-unknown", "Unknown person"),  # consumers only
 }
 

@@ -1,7 +1,10 @@
-"""The registry's HTTP API for PMKS/PPKS persons: register (or find by NIK), read, list, search.
+"""The registry's HTTP API for PMKS/PPKS persons: register (or find by NIK), read, list, search,
+and break the glass on a protected one.
 
-Persons are personal data about vulnerable people: Dinas staff and the field workers of their
-wilayah handle them; `integration` clients read the person events instead (ADR 0003).
+Persons are personal data about vulnerable people. Every answer goes through the disclosure
+policy (`shared.security.disclosure`): Dinas staff see them whole, a person's own PSM and TKSK
+see what their work needs, an `integration` client sees no identity unless granted; every read
+that shows who someone is leaves an audit row (docs/adr/0005).
 """
 
 from __future__ import annotations
@@ -14,8 +17,18 @@ from fastapi.responses import JSONResponse
 
 from services.registry.adapters.unit_of_work import RegistryUnitOfWork
 from services.registry.entrypoints.deps import UnitsOfWork, id_after
-from services.registry.entrypoints.schemas import Items, NewPerson, NikSearch, PersonOut
+from services.registry.entrypoints.schemas import (
+    GlassOut,
+    GlassRequest,
+    Items,
+    NewPerson,
+    NikSearch,
+    PersonOut,
+)
 from services.registry.use_cases import persons
+from services.registry.use_cases.disclosure import disclose_persons, open_protected_person
+from services.registry.use_cases.persons import PersonView
+from shared.glass import GlassSettings
 from shared.messaging.outbox import utcnow
 from shared.security import Principal, Role
 from shared.web.auth import allow
@@ -24,7 +37,16 @@ from shared.web.pagination import Cursor, Limit, Page, page_of
 
 PERSON_ROLES = (Role.ADMIN, Role.OPERATOR, Role.TKSK, Role.PSM)
 Handler = Annotated[Principal, Depends(allow(*PERSON_ROLES))]
+Reader = Annotated[Principal, Depends(allow(*Role))]  # integration: no identity (the policy)
+Staff = Annotated[Principal, Depends(allow(Role.ADMIN, Role.OPERATOR))]
 PersonId = Annotated[str, Path(max_length=100)]
+
+
+async def answer(
+    uow: RegistryUnitOfWork, views: list[PersonView], by: Principal, *, audit: bool
+) -> list[PersonOut]:
+    shown = await disclose_persons(uow, [v.person for v in views], by, utcnow(), audit=audit)
+    return [PersonOut.of(view, seen) for view, seen in zip(views, shown, strict=True)]
 
 
 async def register(
@@ -36,19 +58,22 @@ async def register(
         view, created = await persons.register_person(
             uow, body.form(), caller, utcnow(), str(uuid.uuid4())
         )
-        return (201 if created else 200), PersonOut.of(view, caller)
+        [shown] = await answer(uow, [view], caller, audit=False)  # the write is audited
+        return (201 if created else 200), shown
 
     return await idempotent_write(request, caller.sub, uows, write, key=key)
 
 
-async def get_person(person_id: PersonId, caller: Handler, uows: UnitsOfWork) -> PersonOut:
+async def get_person(person_id: PersonId, caller: Reader, uows: UnitsOfWork) -> PersonOut:
     async with uows() as uow:
         view = await persons.read_person(uow, person_id, caller)
-    return PersonOut.of(view, caller)
+        [shown] = await answer(uow, [view], caller, audit=True)
+        await uow.commit()  # the read's audit row
+    return shown
 
 
 async def list_persons(
-    caller: Handler,
+    caller: Reader,
     uows: UnitsOfWork,
     limit: Limit = 50,
     cursor: Cursor = None,
@@ -59,16 +84,43 @@ async def list_persons(
     filters = persons.PersonFilters(wilayah=wilayah, category=category)
     async with uows() as uow:
         found = await persons.list_persons(uow, filters, caller, after=after, limit=limit + 1)
-    items = [PersonOut.of(view, caller) for view in found]
-    return page_of(items, limit, lambda item: item.person_id)
+        page = page_of(found, limit, lambda view: view.person.person_id)
+        items = await answer(uow, page.items, caller, audit=True)
+        await uow.commit()  # one audit row per person shown
+    return Page[PersonOut](items=items, next_cursor=page.next_cursor)
 
 
 async def search(body: NikSearch, caller: Handler, uows: UnitsOfWork) -> Items[PersonOut]:
     """A POST, so the NIK never lands in a URL (and so in access logs)."""
     async with uows() as uow:
         found = await persons.search_persons_by_nik(uow, body.nik, caller, utcnow())
+        items = await answer(uow, found, caller, audit=False)  # the search is audited
         await uow.commit()  # the audit row of the hit
-    return Items[PersonOut](items=[PersonOut.of(view, caller) for view in found])
+    return Items[PersonOut](items=items)
+
+
+async def break_glass(
+    request: Request,
+    key: IdempotencyKey,
+    person_id: PersonId,
+    body: GlassRequest,
+    caller: Staff,
+    uows: UnitsOfWork,
+) -> JSONResponse:
+    """Open a protected person for a limited time, with a reason (audited; the designated
+    officers are told)."""
+
+    async def write(uow: RegistryUnitOfWork) -> tuple[int, GlassOut]:
+        grant = await open_protected_person(
+            uow, person_id, body.reason, caller, utcnow(), GlassSettings().glass_ttl_s
+        )
+        out = GlassOut(
+            grant_id=grant.grant_id, record_type="person", record_id=person_id,
+            expires_at=grant.expires_at,
+        )  # fmt: skip
+        return 201, out
+
+    return await idempotent_write(request, caller.sub, uows, write, key=key)
 
 
 def persons_router() -> APIRouter:
@@ -88,7 +140,7 @@ def persons_router() -> APIRouter:
         list_persons,
         methods=["GET"],
         response_model=Page[PersonOut],
-        summary="Persons inside your wilayah, filtered, by pages",
+        summary="Persons inside your wilayah, filtered, by pages (reads audited)",
     )
     route(
         "/search",
@@ -97,5 +149,19 @@ def persons_router() -> APIRouter:
         response_model=Items[PersonOut],
         summary="The person with a NIK (audited)",
     )
-    route("/{person_id}", get_person, methods=["GET"], response_model=PersonOut, summary="A person")
+    route(
+        "/{person_id}",
+        get_person,
+        methods=["GET"],
+        response_model=PersonOut,
+        summary="A person (audited)",
+    )
+    route(
+        "/{person_id}/break-glass",
+        break_glass,
+        methods=["POST"],
+        status_code=201,
+        response_model=GlassOut,
+        summary="Open a protected person for a while, with a reason (Dinas staff; audited)",
+    )
     return router

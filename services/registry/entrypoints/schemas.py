@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, Field, StringConstraints
 
-from services.registry.domain.access import sees_full_nik
 from services.registry.domain.persons import PersonForm
-from services.registry.domain.workers import Registration, Worker, WorkerRole, masked_nik
+from services.registry.domain.workers import Registration, Worker, WorkerRole
 from services.registry.use_cases.persons import PersonView
-from shared.security import Principal
+from shared.security.disclosure import Disclosure, is_protected
 from shared.web.bodies import Body
 
 T = TypeVar("T")
@@ -60,31 +59,38 @@ class NikSearch(Body):
     nik: NikText
 
 
+DISCLOSURE = Field(
+    description="the personal fields you see masked or not at all (absent), and why "
+    "(docs/adr/0005): a null elsewhere is then not an unknown value"
+)
+
+
 class WorkerOut(BaseModel):
     worker_id: str
     role: Literal["psm", "tksk"]
-    nik: str = Field(description="in full for admin and operator, else masked (630501**********)")
-    name: str
-    sex: Literal["L", "P"]
-    birth_date: date
+    nik: str | None = Field(description="full, masked (630501**********) or absent (null)")
+    name: str | None
+    sex: Literal["L", "P"] | None
+    birth_date: str | None = Field(description="YYYY-MM-DD, masked (1990-**-**) or null")
     phone: str | None = Field(description="E.164, e.g. +6281234567890")
     wilayah: str
     kecamatan: str
     status: Literal["active", "inactive"]
     tier: str | None
     version: int
+    disclosure: dict[str, str] = DISCLOSURE
 
     @classmethod
-    def of(cls, worker: Worker, viewer: Principal) -> WorkerOut:
-        nik = worker.nik if sees_full_nik(viewer) else masked_nik(worker.nik)
-        return cls.model_validate(
-            {
-                **{name: getattr(worker, name) for name in cls.model_fields},
-                "role": str(worker.role),
-                "status": str(worker.status),
-                "nik": nik,
-            }
-        )
+    def of(cls, worker: Worker, shown: Disclosure) -> WorkerOut:
+        return cls(
+            worker_id=worker.worker_id, role=str(worker.role),
+            nik=shown.show("nik", worker.nik), name=shown.show("name", worker.name),
+            sex=shown.show("sex", worker.sex),
+            birth_date=shown.show("birth_date", worker.birth_date.isoformat()),
+            phone=shown.show("phone", worker.phone), wilayah=worker.wilayah,
+            kecamatan=worker.kecamatan, status=str(worker.status),
+            tier=worker.tier, version=worker.version, disclosure=shown.summary(),
+        )  # fmt: skip
 
 
 class NewPerson(Body):
@@ -106,23 +112,45 @@ class NewPerson(Body):
 class PersonOut(BaseModel):
     person_id: str
     nik: str | None = Field(
-        description="in full for admin and operator, else masked; null while not recorded"
+        description="full, masked (630501**********) or absent; null too while not recorded"
     )
     nik_recorded: bool
-    name: str
-    sex: Literal["L", "P"]
-    birth_date: date | None
+    name: str | None
+    sex: Literal["L", "P"] | None
+    birth_date: str | None = Field(description="YYYY-MM-DD, masked (1940-**-**) or null")
     desa: str
     kecamatan: str
-    categories: list[str]
+    categories: list[str] = Field(description="empty when the person is protected from you")
+    protected: bool = Field(
+        description="in a protected category (ODHA, ABH, …): who and why are shown only to "
+        "those entitled, or through a broken glass"
+    )
     version: int
     cases: list[str] = Field(description="ids of the cases reported about the person")
+    disclosure: dict[str, str] = DISCLOSURE
 
     @classmethod
-    def of(cls, view: PersonView, viewer: Principal) -> PersonOut:
+    def of(cls, view: PersonView, shown: Disclosure) -> PersonOut:
         person = view.person
-        nik = person.nik
-        if nik is not None and not sees_full_nik(viewer):
-            nik = masked_nik(nik)
-        fields = {name: getattr(person, name) for name in cls.model_fields if name != "cases"}
-        return cls.model_validate({**fields, "nik": nik, "cases": view.cases})
+        birth = person.birth_date.isoformat() if person.birth_date else None
+        return cls(
+            person_id=person.person_id, nik=shown.show("nik", person.nik),
+            nik_recorded=person.nik_recorded, name=shown.show("name", person.name),
+            sex=shown.show("sex", person.sex), birth_date=shown.show("birth_date", birth),
+            desa=person.desa, kecamatan=person.kecamatan,
+            categories=[] if shown.withheld else list(person.categories),
+            protected=shown.withheld or is_protected(person.categories),
+            version=person.version, cases=list(view.cases),
+            disclosure={**shown.summary(), **({"categories": "absent"} if shown.withheld else {})},
+        )  # fmt: skip
+
+
+class GlassRequest(Body):
+    reason: Reason = Field(description="why you must see it; the designated officers read it")
+
+
+class GlassOut(BaseModel):
+    grant_id: str
+    record_type: str
+    record_id: str
+    expires_at: datetime

@@ -13,7 +13,7 @@ from services.registry.domain.access import (
     require_may_register_in,
     require_visible_person,
 )
-from services.registry.domain.errors import ConcurrentUpdate
+from services.registry.domain.errors import ConcurrentUpdate, ProtectedCategoryFilter
 from services.registry.domain.persons import Person, PersonForm
 from services.registry.use_cases.events import record_person_change
 from services.registry.use_cases.ports import PersonQuery, RegistryWork
@@ -22,6 +22,7 @@ from shared.audit import Actor
 from shared.contracts.registry import PersonRegistered, PersonUpdated
 from shared.reference import normalise_nik, normalise_region_code, pmks_categories
 from shared.security import Principal, narrowest
+from shared.security.disclosure import Audience, audience_of, is_protected
 
 Guard = Callable[[Person], None]
 
@@ -124,6 +125,8 @@ async def list_persons(
     if scope is None:
         return []  # the requested wilayah is outside the caller's
     category = pmks_categories().get(filters.category).code if filters.category else None
+    if category is not None and is_protected([category]) and not may_list_protected(by):
+        raise ProtectedCategoryFilter(category)
     found = await uow.persons.page(
         PersonQuery(scope=scope, category=category), after=after, limit=limit
     )
@@ -155,3 +158,7 @@ async def views_of(uow: RegistryWork, found: list[Person]) -> list[PersonView]:
 
 async def _with_nik(uow: RegistryWork, nik: str | None) -> Person | None:
     return None if nik is None else await uow.persons.with_nik(nik)
+
+
+def may_list_protected(by: Principal) -> bool:
+    return audience_of(by) is Audience.OFFICER

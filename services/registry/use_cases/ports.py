@@ -3,6 +3,7 @@ it, so the rules run without a store."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -11,6 +12,7 @@ from services.registry.domain.persons import CaseLink, Person
 from services.registry.domain.workers import Worker, WorkerRole, WorkerStatus
 from shared.audit import Actor
 from shared.contracts.envelope import Event
+from shared.glass import GlassGrant
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,4 +102,22 @@ class RegistryWork(Protocol):
         reason: str | None = None,
     ) -> None:
         """An audit row naming the record and its wilayah (a worker's, a person's desa)."""
+        ...
+
+    async def audit_reads(
+        self, actor: Actor, action: str, reads: Sequence[tuple[Worker | Person, str]], now: datetime
+    ) -> None:
+        """One audit row per record read, each with why it could be read."""
+        ...
+
+    async def glass_grants(
+        self, sub: str, record_type: str, record_ids: Iterable[str], now: datetime
+    ) -> dict[str, str]:
+        """record id → grant id of `sub`'s unexpired break-the-glass grants."""
+        ...
+
+    async def break_glass(
+        self, actor: Actor, record: Person, reason: str, now: datetime, ttl_s: int
+    ) -> GlassGrant:
+        """A grant on the record for `actor`, audited."""
         ...

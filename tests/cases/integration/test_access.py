@@ -104,8 +104,12 @@ async def test_the_nik_is_masked_for_the_reporter_and_full_for_the_assigned_tksk
     for_psm = (await cases_app.get(case_id, psm("psm-tungkap"))).json()
     for_tksk = (await cases_app.get(case_id, tksk(tksk_id))).json()
 
-    assert for_psm["person"]["nik"] == "*" * 12 + NIK[-4:]
-    assert for_tksk["person"]["nik"] == NIK
+    # The registry's mask, never beside the birth date it encodes (docs/adr/0005).
+    assert for_psm["person"]["nik"] == NIK[:6] + "*" * 10
+    assert for_psm["person"]["birth_date"] == "1940-**-**"
+    assert for_psm["disclosure"] == {"nik": "masked", "birth_date": "masked"}
+    assert for_tksk["person"]["nik"] == NIK and for_tksk["person"]["birth_date"] == "1940-06-05"
+    assert for_tksk["disclosure"] == {}
 
 
 async def test_a_psm_sees_only_their_own_reports(cases_app: Cases) -> None:

@@ -50,8 +50,10 @@ async def test_a_person_is_registered_once_per_nik(make_registry, store_kind):
         "desa": TUNGKAP,
         "kecamatan": BINUANG,
         "categories": ["LUT"],
+        "protected": False,
         "version": 1,
         "cases": [],
+        "disclosure": {},
     }
     tksk = bearer("tksk", BINUANG, sub="w-tksk")
     again = await registry.post(
@@ -60,7 +62,8 @@ async def test_a_person_is_registered_once_per_nik(make_registry, store_kind):
     assert again.status_code == 200, again.text
     merged = again.json()
     assert (merged["person_id"], merged["categories"]) == (person["person_id"], ["LUT", "PD"])
-    assert (merged["version"], merged["nik"]) == (2, "630501**********")  # masked for a TKSK
+    # The person's own TKSK sees them whole (the registry's scope is his kecamatan).
+    assert (merged["version"], merged["nik"]) == (2, NIK_WOMAN)
     listed = await registry.client.get("/v1/persons", headers=bearer())
     assert [p["person_id"] for p in listed.json()["items"]] == [person["person_id"]]
     # Typing a known NIK shows that person: a lookup, audited even when nothing changed.
@@ -179,7 +182,15 @@ async def test_a_nik_search_finds_the_person_and_is_audited(registry):
     assert await audited(registry, "person.register") == [person["person_id"]]
 
 
-async def test_integration_clients_do_not_handle_persons(registry):
+async def test_integration_clients_see_no_identity_and_write_nothing(registry):
+    await registry.post("/v1/persons", new_person())
     client = bearer("integration", "63")
-    assert (await registry.client.get("/v1/persons", headers=client)).status_code == 403
+    listed = await registry.client.get("/v1/persons", headers=client)
+    assert listed.status_code == 200
+    [person] = listed.json()["items"]
+    assert (person["nik"], person["name"], person["sex"], person["birth_date"]) == (None,) * 4
+    assert person["disclosure"] == {
+        "nik": "absent", "name": "absent", "sex": "absent", "birth_date": "absent",
+        "narrative": "absent",
+    }  # fmt: skip
     assert (await registry.post("/v1/persons", new_person(), client)).status_code == 403

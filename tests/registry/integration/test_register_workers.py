@@ -42,6 +42,7 @@ async def test_an_operator_registers_a_psm_in_her_desa(make_registry, kind):
         "status": "active",
         "tier": None,
         "version": 1,
+        "disclosure": {},
     }
     assert (await registry.get(worker["worker_id"])).json() == worker
 

@@ -54,18 +54,22 @@ async def test_a_worker_outside_the_callers_wilayah_looks_missing(
 
 
 @pytest.mark.parametrize(
-    ("role", "wilayah", "nik"),
+    ("role", "wilayah", "nik", "name", "phone"),
     [
-        ("admin", "63", NIK_MAN),
-        ("operator", "63.05", NIK_MAN),
-        ("tksk", BINUANG, MASKED),
-        ("psm", TUNGKAP, MASKED),
-        ("integration", "63.05", MASKED),
+        ("admin", "63", NIK_MAN, True, True),
+        ("operator", "63.05", NIK_MAN, True, True),
+        ("tksk", BINUANG, None, True, True),  # a colleague: name and phone to coordinate
+        ("psm", TUNGKAP, None, True, True),
+        ("integration", "63.05", None, False, False),  # no identity without a grant
     ],
 )
-async def test_only_dinas_staff_see_the_full_nik(registry, psm, role, wilayah, nik):
-    response = await registry.get(psm["worker_id"], bearer(role, wilayah))
-    assert response.json()["nik"] == nik
+async def test_only_dinas_staff_and_the_worker_see_the_full_nik(
+    registry, psm, role, wilayah, nik, name, phone
+):
+    seen = (await registry.get(psm["worker_id"], bearer(role, wilayah))).json()
+    assert seen["nik"] == nik
+    assert (seen["name"] is not None, seen["phone"] is not None) == (name, phone)
+    assert (seen["birth_date"] is None) == (nik is None)
 
 
 async def test_a_psm_sees_and_updates_their_own_record(registry, psm):
@@ -74,7 +78,7 @@ async def test_a_psm_sees_and_updates_their_own_record(registry, psm):
     changed = await registry.post(path, {"phone": "+62 813 1111 2222"}, myself)
     assert changed.status_code == 200, changed.text
     assert (changed.json()["phone"], changed.json()["version"]) == ("+6281311112222", 2)
-    assert changed.json()["nik"] == MASKED
+    assert changed.json()["nik"] == NIK_MAN  # their own record: whole
 
 
 async def test_an_operator_updates_a_workers_contact(registry, psm):

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from services.registry.domain.errors import ConcurrentUpdate
 from services.registry.domain.persons import CaseLink, Person
@@ -11,6 +12,7 @@ from services.registry.domain.workers import Worker, WorkerRole
 from services.registry.use_cases.ports import PersonQuery, WorkerQuery
 from shared.audit import Actor
 from shared.contracts.envelope import Event
+from shared.glass import GlassGrant
 from shared.security import within
 
 
@@ -114,6 +116,7 @@ class FakeWork:
     persons: FakePersons = field(default_factory=FakePersons)
     outbox: FakeOutbox = field(default_factory=FakeOutbox)
     audited: list[tuple[str, str, str, str | None]] = field(default_factory=list)
+    grants: list[GlassGrant] = field(default_factory=list)
 
     async def audit(
         self,
@@ -125,6 +128,34 @@ class FakeWork:
     ) -> None:
         record_id = record.person_id if isinstance(record, Person) else record.worker_id
         self.audited.append((actor.sub, action, record_id, reason))
+
+    async def audit_reads(
+        self, actor: Actor, action: str, reads: Sequence[tuple[Worker | Person, str]], now: datetime
+    ) -> None:
+        for record, why in reads:
+            await self.audit(actor, action, record, now, why)
+
+    async def glass_grants(
+        self, sub: str, record_type: str, record_ids: Iterable[str], now: datetime
+    ) -> dict[str, str]:
+        wanted = set(record_ids)
+        return {
+            g.record_id: g.grant_id
+            for g in self.grants
+            if g.actor == sub and g.record_type == record_type
+            and g.record_id in wanted and g.expires_at > now
+        }  # fmt: skip
+
+    async def break_glass(
+        self, actor: Actor, record: Person, reason: str, now: datetime, ttl_s: int
+    ) -> GlassGrant:
+        grant = GlassGrant(
+            f"g-{len(self.grants) + 1}", actor.sub, actor.role, "person", record.person_id,
+            record.desa, reason, now, now + timedelta(seconds=ttl_s),
+        )  # fmt: skip
+        self.grants.append(grant)
+        await self.audit(actor, "glass.open", record, now, reason)
+        return grant
 
     def published(self) -> list[tuple[str, int | None]]:
         return [(event.type, sequence) for event, sequence in self.outbox.events]

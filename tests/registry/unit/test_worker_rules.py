@@ -10,7 +10,6 @@ from services.registry.domain.access import (
     can_see,
     require_may_change_contact,
     require_no_active_tksk,
-    sees_full_nik,
 )
 from services.registry.domain.errors import (
     BirthDateInFuture,
@@ -24,8 +23,8 @@ from services.registry.domain.workers import (
     Worker,
     WorkerRole,
     WorkerStatus,
-    masked_nik,
 )
+from services.registry.use_cases.disclosure import disclose_worker
 from shared.reference import InvalidNik, InvalidPhone, Rule, UnknownRegion
 from shared.security import Principal, Role
 
@@ -158,7 +157,13 @@ def test_who_sees_and_changes_a_worker():
         require_may_change_contact(caller(Role.PSM, TUNGKAP, sub="psm-2"), psm)
 
 
-def test_only_dinas_staff_see_the_full_nik():
-    full = {role for role in Role if sees_full_nik(caller(role))}
+def test_only_dinas_staff_and_the_worker_see_the_full_nik():
+    worker = Worker.register("w-1", form(), NOW)
+    full = {
+        role
+        for role in Role
+        if disclose_worker(worker, caller(role)).show("nik", worker.nik) == worker.nik
+    }
     assert full == {Role.ADMIN, Role.OPERATOR}
-    assert masked_nik("6305011708900001") == "630501**********"
+    own = Principal(sub="w-1", role=Role.PSM, wilayah=TUNGKAP)
+    assert disclose_worker(worker, own).show("nik", worker.nik) == worker.nik
