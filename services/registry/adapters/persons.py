@@ -25,7 +25,15 @@ class PersonRepository:
         return await self._one(select(persons).where(persons.c.person_id == person_id))
 
     async def with_nik(self, nik: str) -> Person | None:
-        return await self._one(select(persons).where(persons.c.nik == nik))
+        """The person holding the NIK; a record under review does not hold it (yet)."""
+        query = select(persons).where(persons.c.nik == nik, persons.c.nik_review.is_(None))
+        return await self._one(query)
+
+    async def all_with_nik(self, nik: str) -> list[Person]:
+        rows = await self._session.execute(
+            select(persons).where(persons.c.nik == nik).order_by(persons.c.registered_at)
+        )
+        return [_person(row._mapping) for row in rows]
 
     async def add(self, person: Person) -> bool:
         # A savepoint, so losing the NIK race leaves the transaction usable for linking to the

@@ -23,7 +23,19 @@ class WorkerRepository:
         return await self._one(select(workers).where(workers.c.worker_id == worker_id))
 
     async def with_nik(self, nik: str) -> Worker | None:
-        return await self._one(select(workers).where(workers.c.nik == nik))
+        """The worker holding the NIK — an active one first; never one under review."""
+        query = (
+            select(workers)
+            .where(workers.c.nik == nik, workers.c.nik_review.is_(None))
+            .order_by(workers.c.status, workers.c.registered_at)  # 'active' < 'inactive'
+        )
+        return await self._one(query)
+
+    async def all_with_nik(self, nik: str) -> list[Worker]:
+        rows = await self._session.execute(
+            select(workers).where(workers.c.nik == nik).order_by(workers.c.registered_at)
+        )
+        return [_worker(row._mapping) for row in rows]
 
     async def active_tksk(self, kecamatan: str) -> Worker | None:
         return await self._one(

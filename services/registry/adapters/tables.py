@@ -12,6 +12,7 @@ from sqlalchemy import (
     MetaData,
     String,
     Table,
+    Text,
     text,
 )
 
@@ -37,14 +38,24 @@ workers = Table(
     Column("version", Integer, nullable=False),  # the optimistic lock and the events' sequence
     Column("registered_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
+    Column("nik_review", String(36)),  # the Dinas's review while the NIK is a worker's elsewhere
     CheckConstraint("role IN ('psm', 'tksk')", name="role"),
     CheckConstraint("status IN ('active', 'inactive')", name="status"),
     CheckConstraint("sex IN ('L', 'P')", name="sex"),
 )
 
 # The store enforces the two uniqueness rules too, so concurrent registrations cannot both pass.
+# One active worker per NIK — leaving out the records the Dinas is reviewing (ADR 0005).
 ACTIVE_TKSK = text("role = 'tksk' AND status = 'active'")
-Index("uq_registry_workers_nik", workers.c.nik, unique=True)
+WORKER_NIK = text("status = 'active' AND nik_review IS NULL")
+Index(
+    "uq_registry_workers_nik",
+    workers.c.nik,
+    unique=True,
+    postgresql_where=WORKER_NIK,
+    sqlite_where=WORKER_NIK,
+)
+Index("ix_registry_workers_nik", workers.c.nik)
 Index(
     "uq_registry_workers_active_tksk",
     workers.c.kecamatan,
@@ -70,12 +81,14 @@ persons = Table(
     Column("version", Integer, nullable=False),  # the optimistic lock and the events' sequence
     Column("registered_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
+    Column("nik_review", String(36)),  # the Dinas's review while the NIK is another's elsewhere
+    Column("merged_into", String(36)),  # the person a review found this record to be
     CheckConstraint("sex IN ('L', 'P')", name="sex"),
 )
 
 # One person per NIK, enforced by the store so concurrent reports cannot both register; persons
-# without a NIK are never matched, so the index leaves them out.
-NIK_RECORDED = text("nik IS NOT NULL")
+# without a NIK are never matched, and records under review wait for the Dinas.
+NIK_RECORDED = text("nik IS NOT NULL AND nik_review IS NULL")
 Index(
     "uq_registry_persons_nik",
     persons.c.nik,
@@ -96,3 +109,27 @@ case_links = Table(
     CheckConstraint("matched_by IN ('new', 'nik', 'person_id')", name="matched_by"),
 )
 Index("ix_registry_case_links_person_id", case_links.c.person_id)
+
+# What the Dinas must decide (domain.reviews): a NIK held elsewhere, a report not matching the
+# person its NIK names. `details` holds the reported identity, which stays in this store.
+reviews = Table(
+    "registry_reviews",
+    TABLES,
+    Column("review_id", String(36), primary_key=True),
+    Column("kind", String(40), nullable=False),
+    Column("status", String(10), nullable=False),
+    Column("record_type", String(10), nullable=False),
+    Column("record_id", String(64), nullable=False),
+    Column("other_id", String(36)),
+    Column("wilayah", String(20), nullable=False),
+    Column("other_wilayah", String(20)),
+    Column("details", Text),
+    Column("opened_at", UtcDateTime, nullable=False),
+    Column("resolved_at", UtcDateTime),
+    Column("resolved_by", String(200)),
+    Column("decision", String(30)),
+    Column("note", Text),
+    CheckConstraint("status IN ('open', 'resolved')", name="status"),
+)
+Index("ix_registry_reviews_listing", reviews.c.status, reviews.c.opened_at, reviews.c.review_id)
+Index("uq_registry_reviews_record", reviews.c.kind, reviews.c.record_id, unique=True)

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.registry.adapters.persons import PersonRepository
 from services.registry.adapters.repositories import WorkerRepository
+from services.registry.adapters.reviews import ReviewRepository
 from services.registry.domain.persons import Person
 from services.registry.domain.workers import Worker
 from shared.audit import Actor, record_audit, record_reads
@@ -22,6 +23,7 @@ class RegistryUnitOfWork(UnitOfWork):
         super().__init__(session, outbox)
         self.workers = WorkerRepository(session)
         self.persons = PersonRepository(session)
+        self.reviews = ReviewRepository(session)
 
     async def audit(
         self,

@@ -10,7 +10,6 @@ from services.registry.domain.errors import (
     NotOwnRecord,
     OutsideWilayah,
     PersonNotFound,
-    PersonRegisteredElsewhere,
     TkskAlreadyActive,
     WorkerNotFound,
 )
@@ -63,9 +62,3 @@ def require_may_register_in(viewer: Principal, desa: str) -> None:
     """The caller named the desa, so refusing it reveals nothing: 403, not 404."""
     if not viewer.covers(desa):
         raise OutsideWilayah(desa)
-
-
-def require_may_add_to(viewer: Principal, known: Person) -> None:
-    """Adding categories to the person a NIK names: only inside the caller's wilayah."""
-    if not viewer.covers(known.desa):
-        raise PersonRegisteredElsewhere()

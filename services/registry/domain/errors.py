@@ -97,14 +97,6 @@ class PersonCategoryRequired(RegistryError):
         super().__init__("a person needs at least one PMKS category")
 
 
-class PersonRegisteredElsewhere(RegistryError):
-    """The NIK belongs to a person living outside the caller's wilayah: Dinas staff covering
-    that desa must add the categories (or move the person), and the caller learns no more."""
-
-    def __init__(self) -> None:
-        super().__init__("a person with this NIK is registered outside your wilayah")
-
-
 class NotProtected(RegistryError):
     """Breaking the glass is for protected records; this one is open to the caller already."""
 
@@ -118,6 +110,25 @@ class ProtectedCategoryFilter(RegistryError):
 
     def __init__(self, category: str) -> None:
         super().__init__(f"{category} is a protected category", category=category)
+
+
+class ReviewNotFound(RegistryError):
+    """No such review — or one involving a place outside the caller's wilayah."""
+
+    def __init__(self) -> None:
+        super().__init__("no review with that id")
+
+
+class ReviewClosed(RegistryError):
+    def __init__(self) -> None:
+        super().__init__("the review is decided already")
+
+
+class DecisionNotAllowed(RegistryError):
+    def __init__(self, decision: str) -> None:
+        super().__init__(
+            f"{decision!r} is not a decision: same_person or different_persons", decision=decision
+        )
 
 
 class CasePersonUnknown(RegistryError):

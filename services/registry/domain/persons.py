@@ -57,6 +57,8 @@ class Person:
     version: int
     registered_at: datetime
     updated_at: datetime
+    nik_review: str | None = None  # the Dinas's review while another holds the NIK elsewhere
+    merged_into: str | None = None  # the person a review found this record to be
 
     @classmethod
     def register(

@@ -68,6 +68,7 @@ class Worker:
     version: int
     registered_at: datetime
     updated_at: datetime
+    nik_review: str | None = None  # the Dinas's review while another worker holds the NIK
 
     @classmethod
     def register(

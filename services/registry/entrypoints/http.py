@@ -18,6 +18,7 @@ from services.registry.domain.workers import WorkerRole, WorkerStatus
 from services.registry.entrypoints.deps import UnitsOfWork, id_after
 from services.registry.entrypoints.persons import persons_router
 from services.registry.entrypoints.reference import reference_router
+from services.registry.entrypoints.reviews import reviews_router
 from services.registry.entrypoints.schemas import (
     ContactChange,
     Deactivation,
@@ -165,7 +166,7 @@ def workers_router() -> APIRouter:
 
 
 def routers() -> list[APIRouter]:
-    return [reference_router(), workers_router(), persons_router()]
+    return [reference_router(), workers_router(), persons_router(), reviews_router()]
 
 
 # (status, problem type, title); `{name}` in a type is filled from the error's facts.
@@ -181,11 +182,9 @@ PROBLEMS: dict[type[errors.RegistryError], tuple[int, str, str]] = {
     errors.ConcurrentUpdate: (409, "concurrent-update", "Concurrent update"),
     errors.PersonNotFound: (404, "not-found", "Not found"),
     errors.PersonCategoryRequired: (422, "person-category-required", "No PMKS category"),
-    errors.PersonRegisteredElsewhere: (
-        409,
-        "person-registered-elsewhere",
-        "NIK registered outside your wilayah",
-    ),
+    errors.ReviewNotFound: (404, "not-found", "Not found"),
+    errors.ReviewClosed: (409, "review-closed", "Review decided already"),
+    errors.DecisionNotAllowed: (422, "review-decision-unknown", "Unknown decision"),
     errors.NotProtected: (409, "record-not-protected", "Not protected"),
     errors.ProtectedCategoryFilter: (403, "protected-category", "Protected category"),
     errors.CasePersonUnknown: (409, "case-person-unknown", "Unknown person"),  # consumers only

@@ -127,6 +127,9 @@ class PersonOut(BaseModel):
     )
     version: int
     cases: list[str] = Field(description="ids of the cases reported about the person")
+    merged_into: str | None = Field(
+        None, description="a review found this record to be that person: read that one"
+    )
     disclosure: dict[str, str] = DISCLOSURE
 
     @classmethod
@@ -140,7 +143,7 @@ class PersonOut(BaseModel):
             desa=person.desa, kecamatan=person.kecamatan,
             categories=[] if shown.withheld else list(person.categories),
             protected=shown.withheld or is_protected(person.categories),
-            version=person.version, cases=list(view.cases),
+            version=person.version, cases=list(view.cases), merged_into=person.merged_into,
             disclosure={**shown.summary(), **({"categories": "absent"} if shown.withheld else {})},
         )  # fmt: skip
 

@@ -15,8 +15,10 @@ import structlog
 
 from services.registry.domain.errors import CasePersonUnknown
 from services.registry.domain.persons import CaseLink, MatchedBy, Person, PersonForm
+from services.registry.domain.reviews import same_person
 from services.registry.use_cases.persons import add_categories, register_or_merge
 from services.registry.use_cases.ports import RegistryWork
+from services.registry.use_cases.reviews import hold_report_for_review
 from shared.audit import Actor
 from shared.contracts.cases import CaseReported, PersonReported
 from shared.contracts.registry import PersonLinked
@@ -34,20 +36,50 @@ async def link_person_for_case(
     or its report names no person (reports from before persons were linked)."""
     if await uow.persons.link_of(event.case_id) is not None:
         return None
+    if await _held_for_review(uow, event, now):
+        return None
     found = await _person_of(uow, event, by, now, new_person_id)
-    if found is None:
-        log.info("case_reported_without_person", case_id=event.case_id)
+    if found is None:  # its person comes as `person_reported` on the intake stream
+        log.debug("case_reported_without_person", case_id=event.case_id)
         return None
     person, matched_by = found
-    link = CaseLink(event.case_id, person.person_id, matched_by, now)
+    return await link_case(uow, event.case_id, person, matched_by, by=by, now=now)
+
+
+async def link_case(
+    uow: RegistryWork,
+    case_id: str,
+    person: Person,
+    matched_by: MatchedBy,
+    *,
+    by: Actor,
+    now: datetime,
+) -> CaseLink:
+    """The case's one link to its person, published as `person_linked` and audited."""
+    link = CaseLink(case_id, person.person_id, matched_by, now)
     await uow.persons.link(link)
-    linked = {"case_id": link.case_id, "person_id": link.person_id, "matched_by": str(matched_by)}
+    linked = {"case_id": case_id, "person_id": person.person_id, "matched_by": str(matched_by)}
     uow.outbox.add(
         PersonLinked.model_validate(linked)
     )  # no sequence: a case is linked once, there is no order to keep
-    await uow.audit(by, "person.link_case", person, now, reason=f"case {event.case_id}")
-    log.info("case_linked", case_id=event.case_id, person_id=person.person_id, by=matched_by)
+    await uow.audit(by, "person.link_case", person, now, reason=f"case {case_id}")
+    log.info("case_linked", case_id=case_id, person_id=person.person_id, by=matched_by)
     return link
+
+
+async def _held_for_review(uow: RegistryWork, event: Report, now: datetime) -> bool:
+    """A typed-in NIK naming a person with another name, sex or birth date links nothing by
+    itself: the Dinas decides (domain.reviews), and that person's categories stay untouched."""
+    typed = event.person
+    if typed is None or typed.nik is None:
+        return False
+    known = await uow.persons.with_nik(typed.nik)
+    if known is None or same_person(
+        known.name, known.birth_date, known.sex, typed.name, typed.birth_date, typed.sex
+    ):
+        return False
+    await hold_report_for_review(uow, event, known, now)
+    return True
 
 
 async def _person_of(
@@ -56,6 +88,8 @@ async def _person_of(
     reason = f"case {event.case_id}"
     if isinstance(event, CaseReported) and event.person_id is not None:
         named = await uow.persons.get(event.person_id)
+        if named is not None and named.merged_into is not None:  # a review found them one
+            named = await uow.persons.get(named.merged_into)
         if named is None:
             # Cases only accepts ids from its projection of our person events: fail, so the
             # runner retries and finally dead-letters it for a human to look at.

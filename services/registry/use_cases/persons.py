@@ -3,28 +3,22 @@ register-or-merge core also serves `case_links`)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from functools import partial
 
-from services.registry.domain.access import (
-    require_may_add_to,
-    require_may_register_in,
-    require_visible_person,
-)
+from services.registry.domain.access import require_may_register_in, require_visible_person
 from services.registry.domain.errors import ConcurrentUpdate, ProtectedCategoryFilter
 from services.registry.domain.persons import Person, PersonForm
 from services.registry.use_cases.events import record_person_change
 from services.registry.use_cases.ports import PersonQuery, RegistryWork
+from services.registry.use_cases.reviews import hold_person_for_review
 from services.registry.use_cases.workers import actor
 from shared.audit import Actor
 from shared.contracts.registry import PersonRegistered, PersonUpdated
 from shared.reference import normalise_nik, normalise_region_code, pmks_categories
 from shared.security import Principal, narrowest
 from shared.security.disclosure import Audience, audience_of, is_protected
-
-Guard = Callable[[Person], None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,22 +40,39 @@ class PersonFilters:
 async def register_person(
     uow: RegistryWork, form: PersonForm, by: Principal, now: datetime, person_id: str
 ) -> tuple[PersonView, bool]:
-    """The new person (True), or the person the NIK already names with the form's categories
-    added (False) — a known NIK is never registered twice."""
+    """The new person (True), or the person the NIK names inside the caller's wilayah with the
+    form's categories added (False). A NIK held by a person outside it is not refused — that
+    would confirm it exists there — but kept on the new record for the Dinas to review
+    (`reviews`): the caller's answer is the same as for any new person."""
     candidate = Person.register(person_id, form, now)
     require_may_register_in(by, candidate.desa)
-    person, created = await register_or_merge(
-        uow, candidate, actor(by), now, guard=partial(require_may_add_to, by)
-    )
-    if not created:
-        # The answer shows a known person to whoever typed their NIK: a NIK lookup, audited
-        # like `POST /v1/persons/search` (a merge is audited too, as its own change).
-        await uow.audit(actor(by), "person.match", person, now)
-    return await view_of(uow, person), created
+    if candidate.nik is not None:  # the caller's own records first, one under review included
+        visible = [p for p in await uow.persons.all_with_nik(candidate.nik) if by.covers(p.desa)]
+        if visible:
+            return await _matched(uow, visible[0], candidate, by, now), False
+    known = await _with_nik(uow, candidate.nik)
+    if known is None and await uow.persons.add(candidate):
+        await record_person_change(
+            uow, PersonRegistered, candidate, by=actor(by), action="person.register", now=now
+        )
+        return await view_of(uow, candidate), True
+    known = known or await _with_nik(uow, candidate.nik)  # a concurrent registration won
+    if known is None:
+        raise ConcurrentUpdate()
+    if by.covers(known.desa):
+        return await _matched(uow, known, candidate, by, now), False
+    held = await hold_person_for_review(uow, candidate, known, actor(by), now)
+    return await view_of(uow, held), True
 
 
-def _anyone(_: Person) -> None:
-    """The service linking a case may add categories to any person."""
+async def _matched(
+    uow: RegistryWork, known: Person, candidate: Person, by: Principal, now: datetime
+) -> PersonView:
+    person = await add_categories(uow, known, candidate.categories, actor(by), now)
+    # The answer shows a known person to whoever typed their NIK: a NIK lookup, audited like
+    # `POST /v1/persons/search` (a merge is audited too, as its own change).
+    await uow.audit(actor(by), "person.match", person, now)
+    return await view_of(uow, person)
 
 
 async def register_or_merge(
@@ -70,7 +81,6 @@ async def register_or_merge(
     by: Actor,
     now: datetime,
     *,
-    guard: Guard = _anyone,
     reason: str | None = None,
 ) -> tuple[Person, bool]:
     """`candidate` registered (True), or the person holding its NIK, categories merged (False).
@@ -88,7 +98,6 @@ async def register_or_merge(
         known = await _with_nik(uow, candidate.nik)  # a concurrent report of the NIK won
         if known is None:
             raise ConcurrentUpdate()
-    guard(known)
     return await add_categories(uow, known, candidate.categories, by, now, reason), False
 
 
@@ -138,11 +147,10 @@ async def search_persons_by_nik(
 ) -> list[PersonView]:
     """The person with this NIK, if the caller may see them; a hit is audited (a NIK lookup is
     a read of personal data)."""
-    found = await uow.persons.with_nik(normalise_nik(nik))
-    if found is None or not by.covers(found.desa):
-        return []
-    await uow.audit(actor(by), "person.search", found, now)
-    return await views_of(uow, [found])
+    found = [p for p in await uow.persons.all_with_nik(normalise_nik(nik)) if by.covers(p.desa)]
+    for person in found:
+        await uow.audit(actor(by), "person.search", person, now)
+    return await views_of(uow, found)
 
 
 async def view_of(uow: RegistryWork, person: Person) -> PersonView:

@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Protocol
 
 from services.registry.domain.persons import CaseLink, Person
+from services.registry.domain.reviews import Review, ReviewKind, ReviewStatus
 from services.registry.domain.workers import Worker, WorkerRole, WorkerStatus
 from shared.audit import Actor
 from shared.contracts.envelope import Event
@@ -28,7 +29,13 @@ class WorkerQuery:
 class Workers(Protocol):
     async def get(self, worker_id: str) -> Worker | None: ...
 
-    async def with_nik(self, nik: str) -> Worker | None: ...
+    async def with_nik(self, nik: str) -> Worker | None:
+        """The worker holding the NIK (active first), never one under review."""
+        ...
+
+    async def all_with_nik(self, nik: str) -> list[Worker]:
+        """Every worker record with the NIK, those under review included."""
+        ...
 
     async def active_tksk(self, kecamatan: str) -> Worker | None: ...
 
@@ -56,7 +63,13 @@ class PersonQuery:
 class Persons(Protocol):
     async def get(self, person_id: str) -> Person | None: ...
 
-    async def with_nik(self, nik: str) -> Person | None: ...
+    async def with_nik(self, nik: str) -> Person | None:
+        """The person holding the NIK, never a record under review."""
+        ...
+
+    async def all_with_nik(self, nik: str) -> list[Person]:
+        """Every person record with the NIK, those under review included."""
+        ...
 
     async def add(self, person: Person) -> bool:
         """Insert; False when a concurrent registration of the NIK won first."""
@@ -79,6 +92,24 @@ class Persons(Protocol):
         ...
 
 
+class Reviews(Protocol):
+    async def add(self, review: Review) -> bool:
+        """False when the record has a review of this kind already."""
+        ...
+
+    async def get(self, review_id: str) -> Review | None: ...
+
+    async def of_record(self, kind: ReviewKind, record_id: str) -> Review | None: ...
+
+    async def resolve(self, review: Review) -> None:
+        """Store the decision; `ConcurrentUpdate` when it was decided meanwhile."""
+        ...
+
+    async def page(
+        self, scope: str, status: ReviewStatus | None, *, after: str | None, limit: int
+    ) -> list[Review]: ...
+
+
 class EventSink(Protocol):
     def add(self, event: Event, *, sequence: int | None = None) -> object: ...
 
@@ -89,6 +120,9 @@ class RegistryWork(Protocol):
 
     @property
     def persons(self) -> Persons: ...
+
+    @property
+    def reviews(self) -> Reviews: ...
 
     @property
     def outbox(self) -> EventSink: ...

@@ -19,6 +19,7 @@ from services.registry.domain.errors import (
 from services.registry.domain.workers import Registration, Worker, WorkerRole, WorkerStatus
 from services.registry.use_cases.events import record_change
 from services.registry.use_cases.ports import RegistryWork, WorkerQuery
+from services.registry.use_cases.reviews import hold_worker_for_review
 from shared.audit import Actor
 from shared.contracts.registry import WorkerDeactivated, WorkerRegistered
 from shared.reference import normalise_nik, normalise_region_code, training_tiers
@@ -42,10 +43,15 @@ def actor(by: Principal) -> Actor:
 async def register_worker(
     uow: RegistryWork, form: Registration, by: Principal, now: datetime, worker_id: str
 ) -> Worker:
+    """A new worker. A NIK already a worker's inside the caller's wilayah is refused (409); one
+    outside it is not — that would confirm it exists there — but held for the Dinas to review,
+    and the caller's answer is the same as for any new worker."""
     worker = Worker.register(worker_id, form, now)
     if not by.covers(worker.wilayah):
         raise OutsideWilayah(worker.wilayah)
-    await _refuse_duplicates(uow, worker, by)
+    elsewhere = await _refuse_duplicates(uow, worker, by)
+    if elsewhere is not None:
+        return await hold_worker_for_review(uow, worker, elsewhere, actor(by), now)
     if not await uow.workers.add(worker):
         # A concurrent registration committed between our check and our insert: name it.
         await _refuse_duplicates(uow, worker, by)
@@ -56,12 +62,14 @@ async def register_worker(
     return worker
 
 
-async def _refuse_duplicates(uow: RegistryWork, worker: Worker, by: Principal) -> None:
-    same_person = await uow.workers.with_nik(worker.nik)
-    if same_person is not None:
-        raise NikAlreadyRegistered(visible_id(by, same_person))
+async def _refuse_duplicates(uow: RegistryWork, worker: Worker, by: Principal) -> Worker | None:
+    """Refuse what the caller may know of; the worker holding the NIK elsewhere, if any."""
     if worker.role is WorkerRole.TKSK:
         require_no_active_tksk(worker, await uow.workers.active_tksk(worker.kecamatan), by)
+    mine = [w for w in await uow.workers.all_with_nik(worker.nik) if visible_id(by, w)]
+    if mine:
+        raise NikAlreadyRegistered(mine[0].worker_id)
+    return await uow.workers.with_nik(worker.nik)
 
 
 async def read_worker(uow: RegistryWork, worker_id: str, by: Principal) -> Worker:
@@ -98,11 +106,10 @@ async def deactivate_worker(
 async def search_by_nik(uow: RegistryWork, nik: str, by: Principal, now: datetime) -> list[Worker]:
     """The worker with this NIK, if the caller may see them; a hit is audited (a NIK lookup is
     a read of personal data)."""
-    found = await uow.workers.with_nik(normalise_nik(nik))
-    if found is None or visible_id(by, found) is None:
-        return []
-    await uow.audit(actor(by), "worker.search", found, now)
-    return [found]
+    found = [w for w in await uow.workers.all_with_nik(normalise_nik(nik)) if visible_id(by, w)]
+    for worker in found:
+        await uow.audit(actor(by), "worker.search", worker, now)
+    return found
 
 
 async def list_workers(

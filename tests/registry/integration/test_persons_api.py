@@ -53,6 +53,7 @@ async def test_a_person_is_registered_once_per_nik(make_registry, store_kind):
         "protected": False,
         "version": 1,
         "cases": [],
+        "merged_into": None,
         "disclosure": {},
     }
     tksk = bearer("tksk", BINUANG, sub="w-tksk")
@@ -138,14 +139,19 @@ async def test_a_person_outside_the_callers_wilayah_is_not_found(registry):
     assert missing.status_code == 404
 
 
-async def test_a_known_nik_outside_the_callers_wilayah_is_a_conflict_naming_no_one(registry):
+async def test_a_known_nik_outside_the_callers_wilayah_answers_like_any_new_person(registry):
     await registry.post("/v1/persons", new_person())
+    fresh = await registry.post(
+        "/v1/persons",
+        new_person(desa=RANTAU_KIWA, nik="6305015708900003"),
+        bearer("operator", TAPIN_UTARA),
+    )
     elsewhere = await registry.post(
         "/v1/persons", new_person(desa=RANTAU_KIWA), bearer("operator", TAPIN_UTARA)
     )
-    assert elsewhere.status_code == 409
-    assert problem_type(elsewhere) == "person-registered-elsewhere"
-    assert "person_id" not in elsewhere.json()
+    assert elsewhere.status_code == fresh.status_code == 201  # nothing tells them apart
+    assert set(elsewhere.json()) == set(fresh.json())
+    assert elsewhere.json()["nik"] == NIK_WOMAN and elsewhere.json()["nik_recorded"]
 
 
 async def test_persons_are_listed_by_wilayah_and_category_in_pages(registry):

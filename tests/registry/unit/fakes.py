@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 
 from services.registry.domain.errors import ConcurrentUpdate
 from services.registry.domain.persons import CaseLink, Person
+from services.registry.domain.reviews import Review, ReviewKind, ReviewStatus
 from services.registry.domain.workers import Worker, WorkerRole
 from services.registry.use_cases.ports import PersonQuery, WorkerQuery
 from shared.audit import Actor
@@ -24,7 +25,11 @@ class FakeWorkers:
         return self.rows.get(worker_id)
 
     async def with_nik(self, nik: str) -> Worker | None:
-        return next((w for w in self.rows.values() if w.nik == nik), None)
+        held = [w for w in self.rows.values() if w.nik == nik and w.nik_review is None]
+        return sorted(held, key=lambda w: (not w.is_active, w.registered_at))[0] if held else None
+
+    async def all_with_nik(self, nik: str) -> list[Worker]:
+        return [w for w in self.rows.values() if w.nik == nik]
 
     async def active_tksk(self, kecamatan: str) -> Worker | None:
         return next(
@@ -65,10 +70,14 @@ class FakePersons:
         return self.rows.get(person_id)
 
     async def with_nik(self, nik: str) -> Person | None:
-        return next((p for p in self.rows.values() if p.nik == nik), None)
+        return next((p for p in self.rows.values() if p.nik == nik and not p.nik_review), None)
+
+    async def all_with_nik(self, nik: str) -> list[Person]:
+        return [p for p in self.rows.values() if p.nik == nik]
 
     async def add(self, person: Person) -> bool:
-        if person.nik is not None and await self.with_nik(person.nik) is not None:
+        held = person.nik is not None and person.nik_review is None
+        if held and await self.with_nik(person.nik or "") is not None:
             return False
         self.rows[person.person_id] = person
         return True
@@ -102,6 +111,40 @@ class FakePersons:
         return linked
 
 
+class FakeReviews:
+    def __init__(self) -> None:
+        self.rows: dict[str, Review] = {}
+
+    async def add(self, review: Review) -> bool:
+        if await self.of_record(review.kind, review.record_id) is not None:
+            return False
+        self.rows[review.review_id] = review
+        return True
+
+    async def get(self, review_id: str) -> Review | None:
+        return self.rows.get(review_id)
+
+    async def of_record(self, kind: ReviewKind, record_id: str) -> Review | None:
+        return next(
+            (r for r in self.rows.values() if r.kind == kind and r.record_id == record_id), None
+        )
+
+    async def resolve(self, review: Review) -> None:
+        if self.rows[review.review_id].status is not ReviewStatus.OPEN:
+            raise ConcurrentUpdate()
+        self.rows[review.review_id] = review
+
+    async def page(
+        self, scope: str, status: ReviewStatus | None, *, after: str | None, limit: int
+    ) -> list[Review]:
+        found = sorted(
+            (r for r in self.rows.values() if all(within(p, scope) for p in r.places)),
+            key=lambda r: r.review_id,
+        )
+        found = [r for r in found if status is None or r.status is status]
+        return [r for r in found if after is None or r.review_id > after][:limit]
+
+
 @dataclass
 class FakeOutbox:
     events: list[tuple[Event, int | None]] = field(default_factory=list)
@@ -114,6 +157,7 @@ class FakeOutbox:
 class FakeWork:
     workers: FakeWorkers = field(default_factory=FakeWorkers)
     persons: FakePersons = field(default_factory=FakePersons)
+    reviews: FakeReviews = field(default_factory=FakeReviews)
     outbox: FakeOutbox = field(default_factory=FakeOutbox)
     audited: list[tuple[str, str, str, str | None]] = field(default_factory=list)
     grants: list[GlassGrant] = field(default_factory=list)

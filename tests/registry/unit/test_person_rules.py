@@ -7,7 +7,6 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from services.registry.domain.access import (
-    require_may_add_to,
     require_may_register_in,
     require_visible_person,
 )
@@ -16,7 +15,6 @@ from services.registry.domain.errors import (
     OutsideWilayah,
     PersonCategoryRequired,
     PersonNotFound,
-    PersonRegisteredElsewhere,
 )
 from services.registry.domain.persons import Person, PersonForm
 from shared.reference import InvalidNik, Rule, UnknownCategory, WrongRegionLevel
@@ -108,6 +106,3 @@ def test_a_psm_sees_and_registers_persons_of_her_own_desa_only():
         require_visible_person(caller(), None)
     with pytest.raises(OutsideWilayah):
         require_may_register_in(elsewhere, TUNGKAP)
-    with pytest.raises(PersonRegisteredElsewhere):
-        require_may_add_to(elsewhere, person)
-    require_may_add_to(caller(Role.TKSK, BINUANG), person)

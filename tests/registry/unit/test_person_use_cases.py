@@ -9,7 +9,6 @@ import pytest
 from services.registry.domain.errors import (
     CasePersonUnknown,
     OutsideWilayah,
-    PersonRegisteredElsewhere,
 )
 from services.registry.domain.persons import MatchedBy, PersonForm
 from services.registry.use_cases import persons as cases
@@ -102,13 +101,20 @@ async def test_a_psm_registers_only_in_her_own_desa():
     assert created
 
 
-async def test_a_known_nik_outside_the_callers_wilayah_is_refused_unchanged():
+async def test_a_known_nik_outside_the_callers_wilayah_is_held_for_review_not_refused():
     uow = FakeWork()
     await register(uow)
     elsewhere = Principal(sub="bob", role=Role.OPERATOR, wilayah="63.05.04")
-    with pytest.raises(PersonRegisteredElsewhere):
-        await register(uow, "p-2", by=elsewhere, desa="63.05.04.1004", categories=("PD",))
-    assert uow.persons.rows["p-1"].categories == ("LUT",)
+    view, created = await register(
+        uow, "p-2", by=elsewhere, desa="63.05.04.1004", categories=("PD",)
+    )
+    assert created and view.person.person_id == "p-2"  # the answer any new person gets
+    assert uow.persons.rows["p-1"].categories == ("LUT",)  # the other is untouched
+    [review] = uow.reviews.rows.values()
+    assert (review.kind, review.record_id, review.other_id) == ("nik-elsewhere", "p-2", "p-1")
+    assert view.person.nik_review == review.review_id
+    again, created = await register(uow, "p-3", by=elsewhere, desa="63.05.04.1004")
+    assert (again.person.person_id, created) == ("p-2", False)  # her own record, found again
 
 
 async def test_a_nik_search_is_audited_and_sees_only_the_callers_wilayah():

@@ -1,0 +1,92 @@
+"""The Dinas's reviews in the registry's store, as domain values."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, cast
+
+from sqlalchemy import CursorResult, insert, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.registry.adapters.tables import reviews
+from services.registry.domain.errors import ConcurrentUpdate
+from services.registry.domain.reviews import Decision, Review, ReviewKind, ReviewStatus
+from shared.persistence.scope import inside
+
+
+class ReviewRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def add(self, review: Review) -> bool:
+        """False when the record has a review of this kind already (a redelivered report)."""
+        try:
+            async with self._session.begin_nested():
+                await self._session.execute(insert(reviews).values(**_row(review)))
+        except IntegrityError:
+            return False
+        return True
+
+    async def get(self, review_id: str) -> Review | None:
+        row = (await self._session.execute(
+            select(reviews).where(reviews.c.review_id == review_id)
+        )).first()  # fmt: skip
+        return None if row is None else _review(row._mapping)
+
+    async def of_record(self, kind: ReviewKind, record_id: str) -> Review | None:
+        query = select(reviews).where(reviews.c.kind == kind, reviews.c.record_id == record_id)
+        row = (await self._session.execute(query)).first()
+        return None if row is None else _review(row._mapping)
+
+    async def resolve(self, review: Review) -> None:
+        statement = (
+            update(reviews)
+            .where(reviews.c.review_id == review.review_id, reviews.c.status == "open")
+            .values(**_row(review))
+        )
+        result = cast(CursorResult[Any], await self._session.execute(statement))
+        if result.rowcount != 1:
+            raise ConcurrentUpdate()
+
+    async def page(
+        self, scope: str, status: ReviewStatus | None, *, after: str | None, limit: int
+    ) -> list[Review]:
+        """Reviews whose every place lies inside `scope`, oldest first."""
+        statement = select(reviews).where(
+            inside(reviews.c.wilayah, scope),
+            or_(reviews.c.other_wilayah.is_(None), inside(reviews.c.other_wilayah, scope)),
+        )
+        if status is not None:
+            statement = statement.where(reviews.c.status == str(status))
+        if after is not None:
+            statement = statement.where(reviews.c.review_id > after)
+        rows = await self._session.execute(statement.order_by(reviews.c.review_id).limit(limit))
+        return [_review(row._mapping) for row in rows]
+
+
+def _row(review: Review) -> dict[str, Any]:
+    return {
+        "review_id": review.review_id, "kind": str(review.kind), "status": str(review.status),
+        "record_type": review.record_type, "record_id": review.record_id,
+        "other_id": review.other_id, "wilayah": review.wilayah,
+        "other_wilayah": review.other_wilayah,
+        "details": None if review.details is None else json.dumps(dict(review.details)),
+        "opened_at": review.opened_at, "resolved_at": review.resolved_at,
+        "resolved_by": review.resolved_by,
+        "decision": None if review.decision is None else str(review.decision),
+        "note": review.note,
+    }  # fmt: skip
+
+
+def _review(row: Any) -> Review:
+    values = dict(row)
+    return Review(
+        **{
+            **values,
+            "kind": ReviewKind(values["kind"]),
+            "status": ReviewStatus(values["status"]),
+            "details": None if values["details"] is None else json.loads(values["details"]),
+            "decision": None if values["decision"] is None else Decision(values["decision"]),
+        }
+    )

@@ -1,0 +1,175 @@
+"""What the Dinas decides instead of the registry confirming a NIK elsewhere or linking a report
+that does not match (docs/adr/0005): each kind of review, opened, seen only by who covers all its
+places, and decided both ways."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from redis.asyncio import Redis
+
+from shared.contracts.cases import PersonReported, ReportedPerson
+from shared.contracts.envelope import Envelope
+from shared.security import mint_token
+from tests.registry.integration.conftest import (
+    NIK_WOMAN,
+    RANTAU_KIWA,
+    SECRET,
+    TAPIN_UTARA,
+    TUNGKAP,
+    bearer,
+    new_person,
+    new_worker,
+    published,
+)
+from tests.support.waiting import eventually
+
+pytestmark = pytest.mark.integration
+
+UTARA = bearer("operator", TAPIN_UTARA, "operator-utara")
+KABUPATEN = bearer("admin", "63.05", "admin-tapin")
+OFFICER_TOKEN = mint_token(
+    SECRET, sub="dpo", role="operator", wilayah="63.05", now=datetime.now(UTC),
+    grants=["protected-data"],
+)  # fmt: skip
+OFFICER = {"Authorization": f"Bearer {OFFICER_TOKEN}"}
+
+
+async def reviews(registry, headers: dict = KABUPATEN, **params) -> list[dict]:
+    response = await registry.client.get("/v1/reviews", params=params, headers=headers)
+    assert response.status_code == 200, response.text
+    return list(response.json()["items"])
+
+
+async def decide(registry, review_id: str, decision: str, headers: dict = KABUPATEN):
+    return await registry.client.post(
+        f"/v1/reviews/{review_id}/resolve",
+        json={"decision": decision, "note": "diperiksa dengan Dukcapil"},
+        headers=headers,
+    )
+
+
+async def person(registry, person_id: str, headers: dict = KABUPATEN) -> dict:
+    return (await registry.client.get(f"/v1/persons/{person_id}", headers=headers)).json()
+
+
+async def held_person(registry) -> tuple[str, str, dict]:
+    known = (await registry.post("/v1/persons", new_person())).json()["person_id"]
+    typed = new_person(desa=RANTAU_KIWA, categories=["PD"])
+    held = (await registry.post("/v1/persons", typed, UTARA)).json()["person_id"]
+    [review] = await reviews(registry)
+    return known, held, review
+
+
+async def test_a_nik_held_elsewhere_is_reviewed_by_a_dinas_covering_both_places(registry):
+    known, held, review = await held_person(registry)
+    assert (review["kind"], review["record_id"], review["other_id"]) == (
+        "nik-elsewhere", held, known,
+    )  # fmt: skip
+    assert await reviews(registry, UTARA) == []  # covers one place only: sees nothing of it
+    refused = await registry.client.get(f"/v1/reviews/{review['review_id']}", headers=UTARA)
+    assert refused.status_code == 404
+    assert (await decide(registry, review["review_id"], "same_person", UTARA)).status_code == 404
+    search = await registry.post("/v1/persons/search", {"nik": NIK_WOMAN}, UTARA)
+    assert [p["person_id"] for p in search.json()["items"]] == [held]  # their own record
+    assert (await person(registry, known))["categories"] == ["LUT"]  # untouched until decided
+
+
+async def test_the_same_person_merges_the_new_record_into_the_one_holding_the_nik(registry):
+    known, held, review = await held_person(registry)
+    decided = await decide(registry, review["review_id"], "same_person")
+    assert decided.status_code == 200, decided.text
+    assert decided.json()["status"] == "resolved" and decided.json()["resolved_by"] == "admin-tapin"
+    assert (await person(registry, known))["categories"] == ["LUT", "PD"]
+    assert (await person(registry, held))["merged_into"] == known
+    again = await decide(registry, review["review_id"], "different_persons")
+    assert again.status_code == 409 and again.json()["type"].endswith("review-closed")
+
+
+async def test_different_persons_keep_their_records_and_the_new_one_loses_the_nik(registry):
+    known, held, review = await held_person(registry)
+    await decide(registry, review["review_id"], "different_persons")
+    assert (await person(registry, held))["nik"] is None
+    assert (await person(registry, known))["nik"] == NIK_WOMAN
+    unknown = await decide(registry, review["review_id"], "maybe")
+    assert unknown.status_code == 422
+
+
+async def test_a_worker_registered_again_elsewhere_is_reviewed_then_moved(registry):
+    first = await registry.register()  # in Tungkap
+    again = await registry.post("/v1/workers", new_worker(wilayah=RANTAU_KIWA), UTARA)
+    assert again.status_code == 201
+    [review] = await reviews(registry)
+    assert review["kind"] == "worker-nik-elsewhere"
+    moved = await decide(registry, review["review_id"], "same_person")
+    assert moved.status_code == 200, moved.text
+    assert (await registry.get(first["worker_id"])).json()["status"] == "inactive"
+    assert (await registry.get(again.json()["worker_id"])).json()["status"] == "active"
+
+
+async def test_a_wrong_worker_registration_is_ended(registry):
+    first = await registry.register()
+    again = await registry.post("/v1/workers", new_worker(wilayah=RANTAU_KIWA), UTARA)
+    [review] = await reviews(registry)
+    await decide(registry, review["review_id"], "different_persons")
+    assert (await registry.get(again.json()["worker_id"])).json()["status"] == "inactive"
+    assert (await registry.get(first["worker_id"])).json()["status"] == "active"
+
+
+def intake(case_id: str, name: str, categories: tuple[str, ...] = ("ODHA",)) -> dict[str, str]:
+    event = PersonReported(
+        case_id=case_id, desa=TUNGKAP, categories=categories, reported_by="w-psm",
+        reporter_role="psm", at=datetime.now(UTC),
+        person=ReportedPerson(nik=NIK_WOMAN, name=name, sex="P"),
+    )  # fmt: skip
+    return Envelope.wrap(event, source="/kesos/cases", time=datetime.now(UTC)).to_fields()
+
+
+async def mismatched_report(registry, redis: Redis) -> tuple[str, dict]:
+    known = (await registry.post("/v1/persons", new_person())).json()["person_id"]
+    stream = f"{registry.namespace}.cases.intake"
+    await redis.xadd(stream, intake("c-1", "Masriah binti Ahmad"))  # type: ignore[arg-type]
+    await redis.xadd(stream, intake("c-1", "Masriah binti Ahmad"))  # type: ignore[arg-type]
+    await redis.xadd(stream, intake("c-2", "siti  AMINAH", ("FM",)))  # type: ignore[arg-type]
+
+    async def c2_linked() -> bool:
+        return (await person(registry, known))["cases"] == ["c-2"]
+
+    await eventually(c2_linked, message="the matching report linked")
+    [review] = await reviews(registry)
+    return known, review
+
+
+async def test_a_report_whose_nik_names_someone_else_links_nothing_until_decided(registry, redis):
+    known, review = await mismatched_report(registry, redis)
+    assert (review["kind"], review["record_id"], review["other_id"]) == (
+        "report-mismatch", "c-1", known,
+    )  # fmt: skip
+    assert review["details"]["name"] == "Masriah binti Ahmad"
+    assert (await person(registry, known))["categories"] == ["LUT", "FM"]  # ODHA not added
+
+    async def links() -> list[str]:
+        events = await published(redis, registry.namespace)
+        return [e.data["case_id"] for e in events if e.type.endswith("linked.v1")]
+
+    assert await eventually(links, message="c-2's link published") == ["c-2"]
+
+    await decide(registry, review["review_id"], "same_person")
+    decided = await person(registry, known, OFFICER)  # now ODHA: the officer sees it whole
+    assert (decided["cases"], decided["categories"]) == (["c-2", "c-1"], ["LUT", "FM", "ODHA"])
+
+
+async def test_a_mismatched_report_of_someone_else_registers_them_without_the_nik(registry, redis):
+    known, review = await mismatched_report(registry, redis)
+    await decide(registry, review["review_id"], "different_persons")
+
+    async def c1_linked() -> list:
+        events = await published(redis, registry.namespace)
+        return [e for e in events if e.type.endswith("linked.v1") and e.data["case_id"] == "c-1"]
+
+    [link] = await eventually(c1_linked, message="c-1 linked")
+    assert link.data["matched_by"] == "new" and link.data["person_id"] != known
+    newcomer = await person(registry, link.data["person_id"], OFFICER)
+    assert (newcomer["nik"], newcomer["name"]) == (None, "Masriah binti Ahmad")
+    assert (await person(registry, known, OFFICER))["categories"] == ["LUT", "FM"]
