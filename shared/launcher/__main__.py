@@ -44,7 +44,7 @@ def main() -> int:
         supervisor.start_all()
         try:
             _wait_ready(services, supervisor, stop)
-            _welcome(services, redis[services[0]]["REDIS_URL"], secret)
+            _welcome(services, _server_of(redis[services[0]]["REDIS_URL"]), secret)
             while not stop():
                 supervisor.watch_once()
                 time.sleep(0.5)
@@ -71,6 +71,12 @@ def bus_env(admin: Access | None, services: list[str]) -> dict[str, dict[str, st
         url = admin.authenticated_url()
         access = asyncio.run(provision(url, namespace, services, secrets_dir(VAR)))
     return {name: access[service_user_name(namespace, name)].env() for name in services}
+
+
+def _server_of(url: str) -> str:
+    """The server's address, without the user a URL names."""
+    scheme, _, rest = url.partition("://")
+    return f"{scheme}://{rest.rsplit('@', 1)[-1]}"
 
 
 def _stop_on_signals() -> StopFlag:
@@ -125,7 +131,8 @@ def _welcome(services: list[str], redis_url: str, secret: str) -> None:
     print("\nKesos is up:", flush=True)
     for name in services:
         print(f"  {name:<14} {url_of(name)}   (API docs: {url_of(name)}/docs)")
-    print(f"  {'redis':<14} {redis_url}   (each service its own user; see var/secrets/redis)")
+    print(f"  {'redis':<14} {redis_url}   (no default user: each service, the operator and")
+    print(f"  {'':<14} each agency its own; passwords in {VAR / 'secrets' / 'redis'})")
     print("\nAn operator token for Kabupaten Tapin (63.05), valid 12 hours:")
     print(f"  {token}")
     print("\nPlay the Tapin story in another terminal:  .venv/bin/kesos demo")

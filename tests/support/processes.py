@@ -7,7 +7,10 @@ import subprocess
 import sys
 from collections.abc import Mapping
 
+import httpx
+
 from shared.local_redis import free_port
+from tests.support.waiting import eventually
 
 
 def start_sample_service(
@@ -35,3 +38,16 @@ def stop(process: subprocess.Popen[bytes]) -> None:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+async def wait_until_ready(base: str, timeout: float = 60) -> None:
+    """Until the process at `base` answers 200 on /readyz."""
+
+    async def ready(client: httpx.AsyncClient) -> bool:
+        try:
+            return (await client.get("/readyz")).status_code == 200
+        except httpx.TransportError:
+            return False
+
+    async with httpx.AsyncClient(base_url=base) as client:
+        await eventually(lambda: ready(client), timeout=timeout, message=f"{base} ready")

@@ -5,12 +5,10 @@ from __future__ import annotations
 import asyncio
 import json
 
-import httpx
 import pytest
 
 from tests.shared.web.conftest import SECRET
-from tests.support.processes import start_sample_service, stop
-from tests.support.waiting import eventually
+from tests.support.processes import start_sample_service, stop, wait_until_ready
 
 pytestmark = pytest.mark.integration
 
@@ -32,8 +30,7 @@ async def test_a_request_the_parser_refuses_is_answered_as_a_problem(
     store = await make_store("sqlite", "visits")
     process, base = start_sample_service(store.url, redis_url, namespace, SECRET)
     try:
-        async with httpx.AsyncClient(base_url=base) as client:
-            await eventually(lambda: _ready(client), timeout=60, message="service up")
+        await wait_until_ready(base)
         # Past the parser's 64 KB, yet read whole: a server closing on unread bytes sends a RST,
         # which would lose its answer on the way (TCP, not the server, decides that).
         huge = b"GET /v1/visits HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 70_000 + b"\r\n\r\n"
@@ -47,10 +44,3 @@ async def test_a_request_the_parser_refuses_is_answered_as_a_problem(
             assert json.loads(body)["type"] == f"urn:kesos:problem:{rule}"
     finally:
         stop(process)
-
-
-async def _ready(client: httpx.AsyncClient) -> bool:
-    try:
-        return (await client.get("/readyz")).status_code == 200
-    except httpx.TransportError:
-        return False
