@@ -6,10 +6,12 @@ action, actor, role, time, and the reason *code* where the workflow has one (rej
 closure reasons). Never personal data: no NIK, no names, no health details, no free-text notes
 (those stay in the cases store and its audit trail) — DESIGN.md §3.
 
-A person the reporter typed in (NIK, name, sex, birth date) reaches the registry — the home of
-persons — in `person_reported` on the restricted `<ns>.cases.intake`, which only the registry
-may read (docs/adr/0005-least-privilege.md). Until then `case_reported` itself carried it
-(ADR 0003); its `person` field stays in the schema, always null now, so older entries still read.
+Who a report is about — a person the reporter typed in (NIK, name, sex, birth date) or a
+registry person — and all its categories reach the registry in `person_reported` on the
+restricted `<ns>.cases.intake`, which only the registry may read (docs/adr/0005). Until then
+`case_reported` itself carried the person (ADR 0003); its `person` field stays in the schema,
+always null now, so older entries still read. Protected categories (ODHA, ABH, …) never appear
+on the public stream: a step says only `protected: true` beside the other codes.
 """
 
 from __future__ import annotations
@@ -30,7 +32,12 @@ class CaseStep(Event):
     subject_field: ClassVar[str] = "case_id"
 
     case_id: str
-    categories: tuple[str, ...] = Field(description="PMKS category codes, e.g. LUT, PD")
+    categories: tuple[str, ...] = Field(
+        description="PMKS category codes, e.g. LUT, PD — never a protected one (ODHA, ABH, …)"
+    )
+    protected: bool = Field(
+        False, description="the case is also in a protected category, left out of `categories`"
+    )
     desa: str
     kecamatan: str
     status: str
@@ -69,12 +76,16 @@ class CaseReported(CaseStep):
         description="always null now; entries published before docs/adr/0005 may carry the "
         "typed-in person, which now travels on the restricted intake stream",
     )
+    intake: bool = Field(
+        False, description="who the case is about went to the registry as `person_reported`"
+    )
 
 
 @CATALOG.register
 class PersonReported(Event):
-    """Restricted (`<ns>.cases.intake`, read by the registry alone): the person a report is
-    about, as the reporter typed them, for the registry to register or link."""
+    """Restricted (`<ns>.cases.intake`, read by the registry alone): who a report is about —
+    typed in, or a registry person by id — with all its categories, protected ones included,
+    for the registry to register or link them."""
 
     type: ClassVar[str] = "kesos.cases.person_reported.v1"
     subject_field: ClassVar[str] = "case_id"
@@ -86,7 +97,8 @@ class PersonReported(Event):
     reported_by: str
     reporter_role: str | None = None
     at: datetime
-    person: ReportedPerson
+    person: ReportedPerson | None = Field(None, description="typed in; or person_id")
+    person_id: str | None = Field(None, description="a registry person; or person")
 
 
 @CATALOG.register

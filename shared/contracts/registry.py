@@ -121,8 +121,13 @@ class PersonState(Event):
     person_id: str
     desa: str = Field(description="desa/kelurahan code where the person lives (63.05.01.2003)")
     kecamatan: str
-    categories: tuple[str, ...] = Field(description="PMKS category codes, e.g. LUT, PD")
+    categories: tuple[str, ...] = Field(
+        description="PMKS category codes, e.g. LUT, PD — never a protected one (ODHA, ABH, …)"
+    )
     nik_recorded: bool = Field(description="false while the person's NIK is not yet recorded")
+    protected: bool = Field(
+        False, description="the person is also in a protected category, left out of `categories`"
+    )
 
 
 @CATALOG.register

@@ -124,6 +124,14 @@ def is_protected(categories: Iterable[str]) -> bool:
     return not pmks_categories().sensitive().isdisjoint(categories)
 
 
+def public_categories(categories: Iterable[str]) -> tuple[tuple[str, ...], bool]:
+    """What a public event may say of a record's categories: the codes that are not protected,
+    and whether there were protected ones (an agency learns a record is protected, not why)."""
+    sensitive = pmks_categories().sensitive()
+    codes = tuple(categories)
+    return tuple(c for c in codes if c not in sensitive), any(c in sensitive for c in codes)
+
+
 @dataclass(frozen=True)
 class Disclosure:
     """What one caller may see of one record: a level per personal field."""

@@ -28,6 +28,7 @@ from shared.contracts.cases import (
     PersonReported,
     ReportedPerson,
 )
+from shared.security.disclosure import public_categories
 
 EVENT_OF: Mapping[Action, type[CaseStep]] = {
     Action.REPORT: CaseReported,
@@ -60,27 +61,34 @@ def reason_code(case: Case, event: CaseTransitioned) -> str | None:
 
 
 def case_step(case: Case, event: CaseTransitioned, person_id: str | None) -> CaseStep:
-    """The case's public state after the step, and the step: no names, NIK or notes."""
+    """The case's public state after the step, and the step: no names, NIK, notes, nor a
+    protected category (only that there is one)."""
+    categories, protected = public_categories(case.categories)
     fields = dict(
-        case_id=case.case_id, categories=case.categories, desa=case.desa,
+        case_id=case.case_id, categories=categories, protected=protected, desa=case.desa,
         kecamatan=case.kecamatan, status=case.status.value, reported_by=case.reported_by,
         reporter_role=case.reporter_role.value, assigned_tksk_id=case.assigned_tksk_id,
         person_id=person_id, risk_level=case.risk_level.value if case.risk_level else None,
         action=event.action.value, actor_id=event.actor_id, actor_role=event.actor_role.value,
         at=event.at, reason_code=reason_code(case, event),
     )  # fmt: skip
+    if event.action is Action.REPORT:
+        return CaseReported(**fields, intake=True)
     return EVENT_OF[event.action](**fields)
 
 
-def person_reported(case: Case, person: PersonDetails) -> PersonReported:
-    """The typed-in person, for the registry alone (the restricted intake stream)."""
-    typed = ReportedPerson(
+def person_reported(
+    case: Case, person: PersonDetails | None, person_id: str | None
+) -> PersonReported:
+    """Who the report is about and all its categories, for the registry alone (the restricted
+    intake stream)."""
+    typed = None if person is None else ReportedPerson(
         nik=person.nik, name=person.name, sex=person.sex, birth_date=person.birth_date
-    )
+    )  # fmt: skip
     return PersonReported(
         case_id=case.case_id, desa=case.desa, categories=case.categories,
         reported_by=case.reported_by, reporter_role=case.reporter_role.value,
-        at=case.reported_at, person=typed,
+        at=case.reported_at, person=typed, person_id=person_id,
     )  # fmt: skip
 
 
@@ -92,13 +100,13 @@ async def record_step(
 ) -> None:
     """The step's timeline row, contract event and audit row, in the caller's transaction.
 
-    `person` is given only for the report of a typed-in person: the registry gets it on the
-    restricted intake stream, and no public event carries it."""
+    A report also tells the registry, on the restricted intake stream, who the case is about
+    (`person` typed in, or `person_id`); no public event carries that or a protected code."""
     case, event = change
     await uow.cases.add_step(event)
     uow.outbox.add(case_step(case, event, person_id), sequence=event.sequence)
-    if person is not None:
-        uow.outbox.add(person_reported(case, person))
+    if event.action is Action.REPORT:
+        uow.outbox.add(person_reported(case, person, person_id))
     note = event.details.get("note")
     await uow.audit(
         event.actor_id, event.actor_role.value, f"case.{event.action.value}",

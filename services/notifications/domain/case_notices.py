@@ -55,7 +55,7 @@ def case_words(step: CaseStep) -> dict[str, str]:
         "desa_kind": desa_kind,
         "desa_name": desa_name,
         "kecamatan_name": region_name(step.kecamatan),
-        "categories_text": categories_text(step.categories),
+        "categories_text": categories_text(step.categories, protected=step.protected),
         "verify_by": verify_by(step.at).isoformat(),
         "closure_reason_text": closure_reason_text(step.reason_code),
     }
@@ -82,11 +82,11 @@ def _region(code: str) -> Region | None:
         return None
 
 
-def categories_text(codes: Iterable[str]) -> str:
-    """ "Lanjut Usia Terlantar (LUT) dan Fakir Miskin (FM)"; sensitive ones are not named."""
+def categories_text(codes: Iterable[str], *, protected: bool = False) -> str:
+    """ "Lanjut Usia Terlantar (LUT) dan Fakir Miskin (FM)"; sensitive ones are not named (the
+    public events leave them out and say `protected`; older events named them)."""
     categories = pmks_categories()
     named: list[str] = []
-    protected = False
     for code in codes:
         category = categories.find(code)
         if category is None:

@@ -1,10 +1,11 @@
 """Linking a reported case to its person, from cases' `case_reported` and `person_reported`.
 
-A report either names a registry person (`person_id`, on `case_reported`) or carries the person
-as typed (`person`: on the restricted `person_reported`, or on `case_reported` entries older than
-docs/adr/0005): a known NIK links to the person the registry has, anything else registers a new
-one. Each case is linked once (`registry_case_links`), so a redelivered or replayed report — or
-the same report seen on both streams — changes nothing, even after the inbox has forgotten it.
+A report either names a registry person (`person_id`) or carries the person as typed
+(`person`), on the restricted `person_reported` with all its categories — or, in entries older
+than docs/adr/0005, on `case_reported` itself: a known NIK links to the person the registry has,
+anything else registers a new one. Each case is linked once (`registry_case_links`), so a
+redelivered or replayed report — or the same report seen on both streams — changes nothing,
+even after the inbox has forgotten it.
 """
 
 from __future__ import annotations
@@ -34,13 +35,15 @@ async def link_person_for_case(
 ) -> CaseLink | None:
     """The case's new link (published as `person_linked`); None when the case is linked already
     or its report names no person (reports from before persons were linked)."""
+    if isinstance(event, CaseReported) and event.intake:
+        return None  # its person and categories come as `person_reported` on the intake stream
     if await uow.persons.link_of(event.case_id) is not None:
         return None
     if await _held_for_review(uow, event, now):
         return None
     found = await _person_of(uow, event, by, now, new_person_id)
-    if found is None:  # its person comes as `person_reported` on the intake stream
-        log.debug("case_reported_without_person", case_id=event.case_id)
+    if found is None:  # a report from before persons were linked
+        log.info("case_reported_without_person", case_id=event.case_id)
         return None
     person, matched_by = found
     return await link_case(uow, event.case_id, person, matched_by, by=by, now=now)
@@ -86,7 +89,7 @@ async def _person_of(
     uow: RegistryWork, event: Report, by: Actor, now: datetime, new_person_id: str
 ) -> tuple[Person, MatchedBy] | None:
     reason = f"case {event.case_id}"
-    if isinstance(event, CaseReported) and event.person_id is not None:
+    if event.person_id is not None:
         named = await uow.persons.get(event.person_id)
         if named is not None and named.merged_into is not None:  # a review found them one
             named = await uow.persons.get(named.merged_into)

@@ -13,6 +13,7 @@ from services.registry.domain.workers import Worker
 from services.registry.use_cases.ports import RegistryWork
 from shared.audit import Actor
 from shared.contracts.registry import PersonState, WorkerContact, WorkerState
+from shared.security.disclosure import public_categories
 
 
 def public_state(worker: Worker) -> dict[str, object]:
@@ -57,12 +58,16 @@ async def record_change(
 
 
 def person_state(person: Person) -> dict[str, object]:
+    """Where the person lives and why they are registered — a protected category only as
+    `protected` (an agency learns a person is protected, not why)."""
+    categories, protected = public_categories(person.categories)
     return {
         "person_id": person.person_id,
         "desa": person.desa,
         "kecamatan": person.kecamatan,
-        "categories": person.categories,
+        "categories": categories,
         "nik_recorded": person.nik_recorded,
+        "protected": protected,
     }
 
 

@@ -7,6 +7,7 @@ The expectations are written out here, row by row, as the spec — not derived f
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -246,3 +247,13 @@ async def test_a_walk_in_report_is_seen_whole_by_the_dinas(cases_app: Cases):
     await cases_app.active_tksk(BINUANG, TKSK_ID)
     made = await cases_app.report(bearer())
     assert made["person"]["nik"] == NIK and made["disclosure"] == {}
+
+
+async def test_no_public_event_names_a_protected_category(cases_app: Cases):
+    _, protected = await two_cases(cases_app)
+    steps = await cases_app.events(2, protected)  # reported, assigned
+    assert all(e.data["categories"] == [] and e.data["protected"] for e in steps)
+    public = json.dumps([fields for fields, _ in await cases_app.entries()])
+    assert "ODHA" not in public
+    intake = await cases_app.entries("intake")
+    assert [e.data["categories"] for _, e in intake if e.subject == protected] == [["ODHA"]]

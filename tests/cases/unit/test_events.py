@@ -22,13 +22,22 @@ def test_every_step_names_the_reporters_role_and_none_the_person() -> None:
 
     assert {event.reporter_role for event in events} == {"operator"}
     assert isinstance(events[0], CaseReported) and events[0].person is None
+    assert events[0].intake  # who it is about went to the registry's intake stream
     assert all("person" not in event.model_dump() for event in events[1:])
+
+
+def test_a_protected_category_is_never_named_on_the_public_stream() -> None:
+    form = CaseReport(person_ref="p", categories=("LUT", "ODHA"), desa=TUNGKAP)
+    case, reported = report_case("case-1", form, ACTORS["psm-reporter"], at(0))
+    public = case_step(case, reported, None)
+    assert (public.categories, public.protected) == (("LUT",), True)
+    assert person_reported(case, None, "person-1").categories == ("LUT", "ODHA")  # restricted
 
 
 def test_the_typed_in_person_travels_only_on_the_restricted_intake_stream() -> None:
     form = CaseReport(person_ref="person-1", categories=("LUT",), desa=TUNGKAP)
     case, _ = report_case("case-1", form, ACTORS["psm-reporter"], at(0))
-    intake = person_reported(case, PERSON)
+    intake = person_reported(case, PERSON, None)
     assert (intake.stream_channel, intake.case_id, intake.person.nik) == (
         "intake", "case-1", PERSON.nik,
     )  # fmt: skip

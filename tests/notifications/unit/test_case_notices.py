@@ -87,6 +87,11 @@ def test_categories_are_named_but_sensitive_ones_only_said_to_be_protected() -> 
     assert categories_text(["ODHA", "PD", "KTK"]) == (
         "Penyandang Disabilitas (PD) dan kategori terlindungi"
     )
+    # Today's events leave protected codes out and say `protected`.
+    assert categories_text(["PD"], protected=True) == (
+        "Penyandang Disabilitas (PD) dan kategori terlindungi"
+    )
+    assert categories_text([], protected=True) == "kategori terlindungi"
 
 
 def test_a_kelurahan_is_called_one_and_an_unknown_code_is_printed_as_is() -> None:

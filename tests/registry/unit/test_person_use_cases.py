@@ -69,9 +69,17 @@ async def test_registering_publishes_the_public_state_only_and_audits():
         "kecamatan",
         "categories",
         "nik_recorded",
+        "protected",
     }
     assert uow.audited == [("alice", "person.register", "p-1", None)]
     assert view.person == await uow.persons.get("p-1")
+
+
+async def test_a_protected_category_is_published_only_as_protected():
+    uow = FakeWork()
+    await register(uow, categories=("LUT", "ODHA"))
+    [(event, _)] = uow.outbox.events
+    assert (event.categories, event.protected) == (("LUT",), True)
 
 
 async def test_a_known_nik_names_the_same_person_with_the_categories_merged():
