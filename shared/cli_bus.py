@@ -16,7 +16,7 @@ import typer
 from redis.asyncio import Redis
 
 from shared.cli_redis import PasswordFile, RedisUrl, redis_url
-from shared.launcher.local import ADMIN, ensure_secret, provision, secrets_dir
+from shared.launcher.local import ADMIN, ensure_secret, provision, secrets_dir, write_secret
 from shared.messaging import agencies
 from shared.messaging.users import (
     DEFAULT_OFF,
@@ -173,8 +173,7 @@ def _hand_over(name: str, password: str, path: Path | None) -> None:
     """The password goes to a file (0600) or, once, to the operator's terminal."""
     user = agency_user_name(BusSettings().namespace, name)
     if path is not None:
-        path.write_text(password + "\n")
-        path.chmod(0o600)
+        write_secret(path, password)
         typer.echo(f"{name}: user {user}, password written to {path}")
         return
     typer.echo(f"{name}: user {user}, password (shown once, hand it over safely): {password}")

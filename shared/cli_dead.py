@@ -78,10 +78,11 @@ def replay_dead(
     redis: RedisUrl = None,
     password_file: PasswordFile = None,
 ) -> None:
-    """Send dead letters back to the service (its retry stream) once the fault is fixed."""
+    """Ask the service to replay dead letters once the fault is fixed: it moves each to its
+    retry stream within a few seconds (its reclaimer's round)."""
     for dead_id in dead_ids:
-        retry_id = _on_letter((redis, password_file), service, DeadLetters.replay, dead_id)
-        typer.echo(f"{dead_id} replayed as {retry_id}")
+        _on_letter((redis, password_file), service, DeadLetters.replay, dead_id)
+        typer.echo(f"{dead_id}: replay requested")
 
 
 @dead.command("discard")

@@ -172,6 +172,20 @@ class CaseReopened(CaseStep):
 
 
 @CATALOG.register
+class CaseCategoriesVerified(Event):
+    """Restricted (`<ns>.cases.intake`, read by the registry alone): the categories the TKSK
+    confirmed on the home visit, protected ones included, so the person's record follows."""
+
+    type: ClassVar[str] = "kesos.cases.case_categories_verified.v1"
+    subject_field: ClassVar[str] = "case_id"
+    stream_channel: ClassVar[str] = "intake"
+
+    case_id: str
+    categories: tuple[str, ...]
+    at: datetime
+
+
+@CATALOG.register
 class CaseRecordOpened(ProtectedRecordOpened):
     """Restricted (`<ns>.cases.oversight`, read by notifications alone): Dinas staff broke the
     glass on a case in a protected category."""

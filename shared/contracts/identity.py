@@ -10,6 +10,8 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from shared.reference import pmks_categories
+
 IDENTITY_FIELDS = frozenset(
     {"nik", "no_kk", "kk", "name", "nama", "birth_date", "phone", "address", "alamat"}
 )
@@ -27,9 +29,15 @@ def carries_identity(data: Any) -> bool:
     return False
 
 
-def entry_carries_identity(fields: Mapping[bytes, bytes]) -> bool:
-    """The same for a raw stream entry (its `data` field, as JSON text)."""
+def fit_for_agencies(fields: Mapping[bytes, bytes]) -> bool:
+    """Whether a raw stream entry may reach an agency: no identifying field, and no protected
+    PMKS category named (entries written before ADR 0005 may carry either)."""
     try:
-        return carries_identity(json.loads(fields.get(b"data", b"{}")))
+        data = json.loads(fields.get(b"data", b"{}"))
     except ValueError:
-        return True  # not ours to judge: keep it out
+        return False  # not ours to judge: keep it out
+    categories = data.get("categories", []) if isinstance(data, dict) else []
+    named = isinstance(categories, list) and not pmks_categories().sensitive().isdisjoint(
+        code for code in categories if isinstance(code, str)
+    )
+    return not carries_identity(data) and not named

@@ -25,6 +25,7 @@ from shared.messaging.users import (
     acl_file_line,
     admin_user,
     apply_user,
+    granted_feeds,
     merge_acl_file,
     new_password,
     operator_user,
@@ -46,11 +47,18 @@ def ensure_secret(path: Path, make: Callable[[], str] = new_password) -> str:
     """The secret in `path`, made once (random) and readable only by its owner."""
     if path.exists() and path.read_text().strip():
         return path.read_text().strip()
-    path.parent.mkdir(parents=True, exist_ok=True)
     secret = make()
-    path.write_text(secret + "\n")
-    path.chmod(0o600)
+    write_secret(path, secret)
     return secret
+
+
+def write_secret(path: Path, secret: str) -> None:
+    """Created 0600 in a 0700 directory, never readable by others, not even for a moment."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    path.unlink(missing_ok=True)
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as file:
+        file.write(secret + "\n")
 
 
 def ensure_dev_secret(path: Path) -> str:
@@ -99,8 +107,12 @@ async def provision(
 ) -> dict[str, Access]:
     """Give every service, and the operator, its own user (created or reset to today's rules)
     with a password kept in `secrets/<user>`; by user name."""
-    users = [service_user(namespace, name) for name in services] + [operator_user(namespace)]
     async with Redis.from_url(admin_url) as admin:
+        users = [
+            service_user(namespace, name, feeds=await granted_feeds(admin, namespace, name))
+            for name in services
+        ]
+        users.append(operator_user(namespace))
         access = {user.name: await _apply(admin, user, admin_url, secrets) for user in users}
         await save_users(admin)
     return access

@@ -18,16 +18,20 @@ from typing import cast
 from redis.asyncio import Redis
 from redis.exceptions import ResponseError
 
-from shared.contracts.identity import entry_carries_identity
+from shared.contracts.identity import fit_for_agencies
 from shared.messaging import topology
 from shared.messaging.streams import events_stream
 from shared.messaging.users import (
     agency_user,
+    apply_rules,
     apply_user,
+    disconnect,
     feed_stream,
+    granted_feeds,
     grants_key,
     remove_user,
     save_users,
+    service_user,
 )
 
 HISTORY_PAGE = 500
@@ -66,7 +70,12 @@ async def grant(
     await _create_group(admin, feed, agency)
     for producer in topology.SERVICES:
         key = grants_key(namespace, producer)
-        await (admin.sadd(key, agency) if producer in granted else admin.srem(key, agency))
+        if producer in granted:  # the relay may write the feed first, then is told to
+            await _feeds_of(admin, namespace, producer, add=agency)
+            await admin.sadd(key, agency)
+        else:
+            await admin.srem(key, agency)
+            await _feeds_of(admin, namespace, producer)
     record = {"streams": granted, "granted_at": datetime.now(UTC).isoformat()}
     await admin.hset(agencies_key(namespace), agency, json.dumps(record))
     if history:
@@ -83,7 +92,9 @@ async def rotate(admin: Redis, namespace: str, agency: str, password: str) -> No
     """A new password; the old one stops working at once."""
     if not await exists(admin, namespace, agency):
         raise UnknownAgency(agency)
-    await apply_user(admin, agency_user(namespace, agency), password)
+    user = agency_user(namespace, agency)
+    await apply_user(admin, user, password)
+    await disconnect(admin, user.name)  # a connection logged in with the old one ends too
     await save_users(admin)
 
 
@@ -93,6 +104,7 @@ async def revoke(admin: Redis, namespace: str, agency: str) -> None:
         raise UnknownAgency(agency)
     for producer in topology.SERVICES:
         await admin.srem(grants_key(namespace, producer), agency)
+        await _feeds_of(admin, namespace, producer)
     await remove_user(admin, agency_user(namespace, agency).name)
     await admin.delete(feed_stream(namespace, agency))
     await admin.hdel(agencies_key(namespace), agency)
@@ -108,6 +120,13 @@ async def granted(admin: Redis, namespace: str) -> dict[str, list[str]]:
     }
 
 
+async def _feeds_of(admin: Redis, namespace: str, producer: str, add: str | None = None) -> None:
+    """Re-apply the producer's user with exactly the feeds of the agencies granted its stream
+    (and `add`): a service may write no other agency's feed."""
+    feeds = {*await granted_feeds(admin, namespace, producer), *([add] if add else [])}
+    await apply_rules(admin, service_user(namespace, producer, feeds=sorted(feeds)))
+
+
 async def _create_group(admin: Redis, feed: str, group: str) -> None:
     try:
         await admin.xgroup_create(feed, group, id="0", mkstream=True)
@@ -119,7 +138,7 @@ async def _create_group(admin: Redis, feed: str, group: str) -> None:
 async def _copy(admin: Redis, source: str, feed: str, maxlen: int) -> None:
     """Every entry `source` holds now, appended to the feed (the relay appends what follows;
     an entry in both is the same event id, which readers deduplicate) — except entries written
-    before identities left the public streams, which an agency must not see."""
+    before identities and protected categories left the public streams."""
     after = "-"
     while True:
         page = cast(RawEntries, await admin.xrange(source, min=after, max="+", count=HISTORY_PAGE))
@@ -127,7 +146,7 @@ async def _copy(admin: Redis, source: str, feed: str, maxlen: int) -> None:
             return
         async with admin.pipeline(transaction=False) as pipe:
             for _, fields in page:
-                if not entry_carries_identity(fields):
+                if fit_for_agencies(fields):
                     pipe.xadd(feed, fields, maxlen=maxlen, approximate=True)  # type: ignore[arg-type]
             await pipe.execute()
         last = page[-1][0]

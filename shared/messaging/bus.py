@@ -104,6 +104,7 @@ class ServiceBus:
             interval_s=settings.reclaim_interval_s,
             idle_consumer_s=settings.idle_consumer_s,
             store_ok=self.store_ok,
+            replays=self.dead_letters.replay_requested,
         )
         self._tasks: list[asyncio.Task[None]] = []
 

@@ -1,7 +1,10 @@
 """Dead letters: entries a service gave up on, kept with their error for an operator.
 
-An operator lists them, replays one after the fault is fixed (to `<ns>.<service>.retry`, which only
-that service reads, so other groups and agencies never see it twice) or discards it.
+An operator lists them, replays one after the fault is fixed, or discards it. A replay is asked
+for (`<ns>.<service>.replays`), not written: the service itself moves the letter to its retry
+stream (`<ns>.<service>.retry`, which only it reads, so other groups and agencies never see it
+twice). So the operator's Redis user can write no entry a service would apply — only the service
+writes its dead letters and its retries (docs/adr/0005).
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ from typing import cast
 
 from redis.asyncio import Redis
 
-from shared.messaging.streams import dead_stream, retry_stream
+from shared.messaging.streams import dead_stream, replays_key, retry_stream
 
 RawEntry = tuple[bytes, dict[bytes, bytes]]
 RawEntries = list[RawEntry]  # (a module alias: DeadLetters.list shadows `list` in the class)
@@ -93,6 +96,7 @@ class DeadLetters:
         self._redis = redis
         self.stream = dead_stream(namespace, service)
         self.retry_stream = retry_stream(namespace, service)
+        self.replays = replays_key(namespace, service)
 
     async def list(self, after: str = "-", limit: int = 100) -> list[DeadLetter]:
         start = after if after == "-" else f"({after}"
@@ -112,14 +116,27 @@ class DeadLetters:
         found = await self._redis.xrange(self.stream, min=start, max=end, count=limit)
         return cast(RawEntries, found)
 
-    async def replay(self, dead_id: str) -> str:
-        """Send the original entry to the retry stream and drop the dead letter, atomically."""
-        letter = await self.get(dead_id)
-        async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.xadd(self.retry_stream, letter.fields)  # type: ignore[arg-type]
-            pipe.xdel(self.stream, dead_id)
-            retry_id, _ = await pipe.execute()
-        return retry_id.decode() if isinstance(retry_id, bytes) else str(retry_id)
+    async def replay(self, dead_id: str) -> None:
+        """Ask the service to replay a dead letter (the operator's side)."""
+        await self.get(dead_id)  # DeadLetterNotFound
+        await self._redis.hset(self.replays, dead_id, "requested")
+
+    async def replay_requested(self) -> int:
+        """Move each letter an operator asked for to the retry stream, dropping it from the dead
+        ones, atomically (the service's side, run by its reclaimer); how many moved."""
+        moved = 0
+        for raw_id in await self._redis.hkeys(self.replays):
+            dead_id = raw_id.decode() if isinstance(raw_id, bytes) else raw_id
+            entries = await self._entries(dead_id, dead_id, 1)
+            async with self._redis.pipeline(transaction=True) as pipe:
+                if entries:
+                    letter = DeadLetter.from_entry(*entries[0])
+                    pipe.xadd(self.retry_stream, letter.fields)  # type: ignore[arg-type]
+                    pipe.xdel(self.stream, dead_id)
+                    moved += 1
+                pipe.hdel(self.replays, dead_id)
+                await pipe.execute()
+        return moved
 
     async def discard(self, dead_id: str) -> None:
         if not await self._redis.xdel(self.stream, dead_id):

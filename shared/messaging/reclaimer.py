@@ -45,6 +45,7 @@ class Reclaimer:
         interval_s: float,
         idle_consumer_s: float,
         store_ok: Callable[[], Awaitable[bool]],
+        replays: Callable[[], Awaitable[int]] | None = None,
     ):
         self._runner = runner
         self._redis = redis
@@ -58,6 +59,7 @@ class Reclaimer:
         self._interval_s = interval_s
         self._idle_consumer_ms = int(idle_consumer_s * 1000)
         self._store_ok = store_ok
+        self._replays = replays
         self._dead_stream = dead_stream(namespace, runner.service)
         self._failures = failures_key(namespace, runner.service)
         self._stopping = asyncio.Event()
@@ -89,6 +91,8 @@ class Reclaimer:
         for stream in self._streams:
             busy |= await self._reclaim(stream)
         await self._remove_idle_consumers()
+        if self._replays is not None and await self._replays():
+            log.info("dead_letters_replayed")
         return busy
 
     async def _reclaim(self, stream: str) -> bool:

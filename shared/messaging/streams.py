@@ -41,6 +41,11 @@ def retry_stream(namespace: str, service: str) -> str:
     return f"{namespace}.{service}.retry"
 
 
+def replays_key(namespace: str, service: str) -> str:
+    """Dead letters an operator asked to replay (`kesos dead replay`): the service replays them."""
+    return f"{namespace}.{service}.replays"
+
+
 def failures_key(namespace: str, service: str) -> str:
     """Hash of the last handler error per pending entry (`<stream>|<entry id>` → error)."""
     return f"{namespace}.{service}.failures"

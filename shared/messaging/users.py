@@ -5,13 +5,15 @@ Each user may run only the commands its work needs, on only the keys of its stre
 
 - A service reads its source streams with its consumer group (XREADGROUP, XACK, XCLAIM,
   XPENDING, XGROUP CREATE/DELCONSUMER, XINFO) and may XADD only to its own streams: its public
-  and restricted channels, its dead letters and the feeds of the agencies granted its public
-  stream. Redis checks a command against the root rules and each `(selector)`; a command passes
-  when one of them allows both the command and every key, so "XADD to a stream it reads" fails.
+  and restricted channels, its dead letters and retries, and the feeds of exactly the agencies
+  granted its public stream (re-applied whenever a grant changes). Redis checks a command
+  against the root rules and each `(selector)`; a command passes when one of them allows both
+  the command and every key, so "XADD to a stream it reads" fails.
 - An agency reads its own feed `<ns>.feed.<agency>` with its own consumer group, and nothing
   else: it cannot write a single entry, nor see a service's stream or group (Redis ACLs cannot
   confine a user to a group name, so agencies never touch the services' streams: ADR 0005).
-- The operator (`kesos dead …`) lists, replays and discards dead letters.
+- The operator (`kesos dead …`) lists and discards dead letters and asks for replays, which the
+  service performs: nobody but a service writes an entry that service applies.
 
 Consumer *group* names are not subject to ACLs at all: a service holding its source streams
 could in principle ack another group's entries. That is the limit of Redis's model; services
@@ -32,7 +34,7 @@ from redis.asyncio import Redis
 from redis.exceptions import ResponseError
 
 from shared.messaging import topology
-from shared.messaging.streams import dead_stream, failures_key, retry_stream
+from shared.messaging.streams import dead_stream, failures_key, replays_key, retry_stream
 
 AGENCY_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
 
@@ -80,12 +82,16 @@ def service_user(
     *,
     reads: Sequence[str] | None = None,
     writes: Sequence[str] | None = None,
+    feeds: Sequence[str] = (),
 ) -> BusUser:
-    """A service's user; the streams come from `topology` unless given (test services)."""
+    """A service's user; the streams come from `topology` unless given (test services).
+    `feeds`: the agencies granted its public stream, whose feeds its relay writes."""
     reads = topology.streams_read(namespace, service) if reads is None else reads
     writes = topology.streams_written(namespace, service) if writes is None else writes
     own_reads = [*reads, retry_stream(namespace, service)]
-    outputs = [*writes, dead_stream(namespace, service), feed_stream(namespace, "*")]
+    dead, retry = dead_stream(namespace, service), retry_stream(namespace, service)
+    outputs = [*writes, dead, retry, *(feed_stream(namespace, agency) for agency in feeds)]
+    bookkeeping = [failures_key(namespace, service), replays_key(namespace, service)]
     return BusUser(
         service_user_name(namespace, service),
         (
@@ -93,7 +99,8 @@ def service_user(
             *CONSUMING,
             *_keys(own_reads),
             _selector(("+xadd", "+xlen"), outputs),
-            _selector(("+hset", "+hdel", "+hmget"), [failures_key(namespace, service)]),
+            _selector(("+xrange", "+xdel"), [dead]),  # replaying what an operator asked for
+            _selector(("+hset", "+hdel", "+hmget", "+hkeys"), bookkeeping),
             _selector(("+smembers",), [grants_key(namespace, service)]),
         ),
     )
@@ -109,14 +116,15 @@ def agency_user(namespace: str, agency: str) -> BusUser:
 
 
 def operator_user(namespace: str, name: str | None = None) -> BusUser:
-    """Dead letters of every service: list, count, discard; replay to a service's retry."""
+    """Dead letters of every service: list, count, discard, and ask for a replay — which the
+    service performs: the operator writes no entry a service would apply."""
     return BusUser(
         name or f"{namespace}-operator",
         (
             *NOTHING,
-            "+xrange", "+xlen", "+xdel", "+multi", "+exec", "+discard",
+            "+xrange", "+xlen", "+xdel",
             *_keys([dead_stream(namespace, "*")]),
-            _selector(("+xadd",), [retry_stream(namespace, "*")]),
+            _selector(("+hset",), [replays_key(namespace, "*")]),
         ),
     )  # fmt: skip
 
@@ -136,6 +144,28 @@ async def apply_user(admin: Redis, user: BusUser, password: str) -> None:
     await admin.execute_command(
         "ACL", "SETUSER", user.name, "reset", "on", f">{password}", *user.rules
     )
+
+
+async def apply_rules(admin: Redis, user: BusUser) -> bool:
+    """Reset an existing user's rights to exactly these rules, keeping its password; False when
+    there is no such user (a service not provisioned on this server)."""
+    if await admin.execute_command("ACL", "GETUSER", user.name) is None:
+        return False
+    await admin.execute_command(
+        "ACL", "SETUSER", user.name, "resetkeys", "clearselectors", *user.rules
+    )
+    return True
+
+
+async def granted_feeds(redis: Redis, namespace: str, service: str) -> list[str]:
+    """The agencies granted a service's public stream (their feeds its relay writes)."""
+    members = await redis.smembers(grants_key(namespace, service))
+    return sorted(m.decode() if isinstance(m, bytes) else m for m in members)
+
+
+async def disconnect(admin: Redis, name: str) -> None:
+    """Close a user's open connections: a changed password must stop working at once."""
+    await admin.execute_command("CLIENT", "KILL", "USER", name)
 
 
 async def remove_user(admin: Redis, name: str) -> bool:

@@ -3,7 +3,9 @@
 Who looked at this person, who opened that case, what did this user do: every write, every read
 of personal data and every broken glass is a row (who, role, action, record, wilayah, when, why).
 Admins and the Dinas's designated officers (grant `protected-data`) read the rows inside their
-wilayah, newest first; reading the trail is itself audited.
+wilayah, newest first; reading the trail is itself audited. The *why* of a row is free text (a
+visit's note, a rejection's reason, the reason a glass was broken) that may describe a protected
+person's situation: only the designated officers read it; an admin sees who, what and when.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from shared.audit import AuditQuery, audit_entries, record_audit
 from shared.messaging.outbox import utcnow
@@ -35,7 +37,7 @@ class AuditLine(BaseModel):
     record_type: str
     record_id: str
     wilayah: str | None
-    reason: str | None
+    reason: str | None = Field(description="why — shown to the designated officers only")
     correlation_id: str | None
 
 
@@ -71,7 +73,11 @@ def audit_router(uows: UnitOfWorkFactory[Any]) -> APIRouter:
                 record_id=record_id or actor or "*", wilayah=caller.wilayah, now=utcnow(),
             )  # fmt: skip
             await uow.commit()
-        lines = [AuditLine(**entry.__dict__) for entry in found]
+        officer = caller.has_grant(OFFICER_GRANT)
+        lines = [
+            AuditLine(**{**entry.__dict__, "reason": entry.reason if officer else None})
+            for entry in found
+        ]
         return page_of(lines, limit, lambda line: line.id)
 
     return router

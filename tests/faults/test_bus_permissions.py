@@ -15,6 +15,7 @@ from redis.asyncio import Redis
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 from redis.exceptions import AuthenticationError, NoPermissionError, ResponseError
+from redis.exceptions import ConnectionError as RedisConnectionError
 
 from shared.local_redis import LocalRedis
 from shared.messaging import agencies, topology
@@ -23,6 +24,7 @@ from shared.messaging.users import (
     BusUser,
     agency_user_name,
     new_password,
+    operator_user,
     service_user_name,
     user_url,
 )
@@ -75,11 +77,11 @@ async def test_a_service_may_write_only_its_own_streams(as_service, namespace):
             else:
                 with pytest.raises(NoPermissionError):
                     await client.xadd(stream, ENTRY)
-        with pytest.raises(NoPermissionError):  # not even a replay into its own retry stream
-            await client.xadd(retry_stream(namespace, service), ENTRY)
-        with pytest.raises(NoPermissionError):  # nor another service's dead letters
-            other = next(s for s in topology.SERVICES if s != service)
-            await client.xadd(dead_stream(namespace, other), ENTRY)
+        other = next(s for s in topology.SERVICES if s != service)
+        assert await client.xadd(retry_stream(namespace, service), ENTRY)  # its replays
+        for foreign in (retry_stream(namespace, other), dead_stream(namespace, other)):
+            with pytest.raises(NoPermissionError):
+                await client.xadd(foreign, ENTRY)
 
 
 async def test_a_service_reads_only_the_streams_it_consumes(as_service, redis, namespace):
@@ -175,10 +177,13 @@ async def test_rotating_cuts_the_old_password_and_removing_cuts_everything(
     bus_users, redis, namespace
 ):
     old_url = await bus_users.agency("bappeda", ["registry"])
-    async with Redis.from_url(old_url) as agency:
-        assert await agency.ping()
+    live = Redis.from_url(old_url, retry=NO_RETRY)  # logged in before the rotation
+    assert await live.ping()
     new = new_password()
     await agencies.rotate(redis, namespace, "bappeda", new)
+    with pytest.raises((RedisConnectionError, AuthenticationError)):
+        await live.ping()  # its connection was closed; logging in again fails
+    await live.aclose()
     with pytest.raises(AuthenticationError):
         async with Redis.from_url(old_url, retry=NO_RETRY) as agency:
             await agency.ping()
@@ -227,11 +232,13 @@ async def test_history_granted_to_an_agency_leaves_out_entries_that_identify_som
     legacy = {"id": "1", "type": "kesos.registry.worker_registered.v1", "data": identified}
     public = {"id": "2", "type": "kesos.registry.worker_registered.v2",
               "data": '{"worker_id": "w-1", "role": "psm", "name": null}'}  # fmt: skip
-    await redis.xadd(stream, legacy)
-    await redis.xadd(stream, public)
+    protected = {"id": "3", "type": "kesos.registry.person_registered.v1",
+                 "data": '{"person_id": "p-1", "categories": ["LUT", "ODHA"]}'}  # fmt: skip
+    for entry in (legacy, public, protected):
+        await redis.xadd(stream, entry)
     await bus_users.agency("bappeda", ["registry"], history=True)
     copied = await redis.xrange(f"{namespace}.feed.bappeda")
-    assert [fields[b"id"] for _, fields in copied] == [b"2"]
+    assert [fields[b"id"] for _, fields in copied] == [b"2"]  # no identity, no protected code
 
 
 async def test_why_agencies_never_read_a_services_stream(bus_users, redis, namespace):
@@ -247,3 +254,28 @@ async def test_why_agencies_never_read_a_services_stream(bus_users, redis, names
         stolen = await client.xreadgroup("registry", "x", {stream: ">"}, noack=True)
     assert len(stolen[0][1]) == 1
     assert await redis.xreadgroup("registry", "registry-1", {stream: ">"}) == []  # gone
+
+
+async def test_a_service_writes_only_the_feeds_of_agencies_granted_its_stream(
+    bus_users, as_service, namespace
+):
+    await bus_users.agency("bps", ["cases"])
+    feed = f"{namespace}.feed.bps"
+    assert await as_service["cases"].xadd(feed, ENTRY)  # granted: the relay copies to it
+    for other in ("registry", "training", "notifications"):
+        with pytest.raises(NoPermissionError):
+            await as_service[other].xadd(feed, ENTRY)
+
+
+async def test_the_operator_asks_for_replays_and_writes_no_entry_a_service_applies(
+    bus_users, redis, namespace
+):
+    operator = await bus_users.user(operator_user(namespace))
+    dead = dead_stream(namespace, "registry")
+    dead_id = await redis.xadd(dead, ENTRY)
+    async with Redis.from_url(operator.authenticated_url()) as client:
+        assert [e for e, _ in await client.xrange(dead)] == [dead_id]
+        await client.hset(f"{namespace}.registry.replays", dead_id, "requested")
+        for stream in (retry_stream(namespace, "registry"), events_stream(namespace, "training")):
+            with pytest.raises(NoPermissionError):
+                await client.xadd(stream, ENTRY)

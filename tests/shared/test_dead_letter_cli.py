@@ -6,7 +6,8 @@ import pytest
 from typer.testing import CliRunner
 
 from shared.cli import app
-from shared.messaging.streams import dead_stream, retry_stream
+from shared.messaging.dead_letters import DeadLetters
+from shared.messaging.streams import dead_stream, replays_key, retry_stream
 from shared.messaging.users import operator_user
 from tests.support import tally
 from tests.support.entries import envelope_of
@@ -42,6 +43,10 @@ async def test_an_operator_lists_replays_and_discards_dead_letters(
 
     replayed = await _invoke(cli, ["dead", "replay", "--service", "tally", a_id])
     assert replayed.exit_code == 0, replayed.output
+    # The operator asks; the service moves the letter (it alone writes what it applies).
+    assert await redis.hkeys(replays_key(namespace, "tally")) == [a_id.encode()]
+    letters = DeadLetters(redis, namespace=namespace, service="tally")
+    assert await letters.replay_requested() == 1
     ((_, fields),) = await redis.xrange(retry_stream(namespace, "tally"))
     assert {k.decode(): v.decode() for k, v in fields.items()} == first  # original fields only
 

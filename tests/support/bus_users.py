@@ -20,6 +20,7 @@ from shared.messaging.users import (
     admin_user,
     agency_user_name,
     apply_user,
+    granted_feeds,
     new_password,
     remove_user,
     save_users,
@@ -40,7 +41,9 @@ class BusUsers:
 
     async def service(self, name: str, **streams: list[str]) -> Access:
         """The service's user (its rights from `topology`, or the `reads`/`writes` given)."""
-        return await self.user(service_user(self.namespace, name, **streams))
+        async with Redis.from_url(self.admin_url) as admin:
+            feeds = await granted_feeds(admin, self.namespace, name)
+        return await self.user(service_user(self.namespace, name, feeds=feeds, **streams))
 
     async def user(self, user: BusUser) -> Access:
         password = new_password()

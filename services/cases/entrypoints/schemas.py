@@ -120,7 +120,7 @@ class StepOut(BaseModel):
 
 class ReferralOut(BaseModel):
     referral_id: str
-    service: str
+    service: str | None = Field(description="null for callers who see no narrative")
     consent: bool
     override_reason: str | None
     referred_at: datetime
@@ -176,7 +176,8 @@ class CaseOut(BaseModel):
             protected=withheld or is_protected(case.categories), desa=case.desa,
             kecamatan=case.kecamatan, status=case.status.value, reported_by=case.reported_by,
             reporter_role=case.reporter_role.value, assigned_tksk_id=case.assigned_tksk_id,
-            person_id=stored.person_id, person=_person_out(stored.person, shown),
+            person_id=stored.person_id if shown.identifies else None,
+            person=_person_out(stored.person, shown),
             description=case.description if narrative else None,
             risk_level=case.risk_level.value if case.risk_level and not withheld else None,
             needs=list(case.needs) if narrative else [],
@@ -202,8 +203,10 @@ def _person_out(person: PersonDetails | None, shown: Disclosure) -> PersonOut | 
 
 
 def _referral_out(referral: Referral, narrative: bool) -> ReferralOut:
+    """Where a person was referred (an RSJ, a clinic) says why: narrative like the notes."""
     return ReferralOut(
-        referral_id=referral.referral_id, service=referral.service, consent=referral.consent,
+        referral_id=referral.referral_id, service=referral.service if narrative else None,
+        consent=referral.consent,
         override_reason=referral.override_reason if narrative else None,
         referred_at=referral.referred_at, referred_by=referral.referred_by,
     )  # fmt: skip

@@ -55,7 +55,7 @@ async def disclose_cases(
         reads = [
             (s.case.case_id, s.case.desa, d.why)
             for s, d in zip(found, shown, strict=True)
-            if d.identifies and s.person is not None
+            if d.identifies
         ]
         actor = Actor(sub=by.sub, role=str(by.role))
         await record_reads(

@@ -11,6 +11,7 @@ from services.cases.domain.states import Action
 from shared.contracts.cases import (
     CaseAssessed,
     CaseAssigned,
+    CaseCategoriesVerified,
     CaseClosed,
     CaseClosureRejected,
     CaseClosureRequested,
@@ -68,7 +69,8 @@ def case_step(case: Case, event: CaseTransitioned, person_id: str | None) -> Cas
         case_id=case.case_id, categories=categories, protected=protected, desa=case.desa,
         kecamatan=case.kecamatan, status=case.status.value, reported_by=case.reported_by,
         reporter_role=case.reporter_role.value, assigned_tksk_id=case.assigned_tksk_id,
-        person_id=person_id, risk_level=case.risk_level.value if case.risk_level else None,
+        person_id=None if protected else person_id,  # who has a protected case: no one's business
+        risk_level=case.risk_level.value if case.risk_level else None,
         action=event.action.value, actor_id=event.actor_id, actor_role=event.actor_role.value,
         at=event.at, reason_code=reason_code(case, event),
     )  # fmt: skip
@@ -107,6 +109,11 @@ async def record_step(
     uow.outbox.add(case_step(case, event, person_id), sequence=event.sequence)
     if event.action is Action.REPORT:
         uow.outbox.add(person_reported(case, person, person_id))
+    if event.action is Action.VERIFY:  # the registry's record follows what the visit confirmed
+        verified = CaseCategoriesVerified(
+            case_id=case.case_id, categories=case.categories, at=event.at
+        )
+        uow.outbox.add(verified)
     note = event.details.get("note")
     await uow.audit(
         event.actor_id, event.actor_role.value, f"case.{event.action.value}",

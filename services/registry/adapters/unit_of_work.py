@@ -16,6 +16,7 @@ from shared.audit import Actor, record_audit, record_reads
 from shared.glass import GlassGrant, break_glass, open_grants
 from shared.messaging.outbox import Outbox
 from shared.persistence.unit_of_work import UnitOfWork
+from shared.security.disclosure import mask_nik
 
 
 class RegistryUnitOfWork(UnitOfWork):
@@ -48,6 +49,14 @@ class RegistryUnitOfWork(UnitOfWork):
                 (record_id, wilayah, why) for (k, record_id, wilayah), why in named if k == kind
             ]
             await record_reads(self.session, actor, action, record_type=kind, records=rows, now=now)
+
+    async def audit_search(
+        self, actor: Actor, action: str, nik: str, wilayah: str, now: datetime
+    ) -> None:
+        await record_audit(
+            self.session, actor, action, record_type="nik", record_id=mask_nik(nik),
+            wilayah=wilayah, now=now, reason="no match",
+        )  # fmt: skip
 
     async def glass_grants(
         self, sub: str, record_type: str, record_ids: Iterable[str], now: datetime

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import uuid
 
-from services.registry.use_cases.case_links import link_person_for_case
+from services.registry.use_cases.case_links import categories_verified, link_person_for_case
 from services.registry.use_cases.tiers import raise_tier
 from shared.audit import Actor
-from shared.contracts.cases import CaseReported, PersonReported
+from shared.contracts.cases import CaseCategoriesVerified, CaseReported, PersonReported
 from shared.contracts.training import CertificateIssued
 from shared.messaging.runner import Handler, HandlerContext
 
@@ -19,6 +19,7 @@ from shared.messaging.runner import Handler, HandlerContext
 RAISE_TIER = "registry.raise_tier_on_certificate"
 LINK_PERSON = "registry.link_person_on_case_reported"
 LINK_TYPED_PERSON = "registry.link_person_on_person_reported"
+VERIFIED_CATEGORIES = "registry.categories_on_case_verified"
 _SERVICE = Actor(sub=RAISE_TIER, role="service")
 _LINKER = Actor(sub=LINK_PERSON, role="service")
 
@@ -40,8 +41,13 @@ async def link_person_on_case_reported(
     )
 
 
+async def add_verified_categories(event: CaseCategoriesVerified, context: HandlerContext) -> None:
+    await categories_verified(context.uow, event, by=_LINKER, now=context.now)
+
+
 HANDLERS = (
     Handler(name=RAISE_TIER, event=CertificateIssued, apply=raise_tier_on_certificate),
     Handler(name=LINK_PERSON, event=CaseReported, apply=link_person_on_case_reported),
     Handler(name=LINK_TYPED_PERSON, event=PersonReported, apply=link_person_on_case_reported),
+    Handler(name=VERIFIED_CATEGORIES, event=CaseCategoriesVerified, apply=add_verified_categories),
 )

@@ -46,7 +46,18 @@ async def answer(
     uow: RegistryUnitOfWork, views: list[PersonView], by: Principal, *, audit: bool
 ) -> list[PersonOut]:
     shown = await disclose_persons(uow, [v.person for v in views], by, utcnow(), audit=audit)
-    return [PersonOut.of(view, seen) for view, seen in zip(views, shown, strict=True)]
+    merged = {view.person.merged_into for view in views if view.person.merged_into}
+    visible = {target for target in merged if await _covers(uow, by, target)}
+    return [
+        PersonOut.of(view, seen, merged_visible=view.person.merged_into in visible)
+        for view, seen in zip(views, shown, strict=True)
+    ]
+
+
+async def _covers(uow: RegistryUnitOfWork, by: Principal, person_id: str) -> bool:
+    """A merge names the other record only to whoever may see it: else it tells where it is."""
+    target = await uow.persons.get(person_id)
+    return target is not None and by.covers(target.desa)
 
 
 async def register(

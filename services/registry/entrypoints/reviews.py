@@ -17,8 +17,10 @@ from services.registry.domain.reviews import Review, ReviewStatus
 from services.registry.entrypoints.deps import UnitsOfWork, id_after
 from services.registry.use_cases import review_decisions
 from services.registry.use_cases.workers import actor
+from shared.audit import record_reads
 from shared.messaging.outbox import utcnow
 from shared.security import Principal, Role
+from shared.security.disclosure import Audience, audience_of, is_protected
 from shared.web.auth import allow
 from shared.web.bodies import Body
 from shared.web.idempotency import IdempotencyKey, idempotent_write
@@ -29,6 +31,10 @@ ReviewId = Annotated[str, Path(max_length=64)]
 
 
 class ReviewOut(BaseModel):
+    protected: bool = Field(
+        description="a protected category is involved: the details only for the designated "
+        "officers (docs/adr/0005)"
+    )
     review_id: str
     kind: str = Field(description="nik-elsewhere, worker-nik-elsewhere or report-mismatch")
     status: Literal["open", "resolved"]
@@ -45,11 +51,10 @@ class ReviewOut(BaseModel):
     note: str | None
 
     @classmethod
-    def of(cls, review: Review) -> ReviewOut:
-        values = {name: getattr(review, name) for name in cls.model_fields}
-        return cls.model_validate(
-            {**values, "details": dict(review.details) if review.details else None}
-        )
+    def of(cls, review: Review, *, protected: bool, withheld: bool) -> ReviewOut:
+        values = {name: getattr(review, name) for name in cls.model_fields if name != "protected"}
+        details = dict(review.details) if review.details and not withheld else None
+        return cls.model_validate({**values, "details": details, "protected": protected})
 
 
 class Decision(Body):
@@ -70,19 +75,17 @@ async def list_reviews(
             uow, caller, wanted, after=id_after(cursor), limit=limit + 1
         )
         page = page_of(found, limit, lambda review: review.review_id)
-        await _audit_reads(uow, caller, page.items)
-        await uow.commit()
-    return Page[ReviewOut](
-        items=[ReviewOut.of(r) for r in page.items], next_cursor=page.next_cursor
-    )
+        items = [await shown(uow, caller, review) for review in page.items]
+        await uow.commit()  # the audit rows of what was shown
+    return Page[ReviewOut](items=items, next_cursor=page.next_cursor)
 
 
 async def get_review(review_id: ReviewId, caller: Staff, uows: UnitsOfWork) -> ReviewOut:
     async with uows() as uow:
         review = await review_decisions.read_review(uow, review_id, caller)
-        await _audit_reads(uow, caller, [review])
+        out = await shown(uow, caller, review)
         await uow.commit()
-    return ReviewOut.of(review)
+    return out
 
 
 async def decide(
@@ -97,20 +100,34 @@ async def decide(
         decided = await review_decisions.decide(
             uow, review_id, body.decision, body.note, caller, utcnow(), str(uuid.uuid4())
         )
-        return 200, ReviewOut.of(decided)
+        return 200, await shown(uow, caller, decided, audit=False)
 
     return await idempotent_write(request, caller.sub, uows, write, key=key)
 
 
-async def _audit_reads(uow: RegistryUnitOfWork, by: Principal, reviews: list[Review]) -> None:
-    """A review names persons (and, for a report, who was typed in): a read of them."""
-    for review in reviews:
-        for person_id in (review.record_id, review.other_id):
-            person = await uow.persons.get(person_id) if person_id else None
-            if person is not None:
-                await uow.audit(
-                    actor(by), "person.read", person, utcnow(), f"review {review.review_id}"
-                )
+async def shown(
+    uow: RegistryUnitOfWork, by: Principal, review: Review, *, audit: bool = True
+) -> ReviewOut:
+    """The review as `by` may see it. It names persons, and a report's typed-in person: reading
+    it is a read of them (audited); when a protected category is involved, the typed details
+    are for the designated officers only, like the protected records themselves."""
+    involved = [
+        person
+        for person_id in (review.record_id, review.other_id)
+        if person_id and (person := await uow.persons.get(person_id)) is not None
+    ]
+    typed = (review.details or {}).get("categories", [])
+    protected = is_protected([*typed, *(c for p in involved for c in p.categories)])
+    withheld = protected and audience_of(by) is not Audience.OFFICER
+    if audit and not withheld:
+        why = f"review {review.review_id}"
+        await uow.audit_reads(actor(by), "person.read", [(p, why) for p in involved], utcnow())
+        if review.details:  # the typed-in person of a report, kept under its case
+            await record_reads(
+                uow.session, actor(by), "person.read", record_type="case",
+                records=[(review.record_id, review.wilayah, why)], now=utcnow(),
+            )  # fmt: skip
+    return ReviewOut.of(review, protected=protected, withheld=withheld)
 
 
 def reviews_router() -> APIRouter:

@@ -133,7 +133,7 @@ class PersonOut(BaseModel):
     disclosure: dict[str, str] = DISCLOSURE
 
     @classmethod
-    def of(cls, view: PersonView, shown: Disclosure) -> PersonOut:
+    def of(cls, view: PersonView, shown: Disclosure, *, merged_visible: bool = False) -> PersonOut:
         person = view.person
         birth = person.birth_date.isoformat() if person.birth_date else None
         return cls(
@@ -143,7 +143,8 @@ class PersonOut(BaseModel):
             desa=person.desa, kecamatan=person.kecamatan,
             categories=[] if shown.withheld else list(person.categories),
             protected=shown.withheld or is_protected(person.categories),
-            version=person.version, cases=list(view.cases), merged_into=person.merged_into,
+            version=person.version, cases=list(view.cases),
+            merged_into=person.merged_into if merged_visible else None,
             disclosure={**shown.summary(), **({"categories": "absent"} if shown.withheld else {})},
         )  # fmt: skip
 

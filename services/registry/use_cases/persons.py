@@ -145,11 +145,14 @@ async def list_persons(
 async def search_persons_by_nik(
     uow: RegistryWork, nik: str, by: Principal, now: datetime
 ) -> list[PersonView]:
-    """The person with this NIK, if the caller may see them; a hit is audited (a NIK lookup is
-    a read of personal data)."""
-    found = [p for p in await uow.persons.all_with_nik(normalise_nik(nik)) if by.covers(p.desa)]
+    """The persons with this NIK the caller may see. Every search is audited — a hit as a read
+    of that person, a miss too, so probing for NIKs leaves a trace."""
+    number = normalise_nik(nik)
+    found = [p for p in await uow.persons.all_with_nik(number) if by.covers(p.desa)]
     for person in found:
         await uow.audit(actor(by), "person.search", person, now)
+    if not found:
+        await uow.audit_search(actor(by), "person.search", number, by.wilayah, now)
     return await views_of(uow, found)
 
 

@@ -138,6 +138,12 @@ class RegistryWork(Protocol):
         """An audit row naming the record and its wilayah (a worker's, a person's desa)."""
         ...
 
+    async def audit_search(
+        self, actor: Actor, action: str, nik: str, wilayah: str, now: datetime
+    ) -> None:
+        """A search that found nothing: the NIK's region only, and where the caller searched."""
+        ...
+
     async def audit_reads(
         self, actor: Actor, action: str, reads: Sequence[tuple[Worker | Person, str]], now: datetime
     ) -> None:

@@ -104,11 +104,13 @@ async def deactivate_worker(
 
 
 async def search_by_nik(uow: RegistryWork, nik: str, by: Principal, now: datetime) -> list[Worker]:
-    """The worker with this NIK, if the caller may see them; a hit is audited (a NIK lookup is
-    a read of personal data)."""
-    found = [w for w in await uow.workers.all_with_nik(normalise_nik(nik)) if visible_id(by, w)]
+    """The workers with this NIK the caller may see; every search is audited, a miss too."""
+    number = normalise_nik(nik)
+    found = [w for w in await uow.workers.all_with_nik(number) if visible_id(by, w)]
     for worker in found:
         await uow.audit(actor(by), "worker.search", worker, now)
+    if not found:
+        await uow.audit_search(actor(by), "worker.search", number, by.wilayah, now)
     return found
 
 

@@ -61,7 +61,7 @@ async def test_only_the_restricted_intake_stream_carries_the_typed_in_person(
     case_id = await _walk_to_closed(cases_app, "psm-tungkap", tksk_id)
     await cases_app.events(len(CLOSED_PATH), case_id)
 
-    [(_, intake)] = await cases_app.entries("intake")
+    [intake] = [e for _, e in await cases_app.entries("intake") if e.type.endswith("reported.v1")]
     assert intake.type == "kesos.cases.person_reported.v1" and intake.subject == case_id
     assert intake.data["person"] == {
         "nik": NIK, "name": NAME, "sex": "P", "birth_date": "1940-06-05"

@@ -92,6 +92,7 @@ def seen_as(case: dict) -> tuple[str, bool]:
     person = case["person"]
     if case["protected"] and not case["categories"]:
         assert person is None and case["description"] is None and case["needs"] == []
+        assert case["person_id"] is None  # who has a protected case: not even a registry id
         assert case["disclosure"]["categories"] == "absent"
         return "withheld", False
     narrative = case["description"] is not None
@@ -253,6 +254,7 @@ async def test_no_public_event_names_a_protected_category(cases_app: Cases):
     _, protected = await two_cases(cases_app)
     steps = await cases_app.events(2, protected)  # reported, assigned
     assert all(e.data["categories"] == [] and e.data["protected"] for e in steps)
+    assert all(e.data["person_id"] is None for e in steps)
     public = json.dumps([fields for fields, _ in await cases_app.entries()])
     assert "ODHA" not in public
     intake = await cases_app.entries("intake")

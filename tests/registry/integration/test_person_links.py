@@ -10,7 +10,12 @@ from datetime import UTC, datetime
 import pytest
 from redis.asyncio import Redis
 
-from shared.contracts.cases import CaseReported, PersonReported, ReportedPerson
+from shared.contracts.cases import (
+    CaseCategoriesVerified,
+    CaseReported,
+    PersonReported,
+    ReportedPerson,
+)
 from shared.contracts.envelope import Envelope
 from shared.messaging.streams import dead_stream
 from tests.registry.integration.conftest import BINUANG, NIK_WOMAN, TUNGKAP, bearer, published
@@ -144,3 +149,24 @@ async def test_a_restricted_event_on_the_public_stream_is_dead_lettered(registry
     assert [e.data["case_id"] for e in events if e.type == LINKED] == ["c-10"]
     (letter,) = [fields for _, fields in await redis.xrange(dead_stream(ns, "registry"))]
     assert letter[b"subject"] == b"c-9" and letter[b"dead_error"].startswith(b"forged")
+
+
+async def test_the_categories_a_tksk_verifies_reach_the_linked_person(registry, redis):
+    """A TKSK who finds ODHA on the visit makes the registry's person protected too."""
+    ns = registry.namespace
+    await redis.xadd(f"{ns}.cases.intake", person_reported("c-1"))  # type: ignore[arg-type]
+    [linked] = [e for e in await person_events(redis, ns, links=1) if e.type == LINKED]
+    verified = CaseCategoriesVerified(
+        case_id="c-1", categories=("LUT", "ODHA"), at=datetime.now(UTC)
+    )
+    envelope = Envelope.wrap(verified, source="/kesos/cases", time=datetime.now(UTC))
+    await redis.xadd(f"{ns}.cases.intake", envelope.to_fields())  # type: ignore[arg-type]
+
+    async def updated() -> list[Envelope]:
+        found = await published(redis, ns)
+        return [e for e in found if e.type == UPDATED]
+
+    [event] = await eventually(updated, timeout=15, message="person_updated")
+    assert (event.data["categories"], event.data["protected"]) == (["LUT"], True)
+    seen = await registry.client.get(f"/v1/persons/{linked.data['person_id']}", headers=bearer())
+    assert seen.json()["protected"] and seen.json()["categories"] == []  # withheld: not officer

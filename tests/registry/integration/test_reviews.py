@@ -146,7 +146,9 @@ async def test_a_report_whose_nik_names_someone_else_links_nothing_until_decided
     assert (review["kind"], review["record_id"], review["other_id"]) == (
         "report-mismatch", "c-1", known,
     )  # fmt: skip
-    assert review["details"]["name"] == "Masriah binti Ahmad"
+    assert (review["protected"], review["details"]) == (True, None)  # ODHA: officers only
+    [for_officer] = await reviews(registry, OFFICER)
+    assert for_officer["details"]["name"] == "Masriah binti Ahmad"
     assert (await person(registry, known))["categories"] == ["LUT", "FM"]  # ODHA not added
 
     async def links() -> list[str]:
@@ -173,3 +175,39 @@ async def test_a_mismatched_report_of_someone_else_registers_them_without_the_ni
     newcomer = await person(registry, link.data["person_id"], OFFICER)
     assert (newcomer["nik"], newcomer["name"]) == (None, "Masriah binti Ahmad")
     assert (await person(registry, known, OFFICER))["categories"] == ["LUT", "FM"]
+
+
+async def test_a_report_naming_a_nik_held_elsewhere_tells_the_reporter_nothing(registry, redis):
+    """Whatever name is typed, a NIK held outside the case's desa gives the answer a NIK nobody
+    holds gives: a new person, linked — under review — and the other untouched."""
+    elsewhere = new_person(desa=RANTAU_KIWA)  # the NIK's holder lives in Tapin Utara
+    known = (await registry.post("/v1/persons", elsewhere)).json()["person_id"]
+    stream = f"{registry.namespace}.cases.intake"
+    await redis.xadd(stream, intake("c-right", "Siti Aminah"))  # type: ignore[arg-type]
+    await redis.xadd(stream, intake("c-wrong", "Masriah"))  # type: ignore[arg-type]
+
+    async def links() -> dict[str, dict]:
+        events = await published(redis, registry.namespace)
+        linked = {e.data["case_id"]: e.data for e in events if e.type.endswith("linked.v1")}
+        return linked if len(linked) == 2 else {}
+
+    linked = await eventually(links, message="both reports linked")
+    assert {link["matched_by"] for link in linked.values()} == {"new"}
+    assert known not in {link["person_id"] for link in linked.values()}
+    victim = await person(registry, known, OFFICER)
+    assert (victim["categories"], victim["cases"]) == (["LUT"], [])  # no ODHA stamped on her
+    assert {r["kind"] for r in await reviews(registry, OFFICER)} == {"nik-elsewhere"}
+
+
+async def test_every_nik_search_is_audited_even_when_it_finds_nothing(registry):
+    psm = bearer("psm", TUNGKAP, "w-psm")
+    await registry.post("/v1/persons/search", {"nik": NIK_WOMAN}, psm)
+    await registry.post("/v1/workers/search", {"nik": NIK_WOMAN}, psm)
+    trail = await registry.client.get("/v1/audit", params={"actor": "w-psm"}, headers=KABUPATEN)
+    rows = [(r["action"], r["record_type"], r["record_id"]) for r in trail.json()["items"]]
+    masked = NIK_WOMAN[:6] + "*" * 10  # which region was probed; never the NIK itself
+    assert sorted(rows) == [("person.search", "nik", masked), ("worker.search", "nik", masked)]
+    refused = await registry.post(
+        "/v1/workers/search", {"nik": NIK_WOMAN}, bearer("integration", "63.05", "bps")
+    )
+    assert refused.status_code == 403  # mapping a NIK an agency holds to our ids: not theirs

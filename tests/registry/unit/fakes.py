@@ -179,6 +179,11 @@ class FakeWork:
         for record, why in reads:
             await self.audit(actor, action, record, now, why)
 
+    async def audit_search(
+        self, actor: Actor, action: str, nik: str, wilayah: str, now: datetime
+    ) -> None:
+        self.audited.append((actor.sub, action, nik[:6], "no match"))
+
     async def glass_grants(
         self, sub: str, record_type: str, record_ids: Iterable[str], now: datetime
     ) -> dict[str, str]:
