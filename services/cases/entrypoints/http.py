@@ -8,7 +8,6 @@ domain's transition table; scope (404 outside the caller's wilayah) is the use c
 from __future__ import annotations
 
 import inspect
-from collections import Counter
 from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated, Any
@@ -29,9 +28,7 @@ from services.cases.use_cases.transitions import Step
 from shared.glass import GlassSettings
 from shared.messaging.outbox import utcnow
 from shared.persistence.unit_of_work import UnitOfWorkFactory
-from shared.reference import pmks_categories
 from shared.security import Principal, Role, narrowest
-from shared.security.disclosure import Audience, audience_of
 from shared.web.auth import allow
 from shared.web.idempotency import IdempotencyKey, idempotent_write
 from shared.web.pagination import Cursor, Limit, Page, decode_cursor, page_of
@@ -42,8 +39,6 @@ Uows = UnitOfWorkFactory[CasesUnitOfWork]
 # Any role reaches the endpoints; the transition table decides who may take a step.
 Caller = Annotated[Principal, Depends(allow(*Role))]
 Staff = Annotated[Principal, Depends(allow(Role.ADMIN, Role.OPERATOR))]
-
-PROTECTED = "protected"  # the rekap's one category for the protected ones (non-officers)
 
 FORBIDDEN = {
     CaseRule.ROLE_NOT_ALLOWED,
@@ -281,38 +276,6 @@ def _refer(body: s.NewReferral) -> Step:
         actor, now, referral_id=referral_id, service=body.service, consent=body.consent,
         override_reason=body.override_reason,
     )  # fmt: skip
-
-
-def rekap_router(uows: Uows) -> APIRouter:
-    router = APIRouter(prefix="/v1/rekap", tags=["rekap"])
-
-    @router.get("", response_model=s.Rekap)
-    async def get_rekap(caller: Caller, wilayah: str | None = None) -> Any:
-        """Cases per kecamatan × PMKS category × status inside the caller's wilayah."""
-        scope = narrowest(caller.wilayah, wilayah) if wilayah else caller.wilayah
-        if scope is None:
-            raise Problem(404, "not-found", "Not found", "no such wilayah inside yours")
-        async with uows() as uow:
-            counts = await queries.rekap(uow, scope)
-        if audience_of(caller) is not Audience.OFFICER:
-            counts = fold_protected(counts)
-        rows = [
-            s.RekapRow(kecamatan=k, category=c, status=st, count=n)
-            for (k, c, st), n in sorted(counts.items())
-        ]
-        return s.Rekap(wilayah=scope, items=rows)
-
-    return router
-
-
-def fold_protected(counts: Counter[tuple[str, str, str]]) -> Counter[tuple[str, str, str]]:
-    """Protected categories counted as one, `protected`: a count of ODHA in a small kecamatan
-    says why those few are followed; only the designated officers see it split."""
-    sensitive = pmks_categories().sensitive()
-    folded: Counter[tuple[str, str, str]] = Counter()
-    for (kecamatan, category, status), count in counts.items():
-        folded[(kecamatan, PROTECTED if category in sensitive else category, status)] += count
-    return folded
 
 
 def _cursor(cursor: str | None) -> tuple[datetime, str] | None:
