@@ -14,7 +14,7 @@ from rich.console import Console
 from rich.table import Table
 
 from shared.cli_redis import PasswordFile, RedisUrl, redis_url
-from shared.messaging.dead_letters import DeadLetterNotFound, DeadLetters
+from shared.messaging.dead_letters import DeadLetterNotFound, DeadLetters, ForgedLetter
 from shared.messaging.users import operator_user
 from shared.settings import BusSettings
 
@@ -108,4 +108,7 @@ def _on_letter(
         return _run(access, service, action, dead_id)
     except DeadLetterNotFound:
         typer.echo(f"{dead_id}: no such dead letter", err=True)
+        raise typer.Exit(code=1) from None
+    except ForgedLetter:
+        typer.echo(f"{dead_id}: a forged entry is never replayed (discard it)", err=True)
         raise typer.Exit(code=1) from None

@@ -57,7 +57,7 @@ class ReportedPerson(BaseModel):
     """The person as the reporter typed them, already validated with the shared validators
     (NIK, desa) so that the registry's register-or-link never refuses them."""
 
-    model_config = ConfigDict(frozen=True, extra="ignore")
+    model_config = ConfigDict(frozen=True, extra="ignore", hide_input_in_errors=True)
 
     nik: str | None = Field(None, description="16 digits, or null: NIK not yet recorded")
     name: str

@@ -65,7 +65,9 @@ class Event(BaseModel):
     the one service that needs its data may read.
     """
 
-    model_config = ConfigDict(frozen=True, extra="ignore")
+    # hide_input: a validation error (a poison entry's dead letter, its log line) names the
+    # rule broken, never the value, which may be a name or a NIK.
+    model_config = ConfigDict(frozen=True, extra="ignore", hide_input_in_errors=True)
 
     type: ClassVar[str]
     subject_field: ClassVar[str]
@@ -77,7 +79,7 @@ class Event(BaseModel):
 
 
 class Envelope(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, hide_input_in_errors=True)
 
     id: UUID = Field(default_factory=uuid4)
     source: str

@@ -19,13 +19,16 @@ from pathlib import Path
 from redis.asyncio import Redis
 
 from shared.local_redis import LocalRedis, free_port
+from shared.messaging import agencies
 from shared.messaging.users import (
     DEFAULT_OFF,
     BusUser,
     acl_file_line,
     admin_user,
+    agency_user,
+    apply_rules,
     apply_user,
-    granted_feeds,
+    granted_agencies,
     merge_acl_file,
     new_password,
     operator_user,
@@ -106,14 +109,17 @@ async def provision(
     admin_url: str, namespace: str, services: list[str], secrets: Path
 ) -> dict[str, Access]:
     """Give every service, and the operator, its own user (created or reset to today's rules)
-    with a password kept in `secrets/<user>`; by user name."""
+    with a password kept in `secrets/<user>`, by user name; each agency's user gets today's
+    rules too (its password is the agency's, never kept here)."""
     async with Redis.from_url(admin_url) as admin:
         users = [
-            service_user(namespace, name, feeds=await granted_feeds(admin, namespace, name))
+            service_user(namespace, name, feeds=await granted_agencies(admin, namespace, name))
             for name in services
         ]
         users.append(operator_user(namespace))
         access = {user.name: await _apply(admin, user, admin_url, secrets) for user in users}
+        for agency in await agencies.granted(admin, namespace):
+            await apply_rules(admin, agency_user(namespace, agency))
         await save_users(admin)
     return access
 

@@ -16,18 +16,18 @@ from datetime import UTC, datetime
 from typing import cast
 
 from redis.asyncio import Redis
-from redis.exceptions import ResponseError
 
 from shared.contracts.identity import fit_for_agencies
 from shared.messaging import topology
 from shared.messaging.streams import events_stream
+from shared.messaging.subscriber import create_groups
 from shared.messaging.users import (
     agency_user,
     apply_rules,
     apply_user,
     disconnect,
     feed_stream,
-    granted_feeds,
+    granted_agencies,
     grants_key,
     remove_user,
     save_users,
@@ -67,20 +67,24 @@ async def grant(
     if password is not None:
         await apply_user(admin, user, password)
     feed = feed_stream(namespace, agency)
-    await _create_group(admin, feed, agency)
+    await create_groups(admin, [feed], agency)
     for producer in topology.SERVICES:
         key = grants_key(namespace, producer)
         if producer in granted:  # the relay may write the feed first, then is told to
             await _feeds_of(admin, namespace, producer, add=agency)
+            stream = events_stream(namespace, producer)
+            # The history goes first, so the feed keeps the stream's order; what the stream
+            # took while it was copied follows once the relay writes the feed too (an entry
+            # both copied and relayed is one event id, which readers deduplicate).
+            copied = await _copy(admin, stream, feed, maxlen) if history else None
             await admin.sadd(key, agency)
+            if copied is not None:
+                await _copy(admin, stream, feed, maxlen, after=copied)
         else:
             await admin.srem(key, agency)
             await _feeds_of(admin, namespace, producer)
     record = {"streams": granted, "granted_at": datetime.now(UTC).isoformat()}
     await admin.hset(agencies_key(namespace), agency, json.dumps(record))
-    if history:
-        for producer in granted:
-            await _copy(admin, events_stream(namespace, producer), feed, maxlen)
     await save_users(admin)
 
 
@@ -123,31 +127,22 @@ async def granted(admin: Redis, namespace: str) -> dict[str, list[str]]:
 async def _feeds_of(admin: Redis, namespace: str, producer: str, add: str | None = None) -> None:
     """Re-apply the producer's user with exactly the feeds of the agencies granted its stream
     (and `add`): a service may write no other agency's feed."""
-    feeds = {*await granted_feeds(admin, namespace, producer), *([add] if add else [])}
+    feeds = {*await granted_agencies(admin, namespace, producer), *([add] if add else [])}
     await apply_rules(admin, service_user(namespace, producer, feeds=sorted(feeds)))
 
 
-async def _create_group(admin: Redis, feed: str, group: str) -> None:
-    try:
-        await admin.xgroup_create(feed, group, id="0", mkstream=True)
-    except ResponseError as error:
-        if "BUSYGROUP" not in str(error):
-            raise
-
-
-async def _copy(admin: Redis, source: str, feed: str, maxlen: int) -> None:
-    """Every entry `source` holds now, appended to the feed (the relay appends what follows;
-    an entry in both is the same event id, which readers deduplicate) — except entries written
-    before identities and protected categories left the public streams."""
-    after = "-"
+async def _copy(admin: Redis, source: str, feed: str, maxlen: int, after: str = "-") -> str:
+    """Every entry `source` holds after `after`, appended to the feed — except entries written
+    before identities and protected categories left the public streams; the last id read."""
     while True:
-        page = cast(RawEntries, await admin.xrange(source, min=after, max="+", count=HISTORY_PAGE))
+        start = after if after == "-" else f"({after}"
+        page = cast(RawEntries, await admin.xrange(source, min=start, max="+", count=HISTORY_PAGE))
         if not page:
-            return
+            return after
         async with admin.pipeline(transaction=False) as pipe:
             for _, fields in page:
                 if fit_for_agencies(fields):
                     pipe.xadd(feed, fields, maxlen=maxlen, approximate=True)  # type: ignore[arg-type]
             await pipe.execute()
         last = page[-1][0]
-        after = f"({last.decode() if isinstance(last, bytes) else last}"
+        after = last.decode() if isinstance(last, bytes) else last

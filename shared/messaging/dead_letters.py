@@ -13,13 +13,18 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import cast
 
+import structlog
 from redis.asyncio import Redis
+from redis.exceptions import ResponseError
 
-from shared.messaging.streams import dead_stream, replays_key, retry_stream
+from shared.messaging.streams import dead_stream, failure_field, replays_key, retry_stream
+
+log = structlog.get_logger(__name__)
 
 RawEntry = tuple[bytes, dict[bytes, bytes]]
 RawEntries = list[RawEntry]  # (a module alias: DeadLetters.list shadows `list` in the class)
 DEAD_FIELDS = ("dead_error", "dead_stream", "dead_group", "dead_id", "dead_deliveries")
+FORGED = "forged"  # the error's prefix for an entry whose producer does not own its stream
 
 
 @dataclass(frozen=True)
@@ -47,6 +52,10 @@ class DeadLetter:
             deliveries=int(fields.get("dead_deliveries", "0")),
         )
 
+    @property
+    def forged(self) -> bool:
+        return self.error.startswith(f"{FORGED}:")
+
 
 @dataclass(frozen=True)
 class Burial:
@@ -67,12 +76,11 @@ async def bury(
     burials: Sequence[Burial],
     maxlen: int,
     failures: str,
-    failure_fields: Sequence[str],
 ) -> None:
     """XADD each entry to the dead stream and XACK it in one MULTI: a crash cannot lose or
     double an entry; its recorded failure (if any) goes with it."""
     async with redis.pipeline(transaction=True) as pipe:
-        for burial, failure_field in zip(burials, failure_fields, strict=True):
+        for burial in burials:
             letter = {
                 **burial.fields,
                 b"dead_error": burial.error,
@@ -83,12 +91,17 @@ async def bury(
             }
             pipe.xadd(dead, letter, maxlen=maxlen, approximate=True)  # type: ignore[arg-type]
             pipe.xack(stream, group, burial.entry_id)
-            pipe.hdel(failures, failure_field)
+            pipe.hdel(failures, failure_field(stream, burial.entry_id))
         await pipe.execute()
 
 
 class DeadLetterNotFound(LookupError):
     pass
+
+
+class ForgedLetter(ValueError):
+    """A forged entry stays dead: replaying it would apply what its stream's producer never
+    wrote (the retry stream carries entries of any stream)."""
 
 
 class DeadLetters:
@@ -118,24 +131,33 @@ class DeadLetters:
 
     async def replay(self, dead_id: str) -> None:
         """Ask the service to replay a dead letter (the operator's side)."""
-        await self.get(dead_id)  # DeadLetterNotFound
+        if (await self.get(dead_id)).forged:  # DeadLetterNotFound
+            raise ForgedLetter(dead_id)
         await self._redis.hset(self.replays, dead_id, "requested")
 
     async def replay_requested(self) -> int:
         """Move each letter an operator asked for to the retry stream, dropping it from the dead
-        ones, atomically (the service's side, run by its reclaimer); how many moved."""
+        ones, atomically (the service's side, run by its reclaimer); how many moved.
+
+        Taking the request (HDEL answering 1) comes first, so of several replicas one moves it;
+        a request that names no letter, or a forged one, is dropped."""
         moved = 0
         for raw_id in await self._redis.hkeys(self.replays):
             dead_id = raw_id.decode() if isinstance(raw_id, bytes) else raw_id
-            entries = await self._entries(dead_id, dead_id, 1)
+            if not await self._redis.hdel(self.replays, dead_id):
+                continue  # another replica took it
+            try:
+                letter = await self.get(dead_id)
+            except (DeadLetterNotFound, ResponseError):  # gone, or not an entry id at all
+                continue
+            if letter.forged:
+                log.warning("forged_letter_not_replayed", dead_id=dead_id, stream=self.stream)
+                continue
             async with self._redis.pipeline(transaction=True) as pipe:
-                if entries:
-                    letter = DeadLetter.from_entry(*entries[0])
-                    pipe.xadd(self.retry_stream, letter.fields)  # type: ignore[arg-type]
-                    pipe.xdel(self.stream, dead_id)
-                    moved += 1
-                pipe.hdel(self.replays, dead_id)
+                pipe.xadd(self.retry_stream, letter.fields)  # type: ignore[arg-type]
+                pipe.xdel(self.stream, dead_id)
                 await pipe.execute()
+            moved += 1
         return moved
 
     async def discard(self, dead_id: str) -> None:

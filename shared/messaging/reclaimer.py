@@ -19,8 +19,8 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from shared.messaging.dead_letters import Burial, bury
-from shared.messaging.runner import ConsumerRunner, _failure_field
-from shared.messaging.streams import dead_stream, failures_key
+from shared.messaging.runner import ConsumerRunner
+from shared.messaging.streams import dead_stream, failure_field, failures_key
 
 log = structlog.get_logger(__name__)
 
@@ -135,7 +135,7 @@ class Reclaimer:
         entries = await self._claim(stream, ids)
         if not entries:
             return
-        fields_of_errors = [_failure_field(stream, i) for i, _ in entries]
+        fields_of_errors = [failure_field(stream, i) for i, _ in entries]
         errors = cast(list[bytes | None], await self._redis.hmget(self._failures, fields_of_errors))
         burials = [
             Burial(entry_id, fields, error or NO_ERROR, deliveries.get(entry_id, 0))
@@ -144,7 +144,6 @@ class Reclaimer:
         await bury(
             self._redis, dead=self._dead_stream, stream=stream, group=self._group,
             burials=burials, maxlen=self._maxlen, failures=self._failures,
-            failure_fields=fields_of_errors,
         )  # fmt: skip
         self.buried += len(entries)
         log.error(

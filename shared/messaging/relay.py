@@ -22,20 +22,21 @@ import contextlib
 import json
 import time
 import zlib
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from datetime import timedelta
 from typing import Any
 
 import structlog
 from redis.asyncio import Redis
 from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import NoPermissionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from shared.messaging.outbox import Clock, utcnow
 from shared.messaging.streams import events_stream
-from shared.messaging.users import feed_stream, grants_key
+from shared.messaging.users import feed_stream, granted_agencies
 from shared.observability.metrics import EVENTS_PUBLISHED
 from shared.persistence.tables import outbox
 
@@ -184,11 +185,13 @@ class OutboxRelay:
     async def publish_pending(self) -> int:
         """Publish pending rows until none is left; returns how many were published."""
         total = 0
+        feeds: list[str] | None = None
         while True:
             rows = await self._pending_rows()
             if not rows:
                 return total
-            await self._xadd(rows)
+            feeds = await self._feeds() if feeds is None else feeds
+            await self._xadd(rows, feeds)
             await self._mark_published([row.id for row in rows])
             for row in rows:
                 EVENTS_PUBLISHED.labels(self._service, row.type).inc()
@@ -207,23 +210,41 @@ class OutboxRelay:
         async with self._engine.connect() as connection:
             return (await connection.execute(query)).all()
 
-    async def _xadd(self, rows: Sequence[Any]) -> None:
+    async def _xadd(self, rows: Sequence[Any], feeds: list[str]) -> None:
         # Pipelined, no MULTI: a crash between XADD and marking republishes, and consumers
         # drop the repeat through their inbox (at-least-once transport, effectively-once effects).
-        feeds = await self._feeds()
+        written: list[str] = []
         async with self._redis.pipeline(transaction=False) as pipe:
             for row in rows:
                 fields = json.loads(row.fields)
                 targets = [row.stream, *(feeds if row.stream == self._public else ())]
                 for stream in targets:
                     pipe.xadd(stream, fields, maxlen=self._maxlen, approximate=True)
-            await pipe.execute()
+                written.extend(targets)
+            results = await pipe.execute(raise_on_error=False)
+        self._raise_unless_only_feeds_refused(zip(written, results, strict=True), set(feeds))
+
+    def _raise_unless_only_feeds_refused(
+        self, results: Iterable[tuple[str, Any]], feeds: set[str]
+    ) -> None:
+        """A feed our user may no longer write (a grant revoked meanwhile, rights not yet
+        re-applied) costs that agency the entry, logged; it must not make the batch repeat on
+        the services' streams. Any other error raises, and the whole batch is retried."""
+        refused = 0
+        for stream, result in results:
+            if not isinstance(result, Exception):
+                continue
+            if stream in feeds and isinstance(result, NoPermissionError):
+                refused += 1
+            else:
+                raise result
+        if refused:
+            log.error("agency_feed_refused", service=self._service, entries=refused)
 
     async def _feeds(self) -> list[str]:
         """The feeds of the agencies granted this service's public stream right now."""
-        agencies = await self._redis.smembers(grants_key(self._namespace, self._service))
-        names = (a.decode() if isinstance(a, bytes) else a for a in agencies)
-        return sorted(feed_stream(self._namespace, name) for name in names)
+        agencies = await granted_agencies(self._redis, self._namespace, self._service)
+        return [feed_stream(self._namespace, name) for name in agencies]
 
     async def _mark_published(self, ids: list[int]) -> None:
         async with self._engine.begin() as connection:

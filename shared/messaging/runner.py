@@ -27,11 +27,12 @@ from redis.asyncio import Redis
 from shared.contracts.catalog import EventCatalog, PoisonEvent
 from shared.contracts.envelope import Envelope, Event, MalformedEntry, producer_of, source_of
 from shared.messaging.context import handling
-from shared.messaging.dead_letters import Burial, bury
+from shared.messaging.dead_letters import FORGED, Burial, bury
 from shared.messaging.inbox import Claim, first_deliveries
 from shared.messaging.outbox import Clock, utcnow
 from shared.messaging.streams import (
     dead_stream,
+    failure_field,
     failures_key,
     producer_and_channel,
     retry_stream,
@@ -149,7 +150,7 @@ class ConsumerRunner:
             self._require_producer(stream, envelope)
             event = self._catalog.parse(envelope)
         except (MalformedEntry, PoisonEvent, ForgedEntry) as error:
-            kind = "forged" if isinstance(error, ForgedEntry) else "poison"
+            kind = FORGED if isinstance(error, ForgedEntry) else "poison"
             log.error(f"{kind}_entry", stream=stream, error=str(error))
             return Delivery(entry_id, poison=f"{kind}: {error}", fields=fields)
         handlers = self._by_type.get(envelope.type, ()) if event is not None else ()
@@ -180,7 +181,6 @@ class ConsumerRunner:
         await bury(
             self._redis, dead=self._dead, stream=stream, group=self.group, burials=burials,
             maxlen=self._maxlen, failures=self._failures,
-            failure_fields=[_failure_field(stream, d.entry_id) for d in poison],
         )  # fmt: skip
         log.error("poison_dead_lettered", stream=stream, count=len(poison), dead=self._dead)
 
@@ -268,14 +268,10 @@ class ConsumerRunner:
         async with self._redis.pipeline(transaction=False) as pipe:
             if done:
                 pipe.xack(stream, self.group, *done)
-                pipe.hdel(self._failures, *(_failure_field(stream, i) for i in done))
+                pipe.hdel(self._failures, *(failure_field(stream, i) for i in done))
             if failed:
                 pipe.hset(
                     self._failures,
-                    mapping={_failure_field(stream, i): text for i, text in failed.items()},
+                    mapping={failure_field(stream, i): text for i, text in failed.items()},
                 )
             await pipe.execute()
-
-
-def _failure_field(stream: str, entry_id: bytes | str) -> str:
-    return f"{stream}|{entry_id.decode() if isinstance(entry_id, bytes) else entry_id}"

@@ -47,5 +47,10 @@ def replays_key(namespace: str, service: str) -> str:
 
 
 def failures_key(namespace: str, service: str) -> str:
-    """Hash of the last handler error per pending entry (`<stream>|<entry id>` → error)."""
+    """Hash of the last handler error per pending entry (`failure_field` → error)."""
     return f"{namespace}.{service}.failures"
+
+
+def failure_field(stream: str, entry_id: bytes | str) -> str:
+    """An entry's field in the failures hash: `<stream>|<entry id>`."""
+    return f"{stream}|{entry_id.decode() if isinstance(entry_id, bytes) else entry_id}"

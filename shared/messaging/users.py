@@ -157,7 +157,7 @@ async def apply_rules(admin: Redis, user: BusUser) -> bool:
     return True
 
 
-async def granted_feeds(redis: Redis, namespace: str, service: str) -> list[str]:
+async def granted_agencies(redis: Redis, namespace: str, service: str) -> list[str]:
     """The agencies granted a service's public stream (their feeds its relay writes)."""
     members = await redis.smembers(grants_key(namespace, service))
     return sorted(m.decode() if isinstance(m, bytes) else m for m in members)

@@ -58,6 +58,29 @@ async def test_an_operator_lists_replays_and_discards_dead_letters(
     assert missing.exit_code == 1 and "no such dead letter" in missing.output
 
 
+async def test_a_forged_entry_stays_dead_whoever_asks_for_its_replay(
+    bus_users, redis, namespace, monkeypatch
+):
+    operator = await bus_users.user(operator_user(namespace))
+    monkeypatch.setenv("KESOS_NAMESPACE", namespace)
+    for name, value in operator.env().items():
+        monkeypatch.setenv(name, value)
+    dead = dead_stream(namespace, "tally")
+    fields = envelope_of(tally.CounterSet(counter_id="a", value=1)).to_fields()
+    forged_id = (
+        await redis.xadd(dead, {**fields, "dead_error": "forged: not its stream"})
+    ).decode()
+
+    refused = await _invoke(CliRunner(), ["dead", "replay", "--service", "tally", forged_id])
+    assert refused.exit_code == 1 and "forged" in refused.output
+    # Asked for all the same (by hand), and beside a request that names no entry at all:
+    await redis.hset(replays_key(namespace, "tally"), mapping={forged_id: "1", "garbage": "1"})
+    letters = DeadLetters(redis, namespace=namespace, service="tally")
+    assert await letters.replay_requested() == 0
+    assert not await redis.exists(retry_stream(namespace, "tally"))
+    assert await redis.xlen(dead) == 1 and not await redis.exists(replays_key(namespace, "tally"))
+
+
 async def _invoke(cli: CliRunner, arguments: list[str]):
     import asyncio
 

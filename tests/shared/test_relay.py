@@ -216,3 +216,27 @@ async def test_the_relay_copies_its_public_stream_to_each_granted_agencys_feed(
         await relay.stop()
     ids = [[f[b"id"] for _, f in await redis.xrange(key)] for key in (stream, feed)]
     assert ids[1] == ids[0][:5]  # the same entries, in the same order
+
+
+async def test_a_feed_the_relay_may_no_longer_write_never_repeats_the_public_stream(
+    make_store, bus_users, redis, namespace
+):
+    """Granted in Redis but not (yet) in the service's rights: that agency misses the entries;
+    the service's own stream gets each once, and the outbox empties."""
+    store = await make_store("sqlite", "counter")
+    stream = events_stream(namespace, "counter")
+    user = await bus_users.service("counter", reads=[], writes=[stream])  # no feed rights
+    await redis.sadd(grants_key(namespace, "counter"), "bps")
+    relay, uows = counter_bus(store, user.authenticated_url(), settings_for_tests(namespace, "c1"))
+    await relay.start()
+    try:
+        for value in range(3):
+            async with uows() as uow:
+                await tally.set_counter(uow, "k", value)
+                await uow.commit()
+        await eventually(lambda: _equals(relay.relay.backlog(), 0), message="outbox published")
+    finally:
+        await relay.stop()
+    ids = [fields[b"id"] for _, fields in await redis.xrange(stream)]
+    assert len(ids) == 3 and len(set(ids)) == 3
+    assert not await redis.exists(feed_stream(namespace, "bps"))

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from redis.asyncio import Redis
 
-from shared.launcher.local import Access
+from shared.launcher.local import Access, write_secret
 from shared.messaging import agencies
 from shared.messaging.users import (
     DEFAULT_OFF,
@@ -20,7 +20,7 @@ from shared.messaging.users import (
     admin_user,
     agency_user_name,
     apply_user,
-    granted_feeds,
+    granted_agencies,
     new_password,
     remove_user,
     save_users,
@@ -42,14 +42,13 @@ class BusUsers:
     async def service(self, name: str, **streams: list[str]) -> Access:
         """The service's user (its rights from `topology`, or the `reads`/`writes` given)."""
         async with Redis.from_url(self.admin_url) as admin:
-            feeds = await granted_feeds(admin, self.namespace, name)
+            feeds = await granted_agencies(admin, self.namespace, name)
         return await self.user(service_user(self.namespace, name, feeds=feeds, **streams))
 
     async def user(self, user: BusUser) -> Access:
         password = new_password()
         path = self.secrets / user.name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(password)
+        write_secret(path, password)
         async with Redis.from_url(self.admin_url) as admin:
             await apply_user(admin, user, password)
             await save_users(admin)  # a server we own keeps its users across a restart
