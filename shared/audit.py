@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from shared.messaging.context import current_flow
 from shared.persistence.scope import inside
 from shared.persistence.tables import audit
+from shared.security.principal import Principal
 
 
 @dataclass(frozen=True)
@@ -24,6 +25,10 @@ class Actor:
 
     sub: str
     role: str
+
+    @classmethod
+    def of(cls, principal: Principal) -> Actor:
+        return cls(sub=principal.sub, role=str(principal.role))
 
 
 @dataclass(frozen=True)

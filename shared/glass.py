@@ -14,6 +14,7 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TypeVar
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -21,7 +22,10 @@ from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.audit import Actor, record_audit
+from shared.contracts.oversight import ProtectedRecordOpened
 from shared.persistence.tables import glass
+
+Opened = TypeVar("Opened", bound=ProtectedRecordOpened)
 
 
 class GlassSettings(BaseSettings):
@@ -37,10 +41,19 @@ class GlassGrant:
     role: str
     record_type: str
     record_id: str
-    wilayah: str | None
+    wilayah: str
     reason: str
     opened_at: datetime
     expires_at: datetime
+
+    def announced(self, event: type[Opened]) -> Opened:
+        """The oversight event that tells the designated officers (the reason stays in the
+        audit trail: it is free text)."""
+        return event(
+            grant_id=self.grant_id, record_type=self.record_type, record_id=self.record_id,
+            wilayah=self.wilayah, opened_by=self.actor, opened_by_role=self.role,
+            opened_at=self.opened_at, expires_at=self.expires_at,
+        )  # fmt: skip
 
 
 async def break_glass(
@@ -49,7 +62,7 @@ async def break_glass(
     *,
     record_type: str,
     record_id: str,
-    wilayah: str | None,
+    wilayah: str,
     reason: str,
     now: datetime,
     ttl_s: int,

@@ -12,9 +12,14 @@ from typing import Any
 
 from shared.reference import pmks_categories
 
+# Field names (as we and partners spell them) that identify a person: kept off public streams
+# here, masked whatever their value in logs (`shared.observability.masking`).
 IDENTITY_FIELDS = frozenset(
-    {"nik", "no_kk", "kk", "name", "nama", "birth_date", "phone", "address", "alamat"}
-)
+    {
+        "nik", "kk", "no_kk", "nkk", "name", "nama", "birth_date", "tanggal_lahir",
+        "phone", "phone_number", "telepon", "no_hp", "hp", "whatsapp", "address", "alamat",
+    }
+)  # fmt: skip
 
 
 def carries_identity(data: Any) -> bool:

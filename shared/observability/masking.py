@@ -15,12 +15,8 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-PERSONAL_KEYS = frozenset(
-    {
-        "nik", "kk", "no_kk", "nkk", "phone", "phone_number", "telepon", "no_hp", "hp",
-        "whatsapp", "name", "nama", "birth_date", "tanggal_lahir",
-    }
-)  # fmt: skip
+from shared.contracts.identity import IDENTITY_FIELDS
+
 ID_KEYS = frozenset({"request_id", "correlation_id", "causation_id", "event_id"})
 SIXTEEN_DIGITS = re.compile(r"(?<!\d)(\d{6})\d{10}(?!\d)")
 PHONE = re.compile(r"(?<![\w+])(?:\+62|62|0)[\s-]?8\d(?:[\s-]?\d){6,11}(?!\d)")
@@ -53,7 +49,7 @@ def mask_value(value: Any, *, personal: bool = False) -> Any:
 
 
 def _is_personal(key: object) -> bool:
-    return isinstance(key, str) and key.lower() in PERSONAL_KEYS
+    return isinstance(key, str) and key.lower() in IDENTITY_FIELDS
 
 
 def _mask_mapping(values: Mapping[Any, Any]) -> dict[Any, Any]:

@@ -67,6 +67,7 @@ class PmksCategories:
         self._ordered = tuple(sorted(categories, key=lambda category: category.number))
         self._by_code = {category.code: category for category in self._ordered}
         self._by_2007 = {c.code_2007: c for c in self._ordered if c.code_2007}
+        self._sensitive = frozenset(c.code for c in self._ordered if c.sensitive)  # every read
         if len(self._by_code) != len(self._ordered):
             raise ReferenceDataError(f"{CATEGORIES_FILE} repeats a code")
         if any(code != code.upper() for code in [*self._by_code, *self._by_2007]):
@@ -107,7 +108,7 @@ class PmksCategories:
 
     def sensitive(self) -> frozenset[str]:
         """Codes of the categories whose records need restricted access."""
-        return frozenset(category.code for category in self._ordered if category.sensitive)
+        return self._sensitive
 
     def is_sensitive(self, code: str) -> bool:
         return self.get(code).sensitive

@@ -153,17 +153,20 @@ class Disclosure:
 
     def show(self, field: str, value: Any) -> Any:
         """The value as this caller may see it (None when absent or unknown)."""
-        level = self.levels.get(field, Level.FULL)
+        level = self.level(field)
         if value is None or level is Level.ABSENT:
             return None
         return MASKS[field](value) if level is Level.MASKED else value
 
     def level(self, field: str) -> Level:
-        return self.levels.get(field, Level.FULL)
+        """A field the policy does not name is shown to nobody (fail closed)."""
+        return self.levels.get(field, Level.ABSENT)
 
     def summary(self) -> dict[str, str]:
-        """For the response: which fields were masked or left out, so null is not misread."""
-        return {field: str(level) for field, level in self.levels.items() if level is not F}
+        """For the response: which fields were masked or left out, so null is not misread (a
+        withheld record's categories too: they would say why it is protected)."""
+        summary = {field: str(level) for field, level in self.levels.items() if level is not F}
+        return {**summary, "categories": str(A)} if self.withheld else summary
 
 
 def person_disclosure(
@@ -177,10 +180,12 @@ def person_disclosure(
     caller's unexpired broken glass on the record, if any."""
     audience = audience_of(caller, relation)
     if protected and audience not in ENTITLED_TO_PROTECTED:
-        if grant_id is None:
+        # Only Dinas staff break the glass: a grant counts for a Dinas token only (the same
+        # `sub` with another role's token sees nothing through it).
+        if grant_id is None or audience is not Audience.DINAS:
             return Disclosure({field: A for field in PERSON[audience]}, audience, withheld=True)
-        audience = Audience.DINAS  # only Dinas staff may break the glass
-    return Disclosure(PERSON[audience], audience, grant_id=grant_id)
+        return Disclosure(PERSON[audience], audience, grant_id=grant_id)
+    return Disclosure(PERSON[audience], audience)
 
 
 def worker_disclosure(caller: Principal, relation: Relation = Relation.NONE) -> Disclosure:

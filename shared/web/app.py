@@ -18,6 +18,7 @@ from fastapi import APIRouter, FastAPI
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from shared.glass import GlassSettings
 from shared.messaging.bus import ServiceBus
 from shared.security import TokenVerifier
 from shared.web import docs, health, openapi, problems
@@ -67,6 +68,7 @@ def create_app(
     )
     app.state.bus = bus
     app.state.verifier = verifier  # read by shared.web.auth
+    app.state.glass_ttl_s = GlassSettings().glass_ttl_s  # read by shared.web.glass
     app.state.exit_code = 0
     app.state.request_exit = None  # set by `serve`: how the watchdog stops the server
     problems.install(app)

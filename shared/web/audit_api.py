@@ -16,12 +16,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, Field
 
-from shared.audit import AuditQuery, audit_entries, record_audit
+from shared.audit import Actor, AuditQuery, audit_entries, record_audit
 from shared.messaging.outbox import utcnow
 from shared.persistence.unit_of_work import UnitOfWorkFactory
 from shared.security import Principal, Role
 from shared.security.disclosure import OFFICER_GRANT
-from shared.web.auth import Caller, actor_of
+from shared.web.auth import Caller
 from shared.web.pagination import Cursor, Limit, Page, decode_cursor, page_of
 from shared.web.problems import Problem, forbidden
 
@@ -69,7 +69,7 @@ def audit_router(uows: UnitOfWorkFactory[Any]) -> APIRouter:
         async with uows() as uow:
             found = await audit_entries(uow.session, query)
             await record_audit(
-                uow.session, actor_of(caller), "audit.read", record_type=record_type or "*",
+                uow.session, Actor.of(caller), "audit.read", record_type=record_type or "*",
                 record_id=record_id or actor or "*", wilayah=caller.wilayah, now=utcnow(),
             )  # fmt: skip
             await uow.commit()

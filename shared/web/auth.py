@@ -13,7 +13,6 @@ from typing import Annotated
 import structlog
 from fastapi import Depends, Request
 
-from shared.audit import Actor
 from shared.security import InvalidToken, Principal, Role, TokenVerifier
 from shared.web.problems import Problem, forbidden, not_found
 
@@ -62,7 +61,3 @@ def require_target_in_scope(principal: Principal, target_code: str) -> None:
         raise Problem(
             403, "outside-wilayah", "Outside your wilayah", f"{target_code} is outside your wilayah"
         )
-
-
-def actor_of(principal: Principal) -> Actor:
-    return Actor(sub=principal.sub, role=str(principal.role))

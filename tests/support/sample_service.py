@@ -19,7 +19,7 @@ from pydantic import BaseModel, Field, field_validator
 from sqlalchemy import Column, Integer, MetaData, String, Table, Text, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from shared.audit import audit_trail, record_audit
+from shared.audit import Actor, audit_trail, record_audit
 from shared.contracts.catalog import EventCatalog
 from shared.contracts.envelope import Event
 from shared.messaging.bus import ServiceBus
@@ -32,7 +32,7 @@ from shared.security import Principal, Role, SecuritySettings, TokenVerifier, na
 from shared.settings import BusSettings
 from shared.web import bodies
 from shared.web.app import WebSettings, create_app
-from shared.web.auth import actor_of, allow, require_scope, require_target_in_scope
+from shared.web.auth import allow, require_scope, require_target_in_scope
 from shared.web.idempotency import IdempotencyKey, idempotent_write
 from shared.web.pagination import Cursor, Limit, Page, decode_cursor, page_of
 from shared.web.problems import Problem, not_found
@@ -123,7 +123,7 @@ def visits_router(uows: UnitOfWorkFactory[UnitOfWork]) -> APIRouter:
                 VisitRecorded(visit_id=visit["id"], desa=body.desa, status="open"), sequence=1
             )
             await record_audit(
-                uow.session, actor_of(caller), "visit.record", record_type="visit",
+                uow.session, Actor.of(caller), "visit.record", record_type="visit",
                 record_id=visit["id"], wilayah=body.desa, now=utcnow(),
             )  # fmt: skip
             return 201, visit
@@ -187,7 +187,7 @@ def visits_router(uows: UnitOfWorkFactory[UnitOfWork]) -> APIRouter:
                 VisitRecorded(visit_id=visit_id, desa=row.desa, status="closed"), sequence=version
             )
             await record_audit(
-                uow.session, actor_of(caller), "visit.close", record_type="visit",
+                uow.session, Actor.of(caller), "visit.close", record_type="visit",
                 record_id=visit_id, wilayah=row.desa, now=utcnow(), reason=body.reason,
             )  # fmt: skip
             return 200, {**row._asdict(), "status": "closed", "version": version}

@@ -25,11 +25,11 @@ from services.cases.entrypoints import schemas as s
 from services.cases.use_cases import queries, reporting, transitions
 from services.cases.use_cases.disclosure import disclose_cases, open_protected_case
 from services.cases.use_cases.transitions import Step
-from shared.glass import GlassSettings
 from shared.messaging.outbox import utcnow
 from shared.persistence.unit_of_work import UnitOfWorkFactory
 from shared.security import Principal, Role, narrowest
 from shared.web.auth import allow
+from shared.web.glass import GlassOut, GlassRequest, GlassTtl
 from shared.web.idempotency import IdempotencyKey, idempotent_write
 from shared.web.pagination import Cursor, Limit, Page, decode_cursor, page_of
 from shared.web.problems import Problem, not_yet_known
@@ -212,20 +212,20 @@ def _step_routes(router: APIRouter, uows: Uows) -> None:
     @router.post(
         "/{case_id}/break-glass",
         status_code=201,
-        response_model=s.GlassOut,
+        response_model=GlassOut,
         summary="Open a protected case for a while, with a reason (Dinas staff; audited)",
     )
     async def break_glass(
-        request: Request, key: IdempotencyKey, case_id: str, body: s.GlassRequest, caller: Staff
+        request: Request,
+        key: IdempotencyKey,
+        case_id: str,
+        body: GlassRequest,
+        caller: Staff,
+        ttl_s: GlassTtl,
     ) -> Any:
         async def write(uow: CasesUnitOfWork) -> tuple[int, Any]:
-            grant = await open_protected_case(
-                uow, case_id, body.reason, caller, utcnow(), GlassSettings().glass_ttl_s
-            )
-            return 201, s.GlassOut(
-                grant_id=grant.grant_id, record_type="case", record_id=case_id,
-                expires_at=grant.expires_at,
-            )  # fmt: skip
+            grant = await open_protected_case(uow, case_id, body.reason, caller, utcnow(), ttl_s)
+            return 201, GlassOut.of(grant)
 
         return await idempotent_write(request, caller.sub, uows, write, key=key)
 

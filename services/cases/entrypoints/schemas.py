@@ -217,8 +217,7 @@ def _code(reason: StrEnum | None, withheld: bool) -> str | None:
 
 
 def _summary(shown: Disclosure) -> dict[str, str]:
-    withheld = {"categories": "absent", "reasons": "absent"} if shown.withheld else {}
-    return {**shown.summary(), **withheld}
+    return {**shown.summary(), **({"reasons": "absent"} if shown.withheld else {})}
 
 
 class RekapRow(BaseModel):
@@ -231,16 +230,3 @@ class RekapRow(BaseModel):
 class Rekap(BaseModel):
     wilayah: str
     items: list[RekapRow]
-
-
-class GlassRequest(Body):
-    reason: str = Field(
-        min_length=1, max_length=500, description="why you must see it; the officers read it"
-    )
-
-
-class GlassOut(BaseModel):
-    grant_id: str
-    record_type: str
-    record_id: str
-    expires_at: datetime

@@ -57,7 +57,7 @@ async def disclose_cases(
             for s, d in zip(found, shown, strict=True)
             if d.identifies
         ]
-        actor = Actor(sub=by.sub, role=str(by.role))
+        actor = Actor.of(by)
         await record_reads(
             uow.session, actor, "case.read", record_type=RECORD, records=reads, now=now
         )
@@ -74,14 +74,8 @@ async def open_protected_case(
     if not is_protected(case.categories):
         raise CaseNotProtected()
     grant = await break_glass(
-        uow.session, Actor(sub=by.sub, role=str(by.role)), record_type=RECORD,
+        uow.session, Actor.of(by), record_type=RECORD,
         record_id=case_id, wilayah=case.desa, reason=reason, now=now, ttl_s=ttl_s,
     )  # fmt: skip
-    uow.outbox.add(
-        CaseRecordOpened(
-            grant_id=grant.grant_id, record_type=RECORD, record_id=case_id, wilayah=case.desa,
-            opened_by=by.sub, opened_by_role=str(by.role), opened_at=grant.opened_at,
-            expires_at=grant.expires_at,
-        )
-    )  # fmt: skip
+    uow.outbox.add(grant.announced(CaseRecordOpened))
     return grant

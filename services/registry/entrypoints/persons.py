@@ -18,8 +18,6 @@ from fastapi.responses import JSONResponse
 from services.registry.adapters.unit_of_work import RegistryUnitOfWork
 from services.registry.entrypoints.deps import UnitsOfWork, id_after
 from services.registry.entrypoints.schemas import (
-    GlassOut,
-    GlassRequest,
     Items,
     NewPerson,
     NikSearch,
@@ -28,10 +26,10 @@ from services.registry.entrypoints.schemas import (
 from services.registry.use_cases import persons
 from services.registry.use_cases.disclosure import disclose_persons, open_protected_person
 from services.registry.use_cases.persons import PersonView
-from shared.glass import GlassSettings
 from shared.messaging.outbox import utcnow
 from shared.security import Principal, Role
 from shared.web.auth import allow
+from shared.web.glass import GlassOut, GlassRequest, GlassTtl
 from shared.web.idempotency import IdempotencyKey, idempotent_write
 from shared.web.pagination import Cursor, Limit, Page, page_of
 
@@ -117,19 +115,14 @@ async def break_glass(
     body: GlassRequest,
     caller: Staff,
     uows: UnitsOfWork,
+    ttl_s: GlassTtl,
 ) -> JSONResponse:
     """Open a protected person for a limited time, with a reason (audited; the designated
     officers are told)."""
 
     async def write(uow: RegistryUnitOfWork) -> tuple[int, GlassOut]:
-        grant = await open_protected_person(
-            uow, person_id, body.reason, caller, utcnow(), GlassSettings().glass_ttl_s
-        )
-        out = GlassOut(
-            grant_id=grant.grant_id, record_type="person", record_id=person_id,
-            expires_at=grant.expires_at,
-        )  # fmt: skip
-        return 201, out
+        grant = await open_protected_person(uow, person_id, body.reason, caller, utcnow(), ttl_s)
+        return 201, GlassOut.of(grant)
 
     return await idempotent_write(request, caller.sub, uows, write, key=key)
 

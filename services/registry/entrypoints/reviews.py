@@ -16,8 +16,7 @@ from services.registry.adapters.unit_of_work import RegistryUnitOfWork
 from services.registry.domain.reviews import Review, ReviewStatus
 from services.registry.entrypoints.deps import UnitsOfWork, id_after
 from services.registry.use_cases import review_decisions
-from services.registry.use_cases.workers import actor
-from shared.audit import record_reads
+from shared.audit import Actor, record_reads
 from shared.messaging.outbox import utcnow
 from shared.security import Principal, Role
 from shared.security.disclosure import Audience, audience_of, is_protected
@@ -121,10 +120,10 @@ async def shown(
     withheld = protected and audience_of(by) is not Audience.OFFICER
     if audit and not withheld:
         why = f"review {review.review_id}"
-        await uow.audit_reads(actor(by), "person.read", [(p, why) for p in involved], utcnow())
+        await uow.audit_reads(Actor.of(by), "person.read", [(p, why) for p in involved], utcnow())
         if review.details:  # the typed-in person of a report, kept under its case
             await record_reads(
-                uow.session, actor(by), "person.read", record_type="case",
+                uow.session, Actor.of(by), "person.read", record_type="case",
                 records=[(review.record_id, review.wilayah, why)], now=utcnow(),
             )  # fmt: skip
     return ReviewOut.of(review, protected=protected, withheld=withheld)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Annotated, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, Field, StringConstraints
@@ -12,11 +12,11 @@ from services.registry.domain.workers import Registration, Worker, WorkerRole
 from services.registry.use_cases.persons import PersonView
 from shared.security.disclosure import Disclosure, is_protected
 from shared.web.bodies import Body
+from shared.web.glass import Reason
 
 T = TypeVar("T")
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
 # Loose shapes only: the NIK, phone and wilayah rules run in the domain, whose errors name the
 # rule broken (`nik-invalid-birth-date`, …), which a schema error could not.
 NikText = Annotated[str, Field(min_length=1, max_length=40, examples=["6305011708900001"])]
@@ -145,16 +145,5 @@ class PersonOut(BaseModel):
             protected=shown.withheld or is_protected(person.categories),
             version=person.version, cases=list(view.cases),
             merged_into=person.merged_into if merged_visible else None,
-            disclosure={**shown.summary(), **({"categories": "absent"} if shown.withheld else {})},
+            disclosure=shown.summary(),
         )  # fmt: skip
-
-
-class GlassRequest(Body):
-    reason: Reason = Field(description="why you must see it; the designated officers read it")
-
-
-class GlassOut(BaseModel):
-    grant_id: str
-    record_type: str
-    record_id: str
-    expires_at: datetime

@@ -16,7 +16,7 @@ from services.registry.domain.errors import NotProtected
 from services.registry.domain.persons import Person
 from services.registry.domain.workers import Worker
 from services.registry.use_cases.ports import RegistryWork
-from services.registry.use_cases.workers import actor
+from shared.audit import Actor
 from shared.contracts.registry import PersonRecordOpened
 from shared.glass import GlassGrant
 from shared.security import Principal, Role
@@ -53,7 +53,7 @@ async def disclose_persons(
     ]  # fmt: skip
     if audit:
         reads = [(p, d.why) for p, d in zip(persons, shown, strict=True) if d.identifies]
-        await uow.audit_reads(actor(by), "person.read", reads, now)
+        await uow.audit_reads(Actor.of(by), "person.read", reads, now)
     return shown
 
 
@@ -69,12 +69,6 @@ async def open_protected_person(
     person = require_visible_person(by, await uow.persons.get(person_id))
     if not is_protected(person.categories):
         raise NotProtected()
-    grant = await uow.break_glass(actor(by), person, reason, now, ttl_s)
-    uow.outbox.add(
-        PersonRecordOpened(
-            grant_id=grant.grant_id, record_type="person", record_id=person.person_id,
-            wilayah=person.desa, opened_by=by.sub, opened_by_role=str(by.role),
-            opened_at=grant.opened_at, expires_at=grant.expires_at,
-        )
-    )  # fmt: skip
+    grant = await uow.break_glass(Actor.of(by), person, reason, now, ttl_s)
+    uow.outbox.add(grant.announced(PersonRecordOpened))
     return grant

@@ -13,7 +13,6 @@ from services.registry.domain.persons import Person, PersonForm
 from services.registry.use_cases.events import record_person_change
 from services.registry.use_cases.ports import PersonQuery, RegistryWork
 from services.registry.use_cases.reviews import hold_person_for_review
-from services.registry.use_cases.workers import actor
 from shared.audit import Actor
 from shared.contracts.registry import PersonRegistered, PersonUpdated
 from shared.reference import normalise_nik, normalise_region_code, pmks_categories
@@ -53,7 +52,7 @@ async def register_person(
     known = await _with_nik(uow, candidate.nik)
     if known is None and await uow.persons.add(candidate):
         await record_person_change(
-            uow, PersonRegistered, candidate, by=actor(by), action="person.register", now=now
+            uow, PersonRegistered, candidate, by=Actor.of(by), action="person.register", now=now
         )
         return await view_of(uow, candidate), True
     known = known or await _with_nik(uow, candidate.nik)  # a concurrent registration won
@@ -61,17 +60,17 @@ async def register_person(
         raise ConcurrentUpdate()
     if by.covers(known.desa):
         return await _matched(uow, known, candidate, by, now), False
-    held = await hold_person_for_review(uow, candidate, known, actor(by), now)
+    held = await hold_person_for_review(uow, candidate, known, Actor.of(by), now)
     return await view_of(uow, held), True
 
 
 async def _matched(
     uow: RegistryWork, known: Person, candidate: Person, by: Principal, now: datetime
 ) -> PersonView:
-    person = await add_categories(uow, known, candidate.categories, actor(by), now)
+    person = await add_categories(uow, known, candidate.categories, Actor.of(by), now)
     # The answer shows a known person to whoever typed their NIK: a NIK lookup, audited like
     # `POST /v1/persons/search` (a merge is audited too, as its own change).
-    await uow.audit(actor(by), "person.match", person, now)
+    await uow.audit(Actor.of(by), "person.match", person, now)
     return await view_of(uow, person)
 
 
@@ -150,9 +149,9 @@ async def search_persons_by_nik(
     number = normalise_nik(nik)
     found = [p for p in await uow.persons.all_with_nik(number) if by.covers(p.desa)]
     for person in found:
-        await uow.audit(actor(by), "person.search", person, now)
+        await uow.audit(Actor.of(by), "person.search", person, now)
     if not found:
-        await uow.audit_search(actor(by), "person.search", number, by.wilayah, now)
+        await uow.audit_search(Actor.of(by), "person.search", number, by.wilayah, now)
     return await views_of(uow, found)
 
 

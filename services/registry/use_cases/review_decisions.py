@@ -15,7 +15,6 @@ from services.registry.use_cases.case_links import link_case
 from services.registry.use_cases.events import record_change, record_person_change
 from services.registry.use_cases.persons import add_categories, register_or_merge
 from services.registry.use_cases.ports import RegistryWork
-from services.registry.use_cases.workers import actor
 from shared.audit import Actor
 from shared.contracts.registry import PersonUpdated, WorkerDeactivated
 from shared.security import Principal
@@ -54,7 +53,7 @@ async def decide(
     review = await read_review(uow, review_id, by)
     decided = review.resolved(decision, by.sub, note, now)
     await uow.reviews.resolve(decided)
-    await APPLY[review.kind](uow, decided, actor(by), now, new_person_id)
+    await APPLY[review.kind](uow, decided, Actor.of(by), now, new_person_id)
     return decided
 
 

@@ -36,10 +36,6 @@ class WorkerFilters:
     tier: str | None = None
 
 
-def actor(by: Principal) -> Actor:
-    return Actor(sub=by.sub, role=str(by.role))
-
-
 async def register_worker(
     uow: RegistryWork, form: Registration, by: Principal, now: datetime, worker_id: str
 ) -> Worker:
@@ -51,13 +47,13 @@ async def register_worker(
         raise OutsideWilayah(worker.wilayah)
     elsewhere = await _refuse_duplicates(uow, worker, by)
     if elsewhere is not None:
-        return await hold_worker_for_review(uow, worker, elsewhere, actor(by), now)
+        return await hold_worker_for_review(uow, worker, elsewhere, Actor.of(by), now)
     if not await uow.workers.add(worker):
         # A concurrent registration committed between our check and our insert: name it.
         await _refuse_duplicates(uow, worker, by)
         raise ConcurrentUpdate()
     await record_change(
-        uow, WorkerRegistered, worker, by=actor(by), action="worker.register", now=now
+        uow, WorkerRegistered, worker, by=Actor.of(by), action="worker.register", now=now
     )
     return worker
 
@@ -86,7 +82,7 @@ async def change_contact(
         return worker  # the same number: nothing changes, nothing to tell anyone
     await uow.workers.save(changed, expected_version=worker.version)
     # Nothing public changed: only notifications, on the restricted stream, hears of it.
-    await record_change(uow, None, changed, by=actor(by), action="worker.contact", now=now)
+    await record_change(uow, None, changed, by=Actor.of(by), action="worker.contact", now=now)
     return changed
 
 
@@ -98,7 +94,7 @@ async def deactivate_worker(
     await uow.workers.save(changed, expected_version=worker.version)
     await record_change(
         uow, WorkerDeactivated, changed,
-        by=actor(by), action="worker.deactivate", now=now, reason=reason,
+        by=Actor.of(by), action="worker.deactivate", now=now, reason=reason,
     )  # fmt: skip
     return changed
 
@@ -108,9 +104,9 @@ async def search_by_nik(uow: RegistryWork, nik: str, by: Principal, now: datetim
     number = normalise_nik(nik)
     found = [w for w in await uow.workers.all_with_nik(number) if visible_id(by, w)]
     for worker in found:
-        await uow.audit(actor(by), "worker.search", worker, now)
+        await uow.audit(Actor.of(by), "worker.search", worker, now)
     if not found:
-        await uow.audit_search(actor(by), "worker.search", number, by.wilayah, now)
+        await uow.audit_search(Actor.of(by), "worker.search", number, by.wilayah, now)
     return found
 
 

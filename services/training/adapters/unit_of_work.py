@@ -38,6 +38,6 @@ class TrainingUnitOfWork(UnitOfWork):
     ) -> None:
         """Append the write's audit row to this transaction: no write commits without it."""
         await record_audit(
-            self.session, Actor(sub=by.sub, role=str(by.role)), action,
+            self.session, Actor.of(by), action,
             record_type=record_type, record_id=record_id, wilayah=wilayah, now=now, reason=reason,
         )  # fmt: skip

@@ -175,7 +175,10 @@ async def test_only_dinas_staff_break_the_glass_and_only_on_a_protected_case(
     response = await cases_app.act(protected, "break-glass", CALLERS[caller], {"reason": "darurat"})
     assert response.status_code == status, response.text
     if status == 201:
-        assert response.json()["expires_at"]
+        lasts = datetime.fromisoformat(response.json()["expires_at"]) - datetime.now(UTC)
+        assert timedelta(hours=3) - timedelta(minutes=1) < lasts <= timedelta(hours=3)  # default
+        blank = await cases_app.act(protected, "break-glass", CALLERS[caller], {"reason": "  "})
+        assert blank.status_code == 422  # a reason the officers can read, or none at all
         refused = await cases_app.act(plain, "break-glass", CALLERS[caller], {"reason": "x"})
         assert refused.status_code == 409  # nothing to break: read it as usual
         assert refused.json()["type"] == "urn:kesos:problem:case-not-protected"

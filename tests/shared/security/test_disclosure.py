@@ -103,6 +103,18 @@ def test_a_protected_record_shows_only_that_it_exists_to_whoever_is_not_entitled
     assert not opened.withheld and opened.show("nik", NIK) == NIK and opened.why == "glass g-1"
 
 
+@pytest.mark.parametrize("role", ["psm", "tksk", "integration"])
+def test_a_glass_opens_a_record_to_dinas_staff_only(role):
+    """A grant is the `sub`'s; the same `sub` with another role's token sees nothing by it."""
+    shown = person_disclosure(caller(role, IDENTITY_GRANT), protected=True, grant_id="g-1")
+    assert shown.withheld and shown.show("name", "Siti") is None
+
+
+def test_a_field_the_policy_does_not_name_is_shown_to_nobody():
+    for shown in (person_disclosure(caller("admin")), worker_disclosure(caller("admin"))):
+        assert shown.show("religion", "Islam") is None and shown.level("religion") is Level.ABSENT
+
+
 def test_a_worker_is_seen_whole_by_the_dinas_and_themself_by_colleagues_as_name_and_phone():
     colleague = worker_disclosure(caller("tksk"))
     assert colleague.show("name", "Siti") == "Siti" and colleague.show("nik", NIK) is None
