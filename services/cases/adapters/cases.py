@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, cast
@@ -18,6 +18,9 @@ from sqlalchemy import (
     or_,
     select,
     update,
+)
+from sqlalchemy import (
+    case as sql_case,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -142,15 +145,23 @@ class CaseRepository:
         rows = (await self._session.execute(query)).mappings().all()
         return [_stored(row) for row in rows]
 
-    async def rekap(self, scope: str) -> Counter[tuple[str, str, str]]:
-        """Cases per (kecamatan, PMKS category, status); a case counts once per category.
+    async def rekap(
+        self, scope: str, *, fold: Collection[str] = (), into: str = ""
+    ) -> Counter[tuple[str, str, str]]:
+        """Cases per (kecamatan, PMKS category, status); a case counts once per category, and
+        once in all of `fold` together, counted as the category `into`.
 
         Grouped in SQL: a provincial installation holds too many cases to load and count."""
+        category: ColumnElement[str] = case_categories.c.category
+        if fold:
+            category = sql_case((category.in_(list(fold)), into), else_=category)
         query = (
-            select(cases.c.kecamatan, case_categories.c.category, cases.c.status, func.count())
+            select(
+                cases.c.kecamatan, category, cases.c.status, func.count(cases.c.case_id.distinct())
+            )
             .join(case_categories, case_categories.c.case_id == cases.c.case_id)
             .where(inside(cases.c.desa, scope))
-            .group_by(cases.c.kecamatan, case_categories.c.category, cases.c.status)
+            .group_by(cases.c.kecamatan, category, cases.c.status)
         )
         rows = await self._session.execute(query)
         return Counter(

@@ -6,7 +6,6 @@ count of ODHA in a small kecamatan says why those few are followed (docs/adr/000
 
 from __future__ import annotations
 
-from collections import Counter
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
@@ -15,13 +14,11 @@ from services.cases.adapters.unit_of_work import CasesUnitOfWork
 from services.cases.entrypoints import schemas as s
 from services.cases.use_cases import queries
 from shared.persistence.unit_of_work import UnitOfWorkFactory
-from shared.reference import pmks_categories
 from shared.security import Principal, Role, narrowest
 from shared.security.disclosure import Audience, audience_of
 from shared.web.auth import allow
 from shared.web.problems import Problem
 
-PROTECTED = "protected"  # the one category the protected ones are counted as (non-officers)
 Caller = Annotated[Principal, Depends(allow(*Role))]
 
 
@@ -34,10 +31,9 @@ def rekap_router(uows: UnitOfWorkFactory[CasesUnitOfWork]) -> APIRouter:
         scope = narrowest(caller.wilayah, wilayah) if wilayah else caller.wilayah
         if scope is None:
             raise Problem(404, "not-found", "Not found", "no such wilayah inside yours")
+        officer = audience_of(caller) is Audience.OFFICER
         async with uows() as uow:
-            counts = await queries.rekap(uow, scope)
-        if audience_of(caller) is not Audience.OFFICER:
-            counts = fold_protected(counts)
+            counts = await queries.rekap(uow, scope, split_protected=officer)
         rows = [
             s.RekapRow(kecamatan=k, category=c, status=st, count=n)
             for (k, c, st), n in sorted(counts.items())
@@ -45,13 +41,3 @@ def rekap_router(uows: UnitOfWorkFactory[CasesUnitOfWork]) -> APIRouter:
         return s.Rekap(wilayah=scope, items=rows)
 
     return router
-
-
-def fold_protected(counts: Counter[tuple[str, str, str]]) -> Counter[tuple[str, str, str]]:
-    """Protected categories counted as one, `protected`: a count of ODHA in a small kecamatan
-    says why those few are followed; only the designated officers see it split."""
-    sensitive = pmks_categories().sensitive()
-    folded: Counter[tuple[str, str, str]] = Counter()
-    for (kecamatan, category, status), count in counts.items():
-        folded[(kecamatan, PROTECTED if category in sensitive else category, status)] += count
-    return folded

@@ -6,11 +6,22 @@ from collections import Counter
 
 from services.cases.adapters.cases import CaseFilter, StoredCase
 from services.cases.adapters.unit_of_work import CasesUnitOfWork
+from shared.reference import pmks_categories
 
 
 async def list_cases(uow: CasesUnitOfWork, wanted: CaseFilter, limit: int) -> list[StoredCase]:
     return await uow.cases.matching(wanted, limit)
 
 
-async def rekap(uow: CasesUnitOfWork, scope: str) -> Counter[tuple[str, str, str]]:
-    return await uow.cases.rekap(scope)
+PROTECTED = "protected"  # the one category the protected ones are counted as (non-officers)
+
+
+async def rekap(
+    uow: CasesUnitOfWork, scope: str, *, split_protected: bool
+) -> Counter[tuple[str, str, str]]:
+    """Cases per kecamatan × category × status; unless `split_protected` (the designated
+    officers), the protected categories count as one, `protected`: a count of ODHA in a small
+    kecamatan says why those few are followed."""
+    if split_protected:
+        return await uow.cases.rekap(scope)
+    return await uow.cases.rekap(scope, fold=pmks_categories().sensitive(), into=PROTECTED)

@@ -247,6 +247,23 @@ async def test_the_rekap_counts_protected_categories_as_one_except_for_officers(
         assert {row["category"] for row in rekap.json()["items"]} == categories, caller
 
 
+@pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
+async def test_a_case_in_two_protected_categories_counts_once_and_says_nothing_more(
+    make_cases, kind
+):
+    app = await make_cases(kind)
+    await app.active_tksk(BINUANG, TKSK_ID)
+    body = report_body(categories=("ODHA", "NAPZA"))
+    made = await app.client.post("/v1/cases", json=body, headers=CALLERS["psm reporter"])
+    assert made.status_code == 201, made.text
+    folded = await app.client.get("/v1/rekap", headers=CALLERS["operator"])
+    assert [(r["category"], r["count"]) for r in folded.json()["items"]] == [("protected", 1)]
+    split = await app.client.get("/v1/rekap", headers=CALLERS["officer"])
+    assert sorted((r["category"], r["count"]) for r in split.json()["items"]) == [
+        ("NAPZA", 1), ("ODHA", 1),
+    ]  # fmt: skip
+
+
 async def test_a_walk_in_report_is_seen_whole_by_the_dinas(cases_app: Cases):
     await cases_app.active_tksk(BINUANG, TKSK_ID)
     made = await cases_app.report(bearer())
