@@ -24,15 +24,20 @@ async def upsert_if_newer(
     Replicas, reclaims and retries may deliver an aggregate's events out of order; the projection
     ends in the newest state whatever the order. Returns whether the row changed.
     """
+    return await upsert(session, table, values, newer_by=sequence_column)
+
+
+async def upsert(
+    session: AsyncSession, table: Table, values: dict[str, Any], *, newer_by: str | None = None
+) -> bool:
+    """Insert the row, or update it (only when `values[newer_by]` is higher than the stored one,
+    when given); whether the row changed."""
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     keys = [column.name for column in table.primary_key.columns]
     statement = dialect.insert(table).values(**values)
     changed = {name: statement.excluded[name] for name in values if name not in keys}
-    statement = statement.on_conflict_do_update(
-        index_elements=keys,
-        set_=changed,
-        where=table.c[sequence_column] < statement.excluded[sequence_column],
-    )
+    newer = None if newer_by is None else table.c[newer_by] < statement.excluded[newer_by]
+    statement = statement.on_conflict_do_update(index_elements=keys, set_=changed, where=newer)
     result = cast(CursorResult[Any], await session.execute(statement))
     return bool(result.rowcount)
 

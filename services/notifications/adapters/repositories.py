@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.notifications.adapters.tables import contacts, deliveries
 from services.notifications.domain.deliveries import Delivery, DeliveryStatus
-from shared.persistence.projection import upsert_if_newer
+from shared.persistence.projection import upsert, upsert_if_newer
 
 # The columns a Delivery is made of: everything but the store's own sort key.
 DELIVERY_COLUMNS = [column for column in deliveries.c if column.name != "id"]
@@ -25,6 +25,10 @@ class ContactRepository:
     async def project(self, values: dict[str, Any]) -> bool:
         """Keep the newest state of a worker; older or repeated events change nothing."""
         return await upsert_if_newer(self._session, contacts, values)
+
+    async def replace(self, values: dict[str, Any]) -> None:
+        """Whatever is stored (a contact that is no worker: its source is not an event)."""
+        await upsert(self._session, contacts, values)
 
     async def known(self, worker_id: str) -> bool:
         query = select(exists().where(contacts.c.worker_id == worker_id))

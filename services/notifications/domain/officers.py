@@ -16,6 +16,9 @@ from typing import Any
 from shared.security import canonical, within
 
 WITA = timezone(timedelta(hours=8), "WITA")
+# The message to the officers: oversight of Dinas staff, so its text is for its recipient and
+# the other officers, not for the staff it oversees (`GET /v1/deliveries`).
+OVERSIGHT_TEMPLATE = "protected_record_opened"
 RECORD_WORDS = {"case": "kasus PMKS", "person": "data PMKS"}
 REF_LENGTH = 8
 

@@ -11,7 +11,7 @@ from typing import Any
 import structlog
 
 from services.notifications.domain.case_notices import assigned_tksk, case_words, reporting_psm
-from services.notifications.domain.officers import Officers, glass_words
+from services.notifications.domain.officers import OVERSIGHT_TEMPLATE, Officers, glass_words
 from services.notifications.domain.templates import Template, TemplateBook
 from services.notifications.use_cases.contacts import project_contact, project_officer
 from services.notifications.use_cases.deliveries import record_delivery
@@ -44,7 +44,7 @@ CASE_REASSIGNED = "case_reassigned"
 CASE_VERIFIED = "case_verified"
 CASE_RETURNED = "case_returned"
 CASE_CLOSED = "case_closed"
-GLASS = "protected_record_opened"
+GLASS = OVERSIGHT_TEMPLATE
 # A case step older than this is history, not news: the first start of a notifications that
 # reads the cases stream (its group starts at 0) must not message every TKSK about every case
 # it ever had. A week is the verification deadline the assignment message gives.

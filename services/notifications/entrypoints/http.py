@@ -2,7 +2,8 @@
 
 Admin and operator see the deliveries of recipients inside their wilayah (the contact's
 wilayah); a PSM or TKSK sees only their own. A delivery outside that is a 404, like a missing
-one. The message text goes only to admin/operator and to its recipient; the phone never leaves.
+one. The message text goes only to admin/operator and to its recipient (an officers' message
+only to its recipient and the other officers); the phone never leaves.
 """
 
 from __future__ import annotations
@@ -20,9 +21,11 @@ from services.notifications.adapters.read_model import (
 )
 from services.notifications.adapters.unit_of_work import NotificationsUnitOfWork
 from services.notifications.domain.deliveries import DeliveryStatus
+from services.notifications.domain.officers import OVERSIGHT_TEMPLATE
 from services.notifications.domain.templates import TemplateBook
 from shared.persistence.unit_of_work import UnitOfWorkFactory
 from shared.security import Principal, Role
+from shared.security.disclosure import Audience, audience_of
 from shared.web.auth import allow
 from shared.web.pagination import Cursor, Limit, Page, decode_cursor, page_of
 from shared.web.problems import Problem, not_found
@@ -135,8 +138,16 @@ def _visible(caller: Principal, row: dict[str, Any]) -> bool:
 
 
 def _view(caller: Principal, row: dict[str, Any]) -> DeliveryView:
-    reads_text = caller.role in STAFF or row["recipient_id"] == caller.sub
-    return DeliveryView.model_validate({**row, "text": row["text"] if reads_text else None})
+    text = row["text"] if _reads_text(caller, row) else None
+    return DeliveryView.model_validate({**row, "text": text})
+
+
+def _reads_text(caller: Principal, row: dict[str, Any]) -> bool:
+    if row["recipient_id"] == caller.sub:
+        return True
+    if row["template"] == OVERSIGHT_TEMPLATE:
+        return audience_of(caller) is Audience.OFFICER
+    return caller.role in STAFF
 
 
 def _after(cursor: str | None) -> int | None:

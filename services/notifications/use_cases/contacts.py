@@ -44,8 +44,9 @@ async def project_contact(
 
 
 async def project_officer(uow: NotificationsUnitOfWork, officer: Officer, now: datetime) -> None:
-    """A designated officer as a contact (their name for the message; no phone: in-app)."""
-    await uow.contacts.project(
+    """A designated officer as a contact (their name for the message; no phone: in-app), as the
+    officers file says now: a renamed or moved officer is corrected by the next message."""
+    await uow.contacts.replace(
         {
             "worker_id": officer.officer_id,
             "name": officer.name,

@@ -29,8 +29,12 @@ Step = TypeVar("Step", bound=CaseStep)
 SECRET = "test-secret-that-is-long-enough-for-hs256-0123456789"
 
 
-def bearer(role: str = "operator", wilayah: str = "63.05", sub: str = "alice") -> dict[str, str]:
-    token = mint_token(SECRET, sub=sub, role=role, wilayah=wilayah, now=datetime.now(UTC))
+def bearer(
+    role: str = "operator", wilayah: str = "63.05", sub: str = "alice", grants: tuple[str, ...] = ()
+) -> dict[str, str]:
+    token = mint_token(
+        SECRET, sub=sub, role=role, wilayah=wilayah, now=datetime.now(UTC), grants=grants
+    )
     return {"Authorization": f"Bearer {token}"}
 
 

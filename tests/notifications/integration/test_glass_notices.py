@@ -55,6 +55,14 @@ async def test_the_officers_covering_the_record_are_told_and_no_one_else(
     opened_what = sorted(d["text"].split(" membuka ")[1].split(" terlindungi")[0] for d in mine)
     assert opened_what == ["data PMKS", "kasus PMKS"]
     assert await service.deliveries(bearer("admin", "63", "a"), recipient_id="dpo-banjar") == []
+    # Dinas staff covering the officer see that a message went, not what it said: it oversees
+    # them; another officer reads it.
+    staff = await service.deliveries(
+        bearer("operator", "63.05", "operator-1"), recipient_id="dpo-tapin"
+    )
+    assert len(staff) == 2 and all(d["text"] is None for d in staff)
+    officer = bearer("admin", "63", "dpo-kalsel", grants=("protected-data",))
+    assert all(d["text"] for d in await service.deliveries(officer, recipient_id="dpo-tapin"))
 
 
 async def test_without_designated_officers_nobody_is_messaged(make_notifications):

@@ -15,13 +15,14 @@ from alembic.migration import MigrationContext
 from sqlalchemy import func, select
 
 from services.notifications import MIGRATIONS
-from services.notifications.adapters.tables import TABLES, deliveries
+from services.notifications.adapters.tables import TABLES, contacts, deliveries
 from services.notifications.adapters.template_file import packaged_templates
 from services.notifications.adapters.unit_of_work import NotificationsUnitOfWork
 from services.notifications.domain.deliveries import Delivery
+from services.notifications.domain.officers import Officer
 from services.notifications.domain.templates import Template, TemplateBook
 from services.notifications.entrypoints.dispatcher import Dispatcher, Doorbell
-from services.notifications.use_cases.contacts import project_contact
+from services.notifications.use_cases.contacts import project_contact, project_officer
 from services.notifications.use_cases.deliveries import record_delivery
 from shared.contracts.envelope import Envelope
 from shared.persistence.engine import session_factory
@@ -172,3 +173,18 @@ async def test_a_delivery_its_template_can_no_longer_fill_fails_without_being_se
     assert (row.status, row.attempts, row.text) == ("failed", 1, None)
     assert "kecamatan" in row.last_error
     assert published == "kesos.notifications.notification_failed.v1"
+
+
+async def test_an_officer_is_kept_as_the_officers_file_says_now(store: Store):
+    """Officers come from a file, not events: a renamed or moved officer is stored anew."""
+    uows = uows_of(store)
+    for officer in (
+        Officer("dpo-1", "Hj. Norhayati", "63.05"),
+        Officer("dpo-1", "Norhayati", "63"),
+    ):
+        async with uows() as uow:
+            await project_officer(uow, officer, NOW)
+            await uow.commit()
+    async with store.engine.connect() as connection:
+        rows = (await connection.execute(select(contacts.c.name, contacts.c.wilayah))).all()
+    assert [tuple(row) for row in rows] == [("Norhayati", "63")]
