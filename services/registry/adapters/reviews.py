@@ -39,7 +39,7 @@ class ReviewRepository:
         row = (await self._session.execute(query)).first()
         return None if row is None else _review(row._mapping)
 
-    async def resolve(self, review: Review) -> None:
+    async def save_open(self, review: Review) -> None:
         statement = (
             update(reviews)
             .where(reviews.c.review_id == review.review_id, reviews.c.status == "open")

@@ -144,3 +144,11 @@ class CasePersonUnknown(RegistryError):
             case_id=case_id,
             person_id=person_id,
         )
+
+
+class CaseNotLinkedYet(RegistryError):
+    """A case's verified categories arrived before its report was applied (a report retried
+    after a failure): retried until the report links it, never dropped."""
+
+    def __init__(self, case_id: str) -> None:
+        super().__init__(f"case {case_id} is not linked to a person yet", case_id=case_id)

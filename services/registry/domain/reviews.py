@@ -19,7 +19,7 @@ from __future__ import annotations
 import difflib
 import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from enum import StrEnum
@@ -91,6 +91,13 @@ class Review:
     def places(self) -> tuple[str, ...]:
         """Every wilayah the review involves: its reviewer must cover them all."""
         return tuple(code for code in (self.wilayah, self.other_wilayah) if code)
+
+    def with_categories(self, codes: Iterable[str]) -> Review:
+        """A held report's categories, grown by what the home visit confirmed meanwhile: the
+        decision links the case with all of them."""
+        details = dict(self.details or {})
+        details["categories"] = list(dict.fromkeys([*details.get("categories", ()), *codes]))
+        return replace(self, details=details)
 
     def resolved(self, decision: str, by: str, note: str, now: datetime) -> Review:
         if self.status is not ReviewStatus.OPEN:

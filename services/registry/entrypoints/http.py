@@ -190,6 +190,7 @@ PROBLEMS: dict[type[errors.RegistryError], tuple[int, str, str]] = {
     errors.NotProtected: (409, "record-not-protected", "Not protected"),
     errors.ProtectedCategoryFilter: (403, "protected-category", "Protected category"),
     errors.CasePersonUnknown: (409, "case-person-unknown", "Unknown person"),  # consumers only
+    errors.CaseNotLinkedYet: (409, "case-not-linked-yet", "Case not linked yet"),  # consumers only
 }
 
 

@@ -14,11 +14,15 @@ from datetime import datetime
 
 import structlog
 
-from services.registry.domain.errors import CasePersonUnknown, ConcurrentUpdate
+from services.registry.domain.errors import (
+    CaseNotLinkedYet,
+    CasePersonUnknown,
+    ConcurrentUpdate,
+)
 from services.registry.domain.persons import CaseLink, MatchedBy, Person, PersonForm
-from services.registry.domain.reviews import same_person
+from services.registry.domain.reviews import ReviewKind, ReviewStatus, same_person
 from services.registry.use_cases.events import record_person_change
-from services.registry.use_cases.persons import add_categories
+from services.registry.use_cases.persons import add_categories, current
 from services.registry.use_cases.ports import RegistryWork
 from services.registry.use_cases.reviews import hold_person_for_review, hold_report_for_review
 from shared.audit import Actor
@@ -52,14 +56,18 @@ async def categories_verified(
     uow: RegistryWork, event: CaseCategoriesVerified, *, by: Actor, now: datetime
 ) -> None:
     """The TKSK's home visit confirmed the case's categories: the linked person holds them too
-    (only ever added: another case may be why they hold the rest). A case not linked yet —
-    waiting for the Dinas's review — is logged and left: its review links it with the report's
-    categories, and the case itself keeps the verified ones."""
+    (only ever added: another case may be why they hold the rest). A protected one found on the
+    visit must reach the person whatever the timing: a case waiting for the Dinas's review keeps
+    them on the review, which links it with them; a case whose report is still on its way
+    (retried) is retried until it is linked."""
     link = await uow.persons.link_of(event.case_id)
-    person = None if link is None else await uow.persons.get(link.person_id)
-    if person is None:
-        log.info("verified_case_not_linked_yet", case_id=event.case_id)
+    if link is None:
+        review = await uow.reviews.of_record(ReviewKind.REPORT_MISMATCH, event.case_id)
+        if review is None or review.status is not ReviewStatus.OPEN:
+            raise CaseNotLinkedYet(event.case_id)
+        await uow.reviews.save_open(review.with_categories(event.categories))
         return
+    person = await current(uow, await uow.persons.get(link.person_id))
     await add_categories(uow, person, event.categories, by, now, f"case {event.case_id} verified")
 
 
@@ -90,14 +98,14 @@ async def _person_of(
     reason = f"case {event.case_id}"
     if event.person_id is not None:
         named = await uow.persons.get(event.person_id)
-        if named is not None and named.merged_into is not None:  # a review found them one
-            named = await uow.persons.get(named.merged_into)
         if named is None:
             # Cases only accepts ids from its projection of our person events: fail, so the
             # runner retries and finally dead-letters it for a human to look at.
             raise CasePersonUnknown(event.case_id, event.person_id)
-        person = await add_categories(uow, named, event.categories, by, now, reason)
-        return person, MatchedBy.PERSON_ID
+        await add_categories(uow, await current(uow, named), event.categories, by, now, reason)
+        # Linked as named: a record merged into someone elsewhere must not show the reporter
+        # whom it was merged into.
+        return named, MatchedBy.PERSON_ID
     if event.person is None:
         log.info("case_reported_without_person", case_id=event.case_id)
         return None
@@ -114,14 +122,14 @@ async def _typed_person(
     person outside the case's desa (a PSM's whole wilayah; docs/adr/0005):
 
     - a NIK nobody holds: a new person;
-    - a NIK held by someone in the case's desa: that person when the typed facts agree, else
-      a review (report-mismatch) and no link until the Dinas decides;
+    - a NIK on a record in the case's desa (held under review too): that person when the typed
+      facts agree, else a review (report-mismatch) and no link until the Dinas decides;
     - a NIK held by someone elsewhere: a new person all the same, its NIK under review — the
       answer the reporter sees is that of a NIK nobody holds, whatever name was typed.
     """
     reason = f"case {event.case_id}"
     for _ in range(2):  # once more if a concurrent report registered the NIK meanwhile
-        known = None if candidate.nik is None else await uow.persons.with_nik(candidate.nik)
+        known = await _on_record(uow, candidate)
         if known is None:
             if await uow.persons.add(candidate):
                 await record_person_change(
@@ -132,16 +140,30 @@ async def _typed_person(
             continue
         if known.desa != candidate.desa:
             return await hold_person_for_review(uow, candidate, known, by, now), MatchedBy.NEW
-        if not same_person(
-            known.name, known.birth_date, known.sex,
-            candidate.name, candidate.birth_date, candidate.sex,
-        ):  # fmt: skip
+        if not _agrees(known, candidate):
             await hold_report_for_review(uow, event, known, now)
             return None
-        return await add_categories(uow, known, candidate.categories, by, now, reason), (
-            MatchedBy.NIK
-        )
+        await add_categories(uow, await current(uow, known), candidate.categories, by, now, reason)
+        return known, MatchedBy.NIK
     raise ConcurrentUpdate()
+
+
+async def _on_record(uow: RegistryWork, candidate: Person) -> Person | None:
+    """The record the typed NIK names: one in the case's desa the typed facts agree with first
+    (a second report of someone whose NIK is under review finds them), else whoever holds it."""
+    if candidate.nik is None:
+        return None
+    records = await uow.persons.all_with_nik(candidate.nik)
+    here = (p for p in records if p.desa == candidate.desa and _agrees(p, candidate))
+    holder = (p for p in records if p.nik_review is None)
+    return next(here, None) or next(holder, None)
+
+
+def _agrees(known: Person, candidate: Person) -> bool:
+    return same_person(
+        known.name, known.birth_date, known.sex,
+        candidate.name, candidate.birth_date, candidate.sex,
+    )  # fmt: skip
 
 
 def _form(event: Report) -> PersonForm:

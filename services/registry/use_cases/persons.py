@@ -8,7 +8,11 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from services.registry.domain.access import require_may_register_in, require_visible_person
-from services.registry.domain.errors import ConcurrentUpdate, ProtectedCategoryFilter
+from services.registry.domain.errors import (
+    ConcurrentUpdate,
+    PersonNotFound,
+    ProtectedCategoryFilter,
+)
 from services.registry.domain.persons import Person, PersonForm
 from services.registry.use_cases.events import record_person_change
 from services.registry.use_cases.ports import PersonQuery, RegistryWork
@@ -67,11 +71,13 @@ async def register_person(
 async def _matched(
     uow: RegistryWork, known: Person, candidate: Person, by: Principal, now: datetime
 ) -> PersonView:
-    person = await add_categories(uow, known, candidate.categories, Actor.of(by), now)
+    target = await current(uow, known)
+    person = await add_categories(uow, target, candidate.categories, Actor.of(by), now)
     # The answer shows a known person to whoever typed their NIK: a NIK lookup, audited like
-    # `POST /v1/persons/search` (a merge is audited too, as its own change).
-    await uow.audit(Actor.of(by), "person.match", person, now)
-    return await view_of(uow, person)
+    # `POST /v1/persons/search` (a merge is audited too, as its own change). A record merged
+    # into someone elsewhere answers as itself: whom it was merged into is not the caller's.
+    await uow.audit(Actor.of(by), "person.match", known, now)
+    return await view_of(uow, person if target is known else known)
 
 
 async def register_or_merge(
@@ -98,6 +104,15 @@ async def register_or_merge(
         if known is None:
             raise ConcurrentUpdate()
     return await add_categories(uow, known, candidate.categories, by, now, reason), False
+
+
+async def current(uow: RegistryWork, person: Person | None) -> Person:
+    """The person a record stands for: itself, or the one a review merged it into."""
+    if person is not None and person.merged_into is not None:
+        person = await uow.persons.get(person.merged_into)
+    if person is None:
+        raise PersonNotFound()
+    return person
 
 
 async def add_categories(

@@ -101,8 +101,9 @@ class Reviews(Protocol):
 
     async def of_record(self, kind: ReviewKind, record_id: str) -> Review | None: ...
 
-    async def resolve(self, review: Review) -> None:
-        """Store the decision; `ConcurrentUpdate` when it was decided meanwhile."""
+    async def save_open(self, review: Review) -> None:
+        """Store an open review's change (its decision, or its details grown);
+        `ConcurrentUpdate` when it was decided meanwhile."""
         ...
 
     async def page(

@@ -52,7 +52,7 @@ async def decide(
     change it makes is audited with the review's id as its reason."""
     review = await read_review(uow, review_id, by)
     decided = review.resolved(decision, by.sub, note, now)
-    await uow.reviews.resolve(decided)
+    await uow.reviews.save_open(decided)
     await APPLY[review.kind](uow, decided, Actor.of(by), now, new_person_id)
     return decided
 

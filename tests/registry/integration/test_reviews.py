@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 import pytest
 from redis.asyncio import Redis
 
-from shared.contracts.cases import PersonReported, ReportedPerson
+from shared.contracts.cases import CaseCategoriesVerified, PersonReported, ReportedPerson
 from shared.contracts.envelope import Envelope
 from shared.security import mint_token
 from tests.registry.integration.conftest import (
@@ -117,12 +117,20 @@ async def test_a_wrong_worker_registration_is_ended(registry):
     assert (await registry.get(first["worker_id"])).json()["status"] == "active"
 
 
-def intake(case_id: str, name: str, categories: tuple[str, ...] = ("ODHA",)) -> dict[str, str]:
+def intake(
+    case_id: str, name: str | None, categories: tuple[str, ...] = ("ODHA",), **named: str
+) -> dict[str, str]:
+    typed = None if name is None else ReportedPerson(nik=NIK_WOMAN, name=name, sex="P")
     event = PersonReported(
         case_id=case_id, desa=TUNGKAP, categories=categories, reported_by="w-psm",
-        reporter_role="psm", at=datetime.now(UTC),
-        person=ReportedPerson(nik=NIK_WOMAN, name=name, sex="P"),
+        reporter_role="psm", at=datetime.now(UTC), person=typed, **named,
     )  # fmt: skip
+    return Envelope.wrap(event, source="/kesos/cases", time=datetime.now(UTC)).to_fields()
+
+
+def visit(case_id: str, categories: tuple[str, ...]) -> dict[str, str]:
+    """What the TKSK confirmed on the home visit."""
+    event = CaseCategoriesVerified(case_id=case_id, categories=categories, at=datetime.now(UTC))
     return Envelope.wrap(event, source="/kesos/cases", time=datetime.now(UTC)).to_fields()
 
 
@@ -197,6 +205,64 @@ async def test_a_report_naming_a_nik_held_elsewhere_tells_the_reporter_nothing(r
     victim = await person(registry, known, OFFICER)
     assert (victim["categories"], victim["cases"]) == (["LUT"], [])  # no ODHA stamped on her
     assert {r["kind"] for r in await reviews(registry, OFFICER)} == {"nik-elsewhere"}
+
+
+async def test_what_the_visit_confirms_while_a_report_is_held_comes_with_the_decision(
+    registry, redis
+):
+    known, review = await mismatched_report(registry, redis)
+    await redis.xadd(f"{registry.namespace}.cases.intake", visit("c-1", ("ODHA", "PD")))  # type: ignore[arg-type]
+
+    async def grown() -> bool:
+        [held] = await reviews(registry, OFFICER)
+        return held["details"]["categories"] == ["ODHA", "PD"]
+
+    await eventually(grown, message="the review holds the visit's categories")
+    assert (await person(registry, known, OFFICER))["categories"] == ["LUT", "FM"]  # not yet
+    await decide(registry, review["review_id"], "same_person")
+    decided = await person(registry, known, OFFICER)
+    assert decided["categories"] == ["LUT", "FM", "ODHA", "PD"]
+
+
+async def test_a_second_report_of_someone_under_review_finds_their_record(registry, redis):
+    """The held record is theirs in this desa: a second report links it, never a third record
+    or a second review."""
+    known = (await registry.post("/v1/persons", new_person(desa=RANTAU_KIWA))).json()["person_id"]
+    stream = f"{registry.namespace}.cases.intake"
+    await redis.xadd(stream, intake("c-1", "Siti Aminah"))  # type: ignore[arg-type]
+    await redis.xadd(stream, intake("c-2", "SITI AMINAH", ("PD",)))  # type: ignore[arg-type]
+
+    async def links() -> dict[str, dict]:
+        events = await published(redis, registry.namespace)
+        linked = {e.data["case_id"]: e.data for e in events if e.type.endswith("linked.v1")}
+        return linked if len(linked) == 2 else {}
+
+    linked = await eventually(links, message="both reports linked")
+    held = linked["c-1"]["person_id"]
+    assert (linked["c-2"]["person_id"], linked["c-2"]["matched_by"]) == (held, "nik")
+    assert held != known
+    assert (await person(registry, held, OFFICER))["categories"] == ["ODHA", "PD"]
+    assert len(await reviews(registry, OFFICER)) == 1
+
+
+async def test_a_record_merged_by_a_review_passes_what_reaches_it_to_the_one_it_joined(
+    registry, redis
+):
+    known, held, review = await held_person(registry)
+    await decide(registry, review["review_id"], "same_person")
+    stream = f"{registry.namespace}.cases.intake"
+    await redis.xadd(stream, intake("c-1", None, ("FM",), person_id=held))  # type: ignore[arg-type]
+
+    def holds(code: str):
+        async def check() -> bool:
+            return code in (await person(registry, known, OFFICER))["categories"]
+
+        return check
+
+    await eventually(holds("FM"), message="FM on the record joined")
+    await redis.xadd(stream, visit("c-1", ("ODHA",)))  # type: ignore[arg-type]
+    await eventually(holds("ODHA"), message="ODHA on the record joined")
+    assert (await person(registry, held, OFFICER))["merged_into"] == known
 
 
 async def test_every_nik_search_is_audited_even_when_it_finds_nothing(registry):

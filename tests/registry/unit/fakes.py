@@ -129,7 +129,7 @@ class FakeReviews:
             (r for r in self.rows.values() if r.kind == kind and r.record_id == record_id), None
         )
 
-    async def resolve(self, review: Review) -> None:
+    async def save_open(self, review: Review) -> None:
         if self.rows[review.review_id].status is not ReviewStatus.OPEN:
             raise ConcurrentUpdate()
         self.rows[review.review_id] = review

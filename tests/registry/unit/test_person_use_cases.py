@@ -7,14 +7,15 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from services.registry.domain.errors import (
+    CaseNotLinkedYet,
     CasePersonUnknown,
     OutsideWilayah,
 )
 from services.registry.domain.persons import MatchedBy, PersonForm
 from services.registry.use_cases import persons as cases
-from services.registry.use_cases.case_links import link_person_for_case
+from services.registry.use_cases.case_links import categories_verified, link_person_for_case
 from shared.audit import Actor
-from shared.contracts.cases import CaseReported, ReportedPerson
+from shared.contracts.cases import CaseCategoriesVerified, CaseReported, ReportedPerson
 from shared.security import Principal, Role
 from tests.registry.unit.fakes import FakeWork
 
@@ -181,3 +182,14 @@ async def test_a_report_without_any_person_is_left_alone():
     uow = FakeWork()
     assert await link(uow, reported("c-1")) is None
     assert uow.outbox.events == [] and uow.persons.links == {}
+
+
+async def test_a_visit_confirmed_before_its_report_is_applied_waits_for_it():
+    """Retried, never dropped: a protected category found on the visit must reach the person."""
+    uow = FakeWork()
+    visit = CaseCategoriesVerified(case_id="c-1", categories=("ODHA",), at=NOW)
+    with pytest.raises(CaseNotLinkedYet):
+        await categories_verified(uow, visit, by=LINKER, now=LATER)
+    await link(uow, reported("c-1", siti()))
+    await categories_verified(uow, visit, by=LINKER, now=LATER)
+    assert uow.persons.rows["p-new"].categories == ("LUT", "ODHA")
