@@ -9,9 +9,25 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+
+
+class PoolSettings(BaseSettings):
+    """PostgreSQL connections per process (`KESOS_DB_POOL_SIZE`, …). The pool keeps `size` open
+    once the load needed them; past that, each extra request opens and closes a connection of
+    its own (a connect costs more than the request), up to `overflow` at a time. Size it to the
+    requests a process serves at once, within the server's `max_connections` over all replicas.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="KESOS_DB_POOL_", extra="ignore")
+
+    size: int = Field(20, ge=1)
+    overflow: int = Field(10, ge=0)
+    recycle_s: int = Field(1800, ge=60)  # under the idle limits of proxies and managed servers
 
 
 def is_sqlite(url: str) -> bool:
@@ -21,7 +37,13 @@ def is_sqlite(url: str) -> bool:
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     if is_sqlite(url):
         return _sqlite_engine(url, **kwargs)
-    kwargs.setdefault("pool_pre_ping", True)
+    pool = PoolSettings()
+    # No ping before each checkout (three round trips on every request, docs/performance.md): a
+    # connection the server dropped fails its request, which the pool then discards
+    # (`shared.web.problems` answers it 503, retryable), and none lives past the recycle age.
+    kwargs.setdefault("pool_recycle", pool.recycle_s)
+    kwargs.setdefault("pool_size", pool.size)
+    kwargs.setdefault("max_overflow", pool.overflow)
     return create_async_engine(url, **kwargs)
 
 

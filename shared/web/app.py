@@ -65,6 +65,9 @@ def create_app(
         openapi_url="/openapi.json",
         docs_url=None,  # served from the package's assets, not a CDN (shared.web.docs)
         redoc_url=None,
+        # FastAPI's own OpenTelemetry: off, or it asks the providers on every request; Kesos
+        # exports Prometheus metrics and structured logs (shared.observability).
+        telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     app.state.bus = bus
     app.state.verifier = verifier  # read by shared.web.auth

@@ -14,6 +14,7 @@ import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from shared.reference import InvalidReference
@@ -104,6 +105,7 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _on_validation)  # type: ignore[arg-type]
     app.add_exception_handler(StarletteHTTPException, _on_http)  # type: ignore[arg-type]
     app.add_exception_handler(InvalidReference, _on_invalid_reference)  # type: ignore[arg-type]
+    app.add_exception_handler(DBAPIError, _on_store_error)  # type: ignore[arg-type]
     app.add_exception_handler(Exception, _on_unexpected)
 
 
@@ -139,6 +141,25 @@ async def _on_http(request: Request, error: StarletteHTTPException) -> JSONRespo
         error.status_code, rule, title, detail, headers=getattr(error, "headers", None)
     )
     return problem.response(request.url.path)
+
+
+STORE_UNAVAILABLE = Problem(
+    503,
+    "store-unavailable",
+    "Store unavailable",
+    "the connection to the store was lost; retry with the same Idempotency-Key",
+    headers={"Retry-After": "1"},
+)
+
+
+async def _on_store_error(request: Request, error: DBAPIError) -> JSONResponse:
+    """A connection the store dropped (restarted, failed over, idle too long) is found on use,
+    not pinged before each one: the pool discards it and the request that met it is retried by
+    its client. Any other store error is unexpected."""
+    if not error.connection_invalidated:
+        return await _on_unexpected(request, error)
+    log.warning("store_connection_lost", path=request.url.path)
+    return STORE_UNAVAILABLE.response(request.url.path)
 
 
 async def _on_unexpected(request: Request, error: Exception) -> JSONResponse:

@@ -1,26 +1,31 @@
 """Run a service's app under uvicorn and return the process exit code.
 
+uvicorn runs on uvloop with the httptools parser: the pure-Python defaults (asyncio's loop, h11)
+cost a busy service a third of its throughput (docs/performance.md).
+
 SIGTERM stops accepting HTTP and runs the lifespan's shutdown (finish the batch, flush the relay,
 close the engine). The exit code is non-zero when the watchdog stopped the server.
 
-A request the HTTP parser itself refuses (malformed, or headers past `PROTOCOL_HEADER_BYTES`)
-never reaches the app; uvicorn would answer it in `text/plain`. `ProblemH11Protocol` answers it
-as problem+json like every other error. Headers up to that limit do reach the app, whose
-middleware refuses more than `shared.web.middleware.MAX_HEADER_BYTES` with a 431 problem.
+A request the HTTP parser itself refuses (malformed, or a request line and headers past
+`PROTOCOL_HEADER_BYTES`) never reaches the app; uvicorn would answer it in `text/plain`.
+`ProblemHttpToolsProtocol` answers it as problem+json like every other error. Headers up to that
+limit do reach the app, whose middleware refuses more than
+`shared.web.middleware.MAX_HEADER_BYTES` with a 431 problem.
 """
 
 from __future__ import annotations
 
 import json
 
-import h11
 import uvicorn
 from fastapi import FastAPI
-from uvicorn.protocols.http.h11_impl import H11Protocol
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from shared.web.problems import MEDIA_TYPE, Problem
 
-PROTOCOL_HEADER_BYTES = 64 * 1024  # above the app's own limit, so most refusals are the app's
+# Above the app's own limit, so most refusals are the app's; below it, what a connection may
+# make the parser hold (httptools itself has no limit).
+PROTOCOL_HEADER_BYTES = 128 * 1024
 
 BAD_HTTP_REQUEST = Problem(
     400,
@@ -30,21 +35,44 @@ BAD_HTTP_REQUEST = Problem(
 )
 
 
-class ProblemH11Protocol(H11Protocol):
-    """uvicorn's h11 protocol, answering what the parser refuses as problem+json."""
+class HeadersTooLarge(Exception):
+    """Raised inside a parser callback: httptools turns it into a parser error (answered 400)."""
+
+
+class ProblemHttpToolsProtocol(HttpToolsProtocol):
+    """uvicorn's httptools protocol, holding at most `PROTOCOL_HEADER_BYTES` of request line and
+    headers, and answering what the parser refuses as problem+json."""
+
+    _head_bytes = 0
+
+    def on_message_begin(self) -> None:
+        self._head_bytes = 0
+        super().on_message_begin()
+
+    def on_url(self, url: bytes) -> None:
+        self._count(len(url))
+        super().on_url(url)
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        self._count(len(name) + len(value) + 4)  # ": " and CRLF, as on the wire
+        super().on_header(name, value)
+
+    def _count(self, size: int) -> None:
+        self._head_bytes += size
+        if self._head_bytes > PROTOCOL_HEADER_BYTES:
+            raise HeadersTooLarge()
 
     def send_400_response(self, msg: str) -> None:
         body = json.dumps(BAD_HTTP_REQUEST.body()).encode()
-        headers = [
-            (b"content-type", MEDIA_TYPE.encode()),
-            (b"content-length", str(len(body)).encode()),
-            (b"connection", b"close"),
-        ]
-        self.transport.write(
-            self.conn.send(h11.Response(status_code=400, headers=headers, reason=b"Bad Request"))
+        head = (
+            b"HTTP/1.1 400 Bad Request\r\n"
+            b"content-type: " + MEDIA_TYPE.encode() + b"\r\n"
+            b"content-length: " + str(len(body)).encode() + b"\r\n"
+            b"cache-control: no-store\r\n"
+            b"x-content-type-options: nosniff\r\n"
+            b"connection: close\r\n\r\n"
         )
-        self.transport.write(self.conn.send(h11.Data(data=body)))
-        self.transport.write(self.conn.send(h11.EndOfMessage()))
+        self.transport.write(head + body)
         self.transport.close()
 
 
@@ -55,8 +83,8 @@ def server_config(
         app,
         host=host,
         port=port,
-        http=ProblemH11Protocol,
-        h11_max_incomplete_event_size=PROTOCOL_HEADER_BYTES,
+        loop="uvloop",
+        http=ProblemHttpToolsProtocol,
         access_log=False,  # RequestContextMiddleware writes one structured line per request
         log_config=None,  # stdlib logging goes through structlog (configure_logging)
         timeout_graceful_shutdown=int(graceful_timeout_s),
