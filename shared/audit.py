@@ -56,20 +56,31 @@ async def record_audit(
     now: datetime,
     reason: str | None = None,
 ) -> None:
+    """Insert one audit row now (a unit of work appends its rows instead: `audit_row`)."""
+    row = audit_row(
+        actor, action, record_type=record_type, record_id=record_id, wilayah=wilayah, now=now,
+        reason=reason,
+    )  # fmt: skip
+    await session.execute(insert(audit), row)  # values at execution: the statement is cached
+
+
+def audit_row(
+    actor: Actor,
+    action: str,
+    *,
+    record_type: str,
+    record_id: str,
+    wilayah: str | None,
+    now: datetime,
+    reason: str | None = None,
+) -> dict[str, Any]:
+    """An audit row, carrying the correlation id of the request or event being handled."""
     flow = current_flow()
-    await session.execute(
-        insert(audit).values(
-            at=now,
-            actor=actor.sub,
-            role=actor.role,
-            action=action,
-            record_type=record_type,
-            record_id=record_id,
-            wilayah=wilayah,
-            reason=reason,
-            correlation_id=flow.correlation_id if flow else None,
-        )
-    )
+    return dict(
+        at=now, actor=actor.sub, role=actor.role, action=action, record_type=record_type,
+        record_id=record_id, wilayah=wilayah, reason=reason,
+        correlation_id=flow.correlation_id if flow else None,
+    )  # fmt: skip
 
 
 async def record_reads(

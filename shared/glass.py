@@ -73,7 +73,7 @@ async def break_glass(
         record_id=record_id, wilayah=wilayah, reason=reason, opened_at=now,
         expires_at=now + timedelta(seconds=ttl_s),
     )  # fmt: skip
-    await session.execute(insert(glass).values(**grant.__dict__))
+    await session.execute(insert(glass), grant.__dict__)
     await record_audit(
         session, by, "glass.open", record_type=record_type, record_id=record_id,
         wilayah=wilayah, now=now, reason=f"{reason} (grant {grant.grant_id}, until "

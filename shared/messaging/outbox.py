@@ -58,6 +58,10 @@ class Outbox:
         )
         return envelope
 
+    def discard(self) -> None:
+        """Forget the queued events (the work that queued them failed)."""
+        self._pending = []
+
     async def flush(self) -> int:
         """Insert queued rows in the session's current transaction (or savepoint)."""
         if not self._pending:

@@ -242,6 +242,7 @@ class ConsumerRunner:
                 await handler.apply(delivery.event, HandlerContext(uow, delivery.envelope, now))
                 await uow.flush()
             except Exception as error:
+                uow.discard_unflushed()  # its savepoint rolls back: so do its queued rows
                 log.warning("handler_failed", handler=handler.name, error=repr(error))
                 return f"{handler.name}: {error!r}"[:2000]
             finally:

@@ -2,14 +2,20 @@
 
 HTTP entrypoints open one per request and commit; the consumer runner opens one per batch, with
 a savepoint per event, and commits once. After a commit that wrote outbox rows the relay is woken.
+
+Rows only ever appended and never read back in the same transaction — audit rows, a case's
+timeline steps, an idempotent answer — are queued with `append` and written with the outbox rows
+at the next flush, one statement per table: each round trip to the store costs a request more
+than the work it carries (docs/performance.md).
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
+from sqlalchemy import Table, insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from shared.contracts.envelope import source_of
@@ -23,8 +29,22 @@ class UnitOfWork:
         self.session = session
         self.outbox = outbox
         self.events_written = 0
+        self._appended: dict[Table, list[dict[str, Any]]] = {}
+
+    def append(self, table: Table, row: dict[str, Any]) -> None:
+        """Queue an append-only row; it is written with the next flush or commit."""
+        self._appended.setdefault(table, []).append(row)
+
+    def discard_unflushed(self) -> None:
+        """Drop what was queued since the last flush: the work that queued it failed (its
+        savepoint rolled back), so neither its rows nor its events may be written."""
+        self._appended = {}
+        self.outbox.discard()
 
     async def flush(self) -> None:
+        appended, self._appended = self._appended, {}
+        for table, rows in appended.items():
+            await self.session.execute(insert(table), rows)
         self.events_written += await self.outbox.flush()
         await self.session.flush()
 

@@ -12,6 +12,8 @@ by `token_leeway_s`.
 from __future__ import annotations
 
 import math
+import time
+from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 from typing import Any, Literal, get_args
@@ -39,6 +41,7 @@ ROLE_NAMES = frozenset(role.value for role in Role)
 REQUIRED_CLAIMS = ("exp", "iat", "iss", "aud", "sub", "role", "wilayah")
 TIME_CLAIMS = ("exp", "iat", "nbf")
 MAX_TOKEN_CHARS = 8192  # no honest token is this long; don't spend CPU decoding one
+VERIFIED_TOKENS = 4096  # the callers of a busy process, at a few KB of memory each
 
 # Most specific first: InvalidSignatureError is a DecodeError, and all are InvalidTokenError.
 _REASON_BY_ERROR: tuple[tuple[type[jwt.InvalidTokenError], Reason], ...] = (
@@ -105,18 +108,33 @@ class TokenVerifier:
         self._audience = settings.jwt_audience
         self._leeway = settings.token_leeway_s
         self._max_lifetime = settings.token_max_lifetime_s
+        self._verified: OrderedDict[str, tuple[Principal, float]] = OrderedDict()
 
     def verify(self, token: str | None) -> Principal:
-        """The caller the token proves, or `InvalidToken` saying why it proves nothing."""
+        """The caller the token proves, or `InvalidToken` saying why it proves nothing.
+
+        A client sends the same token with every request for hours: the signature is checked
+        once, and the principal kept (for `VERIFIED_TOKENS` tokens) until the token expires."""
         if token is None or not token.strip():
             raise InvalidToken("missing")
         if len(token) > MAX_TOKEN_CHARS:
             raise InvalidToken("malformed", "token too long")
-        claims = self._decode(token)
+        known = self._verified.get(token)
+        if known is not None and time.time() < known[1]:
+            self._verified.move_to_end(token)
+            return known[0]
+        claims = self._decode(token)  # an expired one is refused here, with its reason
         _require_numeric_dates(claims)
         if claims["exp"] - claims["iat"] > self._max_lifetime:
             raise InvalidToken("lifetime-too-long", f"tokens live at most {self._max_lifetime} s")
-        return _principal(claims)
+        principal = _principal(claims)
+        self._remember(token, principal, claims["exp"] + self._leeway)
+        return principal
+
+    def _remember(self, token: str, principal: Principal, until: float) -> None:
+        self._verified[token] = (principal, until)
+        if len(self._verified) > VERIFIED_TOKENS:
+            self._verified.popitem(last=False)
 
     def _decode(self, token: str) -> dict[str, Any]:
         try:

@@ -4,6 +4,11 @@ The key, a hash of the request and the response are stored in the write's own tr
 crash either keeps both the write and its answer or neither; a retry after a restart finds the
 stored answer. The same key with another request body is the client's mistake: 422. Keys belong
 to the caller (`sub`), so two clients never collide.
+
+A first request is the common case and is not slowed by a lookup: the write runs and its key is
+inserted last. A retry's key is already there, so its insert fails and the whole transaction —
+the write done again — rolls back; the stored answer is then read and returned. A retry whose
+write fails (the case already moved on) answers the stored answer too, never the new error.
 """
 
 from __future__ import annotations
@@ -15,9 +20,9 @@ from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Header, Request
 from fastapi.encoders import jsonable_encoder
-from fastapi.responses import JSONResponse
-from sqlalchemy import insert, select
-from sqlalchemy.exc import IntegrityError
+from fastapi.responses import Response
+from pydantic import BaseModel
+from sqlalchemy import select
 
 from shared.messaging.outbox import utcnow
 from shared.persistence.tables import idempotency
@@ -64,15 +69,16 @@ async def idempotent_write(
     write: Write[U],
     *,
     key: str | None,
-) -> JSONResponse:
+) -> Response:
     """Run `write` in one unit of work, once per (caller, Idempotency-Key)."""
     if key is None:
         return await _write_once(uows, write, None)
     fingerprint = await _fingerprint(request)
     try:
         return await _write_once(uows, write, (caller, key, fingerprint))
-    except IntegrityError:
-        # The same key raced us and committed first: its answer is the answer.
+    except Exception:
+        # A retry (or the same key racing us): the first answer is the answer, whatever this
+        # attempt met; a first attempt's own error stands.
         async with uows() as uow:
             stored = await _stored(uow, caller, key, fingerprint)
         if stored is None:
@@ -82,31 +88,30 @@ async def idempotent_write(
 
 async def _write_once(
     uows: UnitOfWorkFactory[U], write: Write[U], keyed: tuple[str, str, str] | None
-) -> JSONResponse:
+) -> Response:
     async with uows() as uow:
-        if keyed is not None:
-            stored = await _stored(uow, *keyed)
-            if stored is not None:
-                return stored
         status, body = await write(uow)
-        content = jsonable_encoder(body)
+        answer = _json(body)
         if keyed is not None:
             caller, key, fingerprint = keyed
-            await uow.session.execute(
-                insert(idempotency).values(
-                    caller=caller,
-                    key=key,
-                    request_hash=fingerprint,
-                    status_code=status,
-                    response=json.dumps(content),
-                    created_at=utcnow(),
-                )
-            )
+            row = dict(
+                caller=caller, key=key, request_hash=fingerprint, status_code=status,
+                response=answer, created_at=utcnow(),
+            )  # fmt: skip
+            uow.append(idempotency, row)  # written with the rest: a retry's key fails the commit
         await uow.commit()
-    return JSONResponse(content, status_code=status)
+    return Response(answer, status_code=status, media_type="application/json")
 
 
-async def _stored(uow: UnitOfWork, caller: str, key: str, fingerprint: str) -> JSONResponse | None:
+def _json(body: Any) -> str:
+    """The answer as JSON text, once: stored with the key and sent as it is."""
+    content = (
+        body.model_dump(mode="json") if isinstance(body, BaseModel) else jsonable_encoder(body)
+    )
+    return json.dumps(content, ensure_ascii=False, separators=(",", ":"))
+
+
+async def _stored(uow: UnitOfWork, caller: str, key: str, fingerprint: str) -> Response | None:
     query = select(idempotency).where(idempotency.c.caller == caller, idempotency.c.key == key)
     row = (await uow.session.execute(query)).first()
     if row is None:
@@ -118,9 +123,10 @@ async def _stored(uow: UnitOfWork, caller: str, key: str, fingerprint: str) -> J
             "Idempotency-Key reused",
             "this key was used for another request; use a new key for a new request",
         )
-    return JSONResponse(
-        json.loads(row.response),
+    return Response(
+        row.response,
         status_code=row.status_code,
+        media_type="application/json",
         headers={"Idempotent-Replayed": "true"},
     )
 

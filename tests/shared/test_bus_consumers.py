@@ -8,8 +8,10 @@ import json
 import pytest
 import structlog
 from redis.asyncio import Redis
+from sqlalchemy import select
 
 from shared.messaging.streams import dead_stream, events_stream, retry_stream
+from shared.persistence.tables import outbox
 from tests.support import tally
 from tests.support.entries import envelope_of, publish
 from tests.support.nodes import settings_for_tests, tally_bus
@@ -167,6 +169,35 @@ async def test_poison_and_failing_entries_are_dead_lettered_while_others_flow(
     assert await redis.xlen(stream) == 22  # the replay went to the tally's retry stream only
     assert await redis.xlen(retry_stream(namespace, "tally")) == 1
     assert await redis.exists(dead_stream(namespace, "tally")) in (0, 1)
+
+
+async def test_a_handler_failing_after_it_queued_rows_and_events_leaves_none(
+    store, redis_url, redis, namespace
+):
+    """In the careful path its savepoint rolls back, and what it queued for the next flush —
+    an event, an appended row — goes with it, while the batch's other entries commit."""
+    tally.Faults.fail_late_values = {98}
+    try:
+        for counter_id, value in (("ok-1", 1), ("late", 98), ("ok-2", 2)):
+            event = tally.CounterSet(counter_id=counter_id, value=value)
+            await publish(redis, namespace, envelope_of(event, sequence=1))
+        bus = tally_bus(store, redis_url, settings_for_tests(namespace, "c1"))
+        await bus.start()
+        try:
+            await eventually(lambda: count_is(store.engine, 2), message="the good ones applied")
+            await eventually(
+                lambda: _equals(bus.dead_letters.count(), 1), timeout=30, message="a dead letter"
+            )
+        finally:
+            await bus.stop()
+    finally:
+        tally.Faults.fail_late_values = set()
+    async with store.engine.connect() as connection:
+        queued = await connection.execute(
+            select(outbox.c.subject).where(outbox.c.type.like("%counter_audited%"))
+        )
+        assert sorted(queued.scalars()) == ["ok-1", "ok-2"]
+    assert await tally.effect_count(store.engine) == 2
 
 
 async def test_replaying_an_already_applied_dead_letter_has_no_second_effect(

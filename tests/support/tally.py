@@ -118,6 +118,7 @@ class Faults:
     """What the tally's handler should do wrong, set by a test (or by env in a subprocess)."""
 
     fail_values: ClassVar[set[int]] = set()
+    fail_late_values: ClassVar[set[int]] = set()  # fail after the effect and its event queued
     hold: ClassVar[asyncio.Event | None] = None  # set → handler signals and blocks forever
     held: ClassVar[list[Any]] = []
     gate: ClassVar[asyncio.Event | None] = None  # set → handler waits for it before applying
@@ -134,14 +135,10 @@ async def project_counter(event: CounterSet, context: HandlerContext) -> None:
     if event.value in Faults.fail_values:
         raise RuntimeError(f"tally refuses value {event.value}")
     session = context.uow.session
-    await session.execute(
-        insert(effects).values(
-            event_id=str(context.envelope.id),
-            counter_id=event.counter_id,
-            value=event.value,
-            consumer=os.environ.get("KESOS_CONSUMER", "in-process"),
-        )
-    )
+    effect = {"event_id": str(context.envelope.id), "counter_id": event.counter_id}
+    effect["value"] = event.value
+    consumer = os.environ.get("KESOS_CONSUMER", "in-process")
+    await session.execute(insert(effects), {**effect, "consumer": consumer})
     await upsert_if_newer(
         session,
         projection,
@@ -152,6 +149,9 @@ async def project_counter(event: CounterSet, context: HandlerContext) -> None:
         },
     )
     context.uow.outbox.add(CounterAudited(counter_id=event.counter_id, value=event.value))
+    if event.value in Faults.fail_late_values:  # its event and a queued row must vanish too
+        context.uow.append(effects, {**effect, "consumer": "queued, then failed"})
+        raise RuntimeError(f"tally refuses value {event.value} late")
     log.info("counter_projected", counter_id=event.counter_id)
 
 

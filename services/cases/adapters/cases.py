@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Collection, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, cast
@@ -11,6 +11,7 @@ from typing import Any, cast
 from sqlalchemy import (
     ColumnElement,
     CursorResult,
+    Table,
     and_,
     delete,
     func,
@@ -33,6 +34,8 @@ from services.cases.domain.reasons import ClosureReason, RejectionReason, RiskLe
 from services.cases.domain.referrals import Referral
 from services.cases.domain.states import CaseState
 from shared.persistence.scope import inside
+
+Append = Callable[[Table, dict[str, Any]], None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,13 +70,14 @@ class CaseFilter:
 
 
 class CaseRepository:
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AsyncSession, append: Append) -> None:
         self._session = session
+        self._append = append  # the unit of work's: a step is written with its events
 
     async def add(self, case: Case, person: PersonDetails | None, person_id: str | None) -> None:
         """A new case with the person as typed in, or the registry person it names."""
         row = {**_row(case), "person_ref": case.person_ref, "person": _person_data(person)}
-        await self._session.execute(insert(cases).values(**row, person_id=person_id))
+        await self._session.execute(insert(cases), {**row, "person_id": person_id})
         await self._add_categories(case.case_id, case.categories)
 
     async def get(self, case_id: str) -> StoredCase | None:
@@ -121,7 +125,7 @@ class CaseRepository:
         await self._add_categories(case.case_id, case.categories)
 
     async def add_step(self, event: CaseTransitioned) -> None:
-        await self._session.execute(insert(steps).values(**_step_row(event)))
+        self._append(steps, _step_row(event))
 
     async def steps_of(self, case_id: str) -> list[Step]:
         query = select(steps).where(steps.c.case_id == case_id).order_by(steps.c.sequence)

@@ -9,15 +9,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.cases.adapters.cases import CaseRepository
 from services.cases.adapters.persons import PersonProjection
 from services.cases.adapters.workers import WorkerProjection
-from shared.audit import Actor, record_audit
+from shared.audit import Actor, audit_row
 from shared.messaging.outbox import Outbox
+from shared.persistence.tables import audit
 from shared.persistence.unit_of_work import UnitOfWork
 
 
 class CasesUnitOfWork(UnitOfWork):
     def __init__(self, session: AsyncSession, outbox: Outbox) -> None:
         super().__init__(session, outbox)
-        self.cases = CaseRepository(session)
+        self.cases = CaseRepository(session, append=self.append)
         self.workers = WorkerProjection(session)
         self.persons = PersonProjection(session)
 
@@ -37,7 +38,7 @@ class CasesUnitOfWork(UnitOfWork):
 
         Takes the actor's sub and role rather than a Principal: the service itself (`system`)
         assigns cases from a consumer, where no token exists."""
-        await record_audit(
-            self.session, Actor(sub=sub, role=role), action,
+        self.append(audit, audit_row(
+            Actor(sub=sub, role=role), action,
             record_type=record_type, record_id=record_id, wilayah=wilayah, now=now, reason=reason,
-        )  # fmt: skip
+        ))  # fmt: skip

@@ -38,12 +38,12 @@ async def report(
     if person.person_id is not None:
         await _require_visible_person(uow, person.person_id, by)
     case = reported.case
-    await uow.cases.add(case, person.details, person.person_id)
-    await record_step(uow, reported, person.person_id, person.details)
     tksk = await uow.workers.active_tksk(case.kecamatan)
     assigned, event = auto_assign(case, {case.kecamatan: tksk}, now)
+    # Stored once, as it ends up; its timeline and events still tell both steps.
+    await uow.cases.add(assigned, person.details, person.person_id)
+    await record_step(uow, reported, person.person_id, person.details)
     if event is not None:
-        await uow.cases.save(assigned, over=case)
         await record_step(uow, Change(assigned, event), person.person_id)
     return StoredCase(assigned, person.details, person.person_id)
 

@@ -40,7 +40,7 @@ class PersonRepository:
         # winner (PostgreSQL aborts the whole transaction otherwise).
         try:
             async with self._session.begin_nested():
-                await self._session.execute(insert(persons).values(**_row(person)))
+                await self._session.execute(insert(persons), _row(person))
         except IntegrityError:
             return False
         return True
@@ -76,7 +76,7 @@ class PersonRepository:
 
     async def link(self, link: CaseLink) -> None:
         values = {**_fields(link, case_links), "matched_by": str(link.matched_by)}
-        await self._session.execute(insert(case_links).values(**values))
+        await self._session.execute(insert(case_links), values)
 
     async def cases_of(self, person_ids: list[str]) -> dict[str, list[str]]:
         if not person_ids:

@@ -51,7 +51,7 @@ class WorkerRepository:
         # re-check that names the winner (PostgreSQL aborts the whole transaction otherwise).
         try:
             async with self._session.begin_nested():
-                await self._session.execute(insert(workers).values(**_row(worker)))
+                await self._session.execute(insert(workers), _row(worker))
         except IntegrityError:
             return False
         return True

@@ -23,7 +23,7 @@ class ReviewRepository:
         """False when the record has a review of this kind already (a redelivered report)."""
         try:
             async with self._session.begin_nested():
-                await self._session.execute(insert(reviews).values(**_row(review)))
+                await self._session.execute(insert(reviews), _row(review))
         except IntegrityError:
             return False
         return True

@@ -12,9 +12,10 @@ from services.registry.adapters.repositories import WorkerRepository
 from services.registry.adapters.reviews import ReviewRepository
 from services.registry.domain.persons import Person
 from services.registry.domain.workers import Worker
-from shared.audit import Actor, record_audit, record_reads
+from shared.audit import Actor, audit_row, record_audit, record_reads
 from shared.glass import GlassGrant, break_glass, open_grants
 from shared.messaging.outbox import Outbox
+from shared.persistence.tables import audit
 from shared.persistence.unit_of_work import UnitOfWork
 from shared.security.disclosure import mask_nik
 
@@ -35,10 +36,10 @@ class RegistryUnitOfWork(UnitOfWork):
         reason: str | None = None,
     ) -> None:
         kind, record_id, wilayah = audited(record)
-        await record_audit(
-            self.session, actor, action, record_type=kind, record_id=record_id,
-            wilayah=wilayah, now=now, reason=reason,
-        )  # fmt: skip
+        self.append(audit, audit_row(
+            actor, action, record_type=kind, record_id=record_id, wilayah=wilayah, now=now,
+            reason=reason,
+        ))  # fmt: skip
 
     async def audit_reads(
         self, actor: Actor, action: str, reads: Sequence[tuple[Worker | Person, str]], now: datetime

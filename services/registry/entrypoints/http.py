@@ -10,7 +10,7 @@ import uuid
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, FastAPI, Path, Query, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 
 from services.registry.adapters.unit_of_work import RegistryUnitOfWork
 from services.registry.domain import errors
@@ -46,7 +46,7 @@ WorkerId = Annotated[str, Path(max_length=100)]
 
 async def register(
     request: Request, key: IdempotencyKey, body: NewWorker, caller: Staff, uows: UnitsOfWork
-) -> JSONResponse:
+) -> Response:
     async def write(uow: RegistryUnitOfWork) -> tuple[int, WorkerOut]:
         form = body.registration()
         worker = await workers.register_worker(uow, form, caller, utcnow(), str(uuid.uuid4()))
@@ -101,7 +101,7 @@ async def change_contact(
     body: ContactChange,
     caller: ContactEditor,
     uows: UnitsOfWork,
-) -> JSONResponse:
+) -> Response:
     async def write(uow: RegistryUnitOfWork) -> tuple[int, WorkerOut]:
         worker = await workers.change_contact(uow, worker_id, body.phone, caller, utcnow())
         return 200, WorkerOut.of(worker, disclose_worker(worker, caller))
@@ -116,7 +116,7 @@ async def deactivate(
     body: Deactivation,
     caller: Staff,
     uows: UnitsOfWork,
-) -> JSONResponse:
+) -> Response:
     async def write(uow: RegistryUnitOfWork) -> tuple[int, WorkerOut]:
         worker = await workers.deactivate_worker(uow, worker_id, body.reason, caller, utcnow())
         return 200, WorkerOut.of(worker, disclose_worker(worker, caller))

@@ -13,7 +13,7 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import Response
 
 from services.registry.adapters.unit_of_work import RegistryUnitOfWork
 from services.registry.entrypoints.deps import UnitsOfWork, id_after
@@ -60,7 +60,7 @@ async def _covers(uow: RegistryUnitOfWork, by: Principal, person_id: str) -> boo
 
 async def register(
     request: Request, key: IdempotencyKey, body: NewPerson, caller: Handler, uows: UnitsOfWork
-) -> JSONResponse:
+) -> Response:
     """201 with a new person; 200 with the person a known NIK names, categories merged."""
 
     async def write(uow: RegistryUnitOfWork) -> tuple[int, PersonOut]:
@@ -116,7 +116,7 @@ async def break_glass(
     caller: Staff,
     uows: UnitsOfWork,
     ttl_s: GlassTtl,
-) -> JSONResponse:
+) -> Response:
     """Open a protected person for a limited time, with a reason (audited; the designated
     officers are told)."""
 

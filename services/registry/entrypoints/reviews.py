@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from services.registry.adapters.unit_of_work import RegistryUnitOfWork
@@ -94,7 +94,7 @@ async def decide(
     body: Decision,
     caller: Staff,
     uows: UnitsOfWork,
-) -> JSONResponse:
+) -> Response:
     async def write(uow: RegistryUnitOfWork) -> tuple[int, ReviewOut]:
         decided = await review_decisions.decide(
             uow, review_id, body.decision, body.note, caller, utcnow(), str(uuid.uuid4())

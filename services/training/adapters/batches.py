@@ -32,7 +32,7 @@ class BatchRepository:
         self._session = session
 
     async def add(self, batch: Batch, now: datetime) -> None:
-        await self._session.execute(insert(batches).values(**_row(batch), scheduled_at=now))
+        await self._session.execute(insert(batches), {**_row(batch), "scheduled_at": now})
         rows = [_session_row(batch.batch_id, i, s) for i, s in enumerate(batch.sessions)]
         await self._session.execute(insert(sessions), rows)
 

@@ -18,7 +18,7 @@ class EnrolmentRepository:
         self._session = session
 
     async def add(self, enrolment: Enrolment) -> None:
-        await self._session.execute(insert(enrolments).values(**_row(enrolment)))
+        await self._session.execute(insert(enrolments), _row(enrolment))
 
     async def get(self, enrolment_id: str) -> Enrolment | None:
         query = select(enrolments).where(enrolments.c.enrolment_id == enrolment_id)

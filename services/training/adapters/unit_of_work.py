@@ -10,8 +10,9 @@ from services.training.adapters.batches import BatchRepository
 from services.training.adapters.certificates import CertificateRepository
 from services.training.adapters.participants import AttendanceRepository, EnrolmentRepository
 from services.training.adapters.workers import WorkerProjection
-from shared.audit import Actor, record_audit
+from shared.audit import Actor, audit_row
 from shared.messaging.outbox import Outbox
+from shared.persistence.tables import audit
 from shared.persistence.unit_of_work import UnitOfWork
 from shared.security import Principal
 
@@ -37,7 +38,7 @@ class TrainingUnitOfWork(UnitOfWork):
         reason: str | None = None,
     ) -> None:
         """Append the write's audit row to this transaction: no write commits without it."""
-        await record_audit(
-            self.session, Actor.of(by), action,
+        self.append(audit, audit_row(
+            Actor.of(by), action,
             record_type=record_type, record_id=record_id, wilayah=wilayah, now=now, reason=reason,
-        )  # fmt: skip
+        ))  # fmt: skip

@@ -6,6 +6,7 @@ import base64
 import hashlib
 import hmac
 import json
+import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -21,6 +22,7 @@ from shared.security import (
     SecuritySettings,
     TokenVerifier,
     mint_token,
+    tokens,
 )
 from tests.shared.security.conftest import SECRET
 
@@ -158,6 +160,27 @@ def test_expiry_allows_the_configured_clock_leeway() -> None:
     strict = TokenVerifier(SecuritySettings(jwt_secret=SECRET, token_leeway_s=0))
     assert lenient.verify(lapsed).sub == "a"
     assert refusal(strict, lapsed) == "expired"
+
+
+def test_a_verified_token_is_remembered_only_until_it_expires(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The signature is checked once per token, not per request; expiry still holds."""
+    verifier = TokenVerifier(SecuritySettings(jwt_secret=SECRET, token_leeway_s=0))
+    expiry = int(now().timestamp()) + 2
+    token = signed(claims(exp=expiry))
+    first = verifier.verify(token)
+    with monkeypatch.context() as patched:
+        patched.setattr(jwt, "decode", lambda *args, **kwargs: pytest.fail("decoded again"))
+        assert verifier.verify(token) is first
+    time.sleep(max(0.0, expiry - time.time()) + 0.05)
+    assert refusal(verifier, token) == "expired"  # decoded again, and refused with its reason
+
+
+def test_the_remembered_tokens_are_bounded(verifier: TokenVerifier) -> None:
+    for n in range(tokens.VERIFIED_TOKENS + 10):
+        verifier.verify(signed(claims(sub=f"user-{n}")))
+    assert len(verifier._verified) == tokens.VERIFIED_TOKENS
 
 
 def test_another_secret_is_a_bad_signature(verifier: TokenVerifier) -> None:
