@@ -6,17 +6,20 @@ a savepoint per event, and commits once. After a commit that wrote outbox rows t
 Rows only ever appended and never read back in the same transaction — audit rows, a case's
 timeline steps, an idempotent answer — are queued with `append` and written with the outbox rows
 at the next flush, one statement per table: each round trip to the store costs a request more
-than the work it carries (docs/performance.md).
+than the work it carries (docs/performance.md). Counts added to with an upsert are queued the
+same way and written last, in key order: a row lock other writers wait for is held from there to
+the commit only, and two transactions never take the same locks in opposite orders.
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, cast
 
 from sqlalchemy import Table, insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.sql.dml import Insert
 
 from shared.contracts.envelope import source_of
 from shared.messaging.outbox import Clock, Outbox, utcnow
@@ -29,11 +32,12 @@ class UnitOfWork:
         self.session = session
         self.outbox = outbox
         self.events_written = 0
-        self._appended: dict[Table, list[dict[str, Any]]] = {}
+        self._appended: dict[Table | Insert, list[dict[str, Any]]] = {}
 
-    def append(self, table: Table, row: dict[str, Any]) -> None:
-        """Queue an append-only row; it is written with the next flush or commit."""
-        self._appended.setdefault(table, []).append(row)
+    def append(self, target: Table | Insert, row: dict[str, Any]) -> None:
+        """Queue an append-only row of a table, or a row for an upsert (a count to add to); it
+        is written with the next flush or commit."""
+        self._appended.setdefault(target, []).append(row)
 
     def discard_unflushed(self) -> None:
         """Drop what was queued since the last flush: the work that queued it failed (its
@@ -43,9 +47,15 @@ class UnitOfWork:
 
     async def flush(self) -> None:
         appended, self._appended = self._appended, {}
+        upserts = {t: rows for t, rows in appended.items() if not isinstance(t, Table)}
         for table, rows in appended.items():
-            await self.session.execute(insert(table), rows)
+            if isinstance(table, Table):
+                await self.session.execute(insert(table), rows)
         self.events_written += await self.outbox.flush()
+        for upsert, rows in upserts.items():
+            keys = [column.name for column in cast(Table, upsert.table).primary_key.columns]
+            ordered = sorted(rows, key=lambda row: [str(row[key]) for key in keys])
+            await self.session.execute(upsert, ordered)
         await self.session.flush()
 
     async def commit(self) -> None:

@@ -152,14 +152,29 @@ STORE_UNAVAILABLE = Problem(
 )
 
 
+STORE_BUSY = Problem(
+    503,
+    "store-busy",
+    "Store busy",
+    "the write met a concurrent one and was rolled back; retry with the same Idempotency-Key",
+    headers={"Retry-After": "1"},
+)
+# PostgreSQL's deadlock and serialization failures: the transaction was rolled back whole.
+RETRYABLE_SQLSTATES = frozenset({"40P01", "40001"})
+
+
 async def _on_store_error(request: Request, error: DBAPIError) -> JSONResponse:
     """A connection the store dropped (restarted, failed over, idle too long) is found on use,
     not pinged before each one: the pool discards it and the request that met it is retried by
-    its client. Any other store error is unexpected."""
-    if not error.connection_invalidated:
-        return await _on_unexpected(request, error)
-    log.warning("store_connection_lost", path=request.url.path)
-    return STORE_UNAVAILABLE.response(request.url.path)
+    its client; so is a transaction the store rolled back to break a deadlock. Any other store
+    error is unexpected."""
+    if error.connection_invalidated:
+        log.warning("store_connection_lost", path=request.url.path)
+        return STORE_UNAVAILABLE.response(request.url.path)
+    if getattr(error.orig, "sqlstate", None) in RETRYABLE_SQLSTATES:
+        log.warning("store_transaction_rolled_back", path=request.url.path)
+        return STORE_BUSY.response(request.url.path)
+    return await _on_unexpected(request, error)
 
 
 async def _on_unexpected(request: Request, error: Exception) -> JSONResponse:

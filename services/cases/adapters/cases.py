@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import random
 from collections import Counter
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, cast
@@ -23,9 +24,18 @@ from sqlalchemy import (
 from sqlalchemy import (
     case as sql_case,
 )
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.dml import Insert
 
-from services.cases.adapters.tables import case_categories, cases, steps
+from services.cases.adapters.tables import (
+    ANY_PROTECTED,
+    SLOTS,
+    case_categories,
+    cases,
+    rekap_counts,
+    steps,
+)
 from services.cases.domain.actors import ActorRole
 from services.cases.domain.cases import Case, CaseTransitioned
 from services.cases.domain.errors import ConcurrentUpdate
@@ -34,8 +44,10 @@ from services.cases.domain.reasons import ClosureReason, RejectionReason, RiskLe
 from services.cases.domain.referrals import Referral
 from services.cases.domain.states import CaseState
 from shared.persistence.scope import inside
+from shared.reference import pmks_categories
+from shared.security.disclosure import is_protected
 
-Append = Callable[[Table, dict[str, Any]], None]
+Append = Callable[[Table | Insert, dict[str, Any]], None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +91,7 @@ class CaseRepository:
         row = {**_row(case), "person_ref": case.person_ref, "person": _person_data(person)}
         await self._session.execute(insert(cases), {**row, "person_id": person_id})
         await self._add_categories(case.case_id, case.categories)
+        self._count(case, +1)
 
     async def get(self, case_id: str) -> StoredCase | None:
         query = select(cases).where(cases.c.case_id == case_id)
@@ -97,6 +110,18 @@ class CaseRepository:
             raise ConcurrentUpdate()
         if set(case.categories) != set(over.categories):  # only a verification corrects them
             await self._replace_categories(case)
+        if _rekap_keys(case) != _rekap_keys(over):
+            self._count(over, -1)
+            self._count(case, +1)
+
+    def _count(self, case: Case, delta: int) -> None:
+        """Move the case's rekap counts, in this transaction (written with its last rows)."""
+        slot = random.randrange(SLOTS)  # any slot: the rekap sums them
+        for category in _counted_as(case):
+            row = {"desa": case.desa, "category": category, "status": case.status.value}
+            counting = COUNTING[self._session.get_bind().dialect.name]
+            self._append(counting, {**row, "slot": slot, "kecamatan": case.kecamatan,
+                                    "cases": delta})  # fmt: skip
 
     async def person_link(self, case_id: str) -> tuple[str, str | None] | None:
         """The case's desa and registry person id (None: not linked yet); None: no such case."""
@@ -150,27 +175,51 @@ class CaseRepository:
         return [_stored(row) for row in rows]
 
     async def rekap(
-        self, scope: str, *, fold: Collection[str] = (), into: str = ""
+        self, scope: str, *, protected_as: str | None = None
     ) -> Counter[tuple[str, str, str]]:
-        """Cases per (kecamatan, PMKS category, status); a case counts once per category, and
-        once in all of `fold` together, counted as the category `into`.
+        """Cases per (kecamatan, PMKS category, status); a case counts once per category, or —
+        with `protected_as` — once in all protected categories together, named so.
 
-        Grouped in SQL: a provincial installation holds too many cases to load and count."""
-        category: ColumnElement[str] = case_categories.c.category
-        if fold:
-            category = sql_case((category.in_(list(fold)), into), else_=category)
+        Summed from the counts kept with every write (`rekap_counts`), so a province's rekap
+        costs what a few thousand rows cost, however many cases it holds."""
+        label: ColumnElement[str] = rekap_counts.c.category
+        if protected_as is None:
+            wanted = label != ANY_PROTECTED
+        else:
+            wanted = label.not_in(sorted(pmks_categories().sensitive()))
+            label = sql_case((label == ANY_PROTECTED, protected_as), else_=label)
+        total = func.sum(rekap_counts.c.cases)
+        keys = (rekap_counts.c.kecamatan, label, rekap_counts.c.status)
         query = (
-            select(
-                cases.c.kecamatan, category, cases.c.status, func.count(cases.c.case_id.distinct())
-            )
-            .join(case_categories, case_categories.c.case_id == cases.c.case_id)
-            .where(inside(cases.c.desa, scope))
-            .group_by(cases.c.kecamatan, category, cases.c.status)
+            select(*keys, total)
+            .where(inside(rekap_counts.c.desa, scope), wanted)
+            .group_by(*keys)
+            .having(total > 0)
         )
         rows = await self._session.execute(query)
-        return Counter(
-            {(kecamatan, category, status): n for kecamatan, category, status, n in rows}
-        )
+        return Counter({(kecamatan, code, status): n for kecamatan, code, status, n in rows})
+
+
+def _counting(dialect: Any) -> Insert:
+    """An upsert adding to a count, in the dialect's ON CONFLICT (built once: the unit of work
+    batches the rows of one statement)."""
+    statement = dialect.insert(rekap_counts)
+    keys = [column.name for column in rekap_counts.primary_key.columns]
+    added = {"cases": rekap_counts.c.cases + statement.excluded.cases}
+    return cast(Insert, statement.on_conflict_do_update(index_elements=keys, set_=added))
+
+
+COUNTING = {"postgresql": _counting(postgresql), "sqlite": _counting(sqlite)}
+
+
+def _rekap_keys(case: Case) -> tuple[str, str, frozenset[str]]:
+    return case.desa, case.status.value, _counted_as(case)
+
+
+def _counted_as(case: Case) -> frozenset[str]:
+    """The rekap categories a case counts in: its own, and ANY_PROTECTED if one is protected."""
+    codes = frozenset(case.categories)
+    return codes | {ANY_PROTECTED} if is_protected(codes) else codes
 
 
 def _conditions(wanted: CaseFilter) -> list[ColumnElement[bool]]:

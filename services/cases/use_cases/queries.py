@@ -6,7 +6,6 @@ from collections import Counter
 
 from services.cases.adapters.cases import CaseFilter, StoredCase
 from services.cases.adapters.unit_of_work import CasesUnitOfWork
-from shared.reference import pmks_categories
 
 
 async def list_cases(uow: CasesUnitOfWork, wanted: CaseFilter, limit: int) -> list[StoredCase]:
@@ -24,4 +23,4 @@ async def rekap(
     kecamatan says why those few are followed."""
     if split_protected:
         return await uow.cases.rekap(scope)
-    return await uow.cases.rekap(scope, fold=pmks_categories().sensitive(), into=PROTECTED)
+    return await uow.cases.rekap(scope, protected_as=PROTECTED)

@@ -8,7 +8,7 @@ from functools import partial
 from alembic import command
 from sqlalchemy import select, text
 
-from services.cases.adapters.tables import TABLES, case_categories
+from services.cases.adapters.tables import TABLES, case_categories, rekap_counts
 from services.cases.app import MIGRATIONS
 from shared.persistence.migrate import alembic_config, migrate_async
 from tests.support.migrations import differences
@@ -40,6 +40,34 @@ async def test_cases0002_fills_the_rekap_categories_of_existing_cases(
         query = select(case_categories).order_by(case_categories.c.case_id)
         rows = (await connection.execute(query)).all()
     assert sorted(map(tuple, rows)) == [("case-1", "LUT"), ("case-1", "PD"), ("case-2", "FM")]
+
+
+async def test_cases0003_counts_the_existing_cases_for_the_rekap(
+    make_store, store_kind: str
+) -> None:
+    store = await make_store(store_kind, "cases")
+    await asyncio.to_thread(command.upgrade, alembic_config(store.url, MIGRATIONS), "cases0002")
+    async with store.engine.begin() as connection:
+        for case_id, categories in (
+            ("case-1", '["LUT", "PD"]'), ("case-2", '["LUT"]'), ("case-3", '["ODHA", "NAPZA"]'),
+        ):  # fmt: skip
+            await connection.execute(text(INSERT_CASE), {"id": case_id, "categories": categories})
+
+    await migrate_async(store.url, MIGRATIONS)
+
+    async with store.engine.connect() as connection:
+        query = select(
+            rekap_counts.c.category, rekap_counts.c.status, rekap_counts.c.kecamatan,
+            rekap_counts.c.cases,
+        )  # fmt: skip
+        rows = sorted(map(tuple, (await connection.execute(query)).all()))
+    assert rows == [
+        ("*protected", "reported", "63.05.01", 1),  # case-3 once, however many protected codes
+        ("LUT", "reported", "63.05.01", 2),
+        ("NAPZA", "reported", "63.05.01", 1),
+        ("ODHA", "reported", "63.05.01", 1),
+        ("PD", "reported", "63.05.01", 1),
+    ]
 
 
 # A case row as cases0001 stored it (the columns the backfill reads, the rest just filled).
