@@ -30,6 +30,7 @@ test: lint
 
 bench: install
 	$(PY) -m bench.bus
+	$(PY) -m bench.api
 
 events: install
 	$(PY) -m shared.cli events export

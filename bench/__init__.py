@@ -1,1 +1,2 @@
-"""Benchmarks that print figures (never tests): `python -m bench.bus` is `make bench`."""
+"""Benchmarks that print figures (never tests): `make bench` runs `python -m bench.bus`, then
+`python -m bench.api`."""

@@ -6,9 +6,11 @@ count of ODHA in a small kecamatan says why those few are followed (docs/adr/000
 
 from __future__ import annotations
 
+import json
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
+from fastapi.responses import Response
 
 from services.cases.adapters.unit_of_work import CasesUnitOfWork
 from services.cases.entrypoints import schemas as s
@@ -34,10 +36,13 @@ def rekap_router(uows: UnitOfWorkFactory[CasesUnitOfWork]) -> APIRouter:
         officer = audience_of(caller) is Audience.OFFICER
         async with uows() as uow:
             counts = await queries.rekap(uow, scope, split_protected=officer)
+        # Thousands of rows for a province: written as JSON at once, not built as models and
+        # validated again against `s.Rekap` (which documents the same shape).
         rows = [
-            s.RekapRow(kecamatan=k, category=c, status=st, count=n)
+            {"kecamatan": k, "category": c, "status": st, "count": n}
             for (k, c, st), n in sorted(counts.items())
         ]
-        return s.Rekap(wilayah=scope, items=rows)
+        body = json.dumps({"wilayah": scope, "items": rows}, separators=(",", ":"))
+        return Response(body, media_type="application/json")
 
     return router
