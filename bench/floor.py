@@ -337,15 +337,16 @@ def step(case: Any, caller: Caller, action: str, came_from: str | None) -> tuple
 ANY_PROTECTED = "*protected"
 SLOTS = 8
 COUNT = """
-    INSERT INTO cases_rekap_counts (desa, category, status, slot, kecamatan, cases)
-    SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::int4[], $5::text[], $6::int4[])
-    ON CONFLICT (desa, category, status, slot)
+    INSERT INTO cases_rekap_counts (depth, area, category, status, slot, kecamatan, cases)
+    SELECT * FROM unnest(
+        $1::int4[], $2::text[], $3::text[], $4::text[], $5::int4[], $6::text[], $7::int4[])
+    ON CONFLICT (depth, area, category, status, slot)
     DO UPDATE SET cases = cases_rekap_counts.cases + excluded.cases"""
 REKAP_COUNTED = """
     SELECT kecamatan, CASE WHEN category = $4 THEN 'protected' ELSE category END AS category,
         status, sum(cases) AS count
     FROM cases_rekap_counts
-    WHERE (desa = $1 OR desa LIKE $2) AND category <> ALL($3::text[])
+    WHERE depth = $5 AND (area = $1 OR area LIKE $2) AND category <> ALL($3::text[])
     GROUP BY kecamatan, CASE WHEN category = $4 THEN 'protected' ELSE category END, status
     HAVING sum(cases) > 0"""
 
@@ -358,7 +359,8 @@ async def count(db: asyncpg.Connection, request: Request, case: Any, moves: dict
     codes |= {ANY_PROTECTED} if codes & set(SENSITIVE) else set()
     slot = random.randrange(SLOTS)
     rows = sorted(
-        (case["desa"], code, status, slot, case["kecamatan"], delta)
+        (depth, area, code, status, slot, case["kecamatan"], delta)
+        for depth, area in ((3, case["kecamatan"]), (4, case["desa"]))
         for code in codes
         for status, delta in moves.items()
     )
@@ -495,7 +497,10 @@ def cases_router() -> APIRouter:
         """The service's aggregate: protected categories folded into one."""
         scope, pool = caller_of(request).wilayah, request.app.state.pool
         if request.app.state.counted:
-            rows = await pool.fetch(REKAP_COUNTED, scope, f"{scope}.%", SENSITIVE, ANY_PROTECTED)
+            depth = 4 if scope.count(".") >= 3 else 3  # a desa's own counts, else kecamatan rows
+            rows = await pool.fetch(
+                REKAP_COUNTED, scope, f"{scope}.%", SENSITIVE, ANY_PROTECTED, depth
+            )
         else:
             rows = await pool.fetch(REKAP, scope, f"{scope}.%", SENSITIVE)
         items = sorted(

@@ -234,17 +234,18 @@ async def recount(store: Store) -> None:
         return
     protected = ", ".join(f"'{code}'" for code in sorted(pmks_categories().sensitive()))
     joined = "FROM cases_cases c JOIN cases_case_categories cc ON cc.case_id = c.case_id"
-    await store.run(
-        "DELETE FROM cases_rekap_counts",
-        f"""
-        INSERT INTO cases_rekap_counts (desa, category, status, slot, kecamatan, cases)
-        SELECT c.desa, cc.category, c.status, 0, c.kecamatan, count(*) {joined}
-        GROUP BY c.desa, cc.category, c.status, c.kecamatan
+    statements = ["DELETE FROM cases_rekap_counts"]
+    for depth, area in ((3, "c.kecamatan"), (4, "c.desa")):  # per kecamatan, per desa
+        statements.append(f"""
+        INSERT INTO cases_rekap_counts (depth, area, category, status, slot, kecamatan, cases)
+        SELECT {depth}, {area}, cc.category, c.status, 0, c.kecamatan, count(*) {joined}
+        GROUP BY {area}, cc.category, c.status, c.kecamatan
         UNION ALL
-        SELECT c.desa, '{ANY_PROTECTED}', c.status, 0, c.kecamatan, count(DISTINCT c.case_id)
+        SELECT {depth}, {area}, '{ANY_PROTECTED}', c.status, 0, c.kecamatan,
+            count(DISTINCT c.case_id)
         {joined} WHERE cc.category IN ({protected})
-        GROUP BY c.desa, c.status, c.kecamatan""",
-    )
+        GROUP BY {area}, c.status, c.kecamatan""")
+    await store.run(*statements)
 
 
 async def top_up_verify_pool(store: Store, wanted: int) -> None:

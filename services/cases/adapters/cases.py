@@ -30,6 +30,8 @@ from sqlalchemy.sql.dml import Insert
 
 from services.cases.adapters.tables import (
     ANY_PROTECTED,
+    DESA,
+    KECAMATAN,
     SLOTS,
     case_categories,
     cases,
@@ -117,11 +119,14 @@ class CaseRepository:
     def _count(self, case: Case, delta: int) -> None:
         """Move the case's rekap counts, in this transaction (written with its last rows)."""
         slot = random.randrange(SLOTS)  # any slot: the rekap sums them
-        for category in _counted_as(case):
-            row = {"desa": case.desa, "category": category, "status": case.status.value}
-            counting = COUNTING[self._session.get_bind().dialect.name]
-            self._append(counting, {**row, "slot": slot, "kecamatan": case.kecamatan,
-                                    "cases": delta})  # fmt: skip
+        counting = COUNTING[self._session.get_bind().dialect.name]
+        for depth, area in ((KECAMATAN, case.kecamatan), (DESA, case.desa)):
+            for category in _counted_as(case):
+                self._append(counting, {
+                    "depth": depth, "area": area, "category": category,
+                    "status": case.status.value, "slot": slot, "kecamatan": case.kecamatan,
+                    "cases": delta,
+                })  # fmt: skip
 
     async def person_link(self, case_id: str) -> tuple[str, str | None] | None:
         """The case's desa and registry person id (None: not linked yet); None: no such case."""
@@ -180,8 +185,9 @@ class CaseRepository:
         """Cases per (kecamatan, PMKS category, status); a case counts once per category, or —
         with `protected_as` — once in all protected categories together, named so.
 
-        Summed from the counts kept with every write (`rekap_counts`), so a province's rekap
-        costs what a few thousand rows cost, however many cases it holds."""
+        Summed from the counts kept with every write (`rekap_counts`): a desa's own, else its
+        kecamatan's, so a province's rekap costs what a few thousand rows cost, however many
+        cases it holds."""
         label: ColumnElement[str] = rekap_counts.c.category
         if protected_as is None:
             wanted = label != ANY_PROTECTED
@@ -192,7 +198,8 @@ class CaseRepository:
         keys = (rekap_counts.c.kecamatan, label, rekap_counts.c.status)
         query = (
             select(*keys, total)
-            .where(inside(rekap_counts.c.desa, scope), wanted)
+            .where(rekap_counts.c.depth == _depth(scope), inside(rekap_counts.c.area, scope))
+            .where(wanted)
             .group_by(*keys)
             .having(total > 0)
         )
@@ -210,6 +217,11 @@ def _counting(dialect: Any) -> Insert:
 
 
 COUNTING = {"postgresql": _counting(postgresql), "sqlite": _counting(sqlite)}
+
+
+def _depth(scope: str) -> int:
+    """The counts a rekap of `scope` sums: a desa's own, or the kecamatan rows inside it."""
+    return DESA if scope.count(".") + 1 >= DESA else KECAMATAN
 
 
 def _rekap_keys(case: Case) -> tuple[str, str, frozenset[str]]:

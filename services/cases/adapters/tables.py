@@ -76,15 +76,17 @@ case_categories = Table(
 )
 Index("ix_cases_case_categories_category", case_categories.c.category, case_categories.c.case_id)
 
-# How many cases each desa holds per PMKS category and status, changed in the transaction of
-# every case write: the rekap sums these few thousand rows, not a province's cases. `category`
-# is a PMKS code, or ANY_PROTECTED for the cases holding one protected code or more (counted
-# once: the rekap non-officers see). Each count is spread over SLOTS rows, so that concurrent
-# reports in one desa and category do not queue on one row's lock.
+# How many cases each kecamatan (depth 3) and each desa (depth 4) holds per PMKS category and
+# status, changed in the transaction of every case write: a rekap sums the rows of one depth —
+# a kabupaten's, its kecamatan's few thousand — not a province's cases. `category` is a PMKS
+# code, or ANY_PROTECTED for the cases holding one protected code or more (counted once: the
+# rekap non-officers see). Each count is spread over SLOTS rows, so that concurrent reports in
+# one place and category do not queue on one row's lock.
 rekap_counts = Table(
     "cases_rekap_counts",
     TABLES,
-    Column("desa", String(20), primary_key=True),
+    Column("depth", Integer, primary_key=True),
+    Column("area", String(20), primary_key=True),
     Column("category", String(10), primary_key=True),
     Column("status", String(30), primary_key=True),
     Column("slot", Integer, primary_key=True),
@@ -93,6 +95,7 @@ rekap_counts = Table(
 )
 ANY_PROTECTED = "*protected"
 SLOTS = 8
+KECAMATAN, DESA = 3, 4  # the depths: parts of the area's Kemendagri code
 
 # One row per step of a case (CaseTransitioned), free text included: the case's timeline.
 steps = Table(

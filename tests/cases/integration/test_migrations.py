@@ -56,18 +56,19 @@ async def test_cases0003_counts_the_existing_cases_for_the_rekap(
     await migrate_async(store.url, MIGRATIONS)
 
     async with store.engine.connect() as connection:
-        query = select(
-            rekap_counts.c.category, rekap_counts.c.status, rekap_counts.c.kecamatan,
-            rekap_counts.c.cases,
-        )  # fmt: skip
-        rows = sorted(map(tuple, (await connection.execute(query)).all()))
-    assert rows == [
-        ("*protected", "reported", "63.05.01", 1),  # case-3 once, however many protected codes
-        ("LUT", "reported", "63.05.01", 2),
-        ("NAPZA", "reported", "63.05.01", 1),
-        ("ODHA", "reported", "63.05.01", 1),
-        ("PD", "reported", "63.05.01", 1),
-    ]
+        for depth, area in ((3, "63.05.01"), (4, "63.05.01.2003")):
+            query = select(
+                rekap_counts.c.area, rekap_counts.c.category, rekap_counts.c.status,
+                rekap_counts.c.cases,
+            ).where(rekap_counts.c.depth == depth)  # fmt: skip
+            rows = sorted(map(tuple, (await connection.execute(query)).all()))
+            assert rows == [
+                (area, "*protected", "reported", 1),  # case-3 once, for 2 protected codes
+                (area, "LUT", "reported", 2),
+                (area, "NAPZA", "reported", 1),
+                (area, "ODHA", "reported", 1),
+                (area, "PD", "reported", 1),
+            ]
 
 
 # A case row as cases0001 stored it (the columns the backfill reads, the rest just filled).

@@ -12,10 +12,12 @@ from shared.reference import pmks_categories
 from shared.security import mint_token
 from tests.cases.integration.conftest import (
     BINUANG,
+    PADANG_SARI,
     RANTAU_KIWA,
     SECRET,
     TAPIN,
     TAPIN_UTARA,
+    TUNGKAP,
     Cases,
     bearer,
     psm,
@@ -100,12 +102,13 @@ async def test_the_kept_counts_always_equal_a_count_of_the_cases(
     await cases_app.ok(made[2]["case_id"], "verify", tksk(tksk_id), {"categories": ["NAPZA"]})
     await cases_app.ok(made[3]["case_id"], "reject", tksk(tksk_id), {"reason": "duplikat"})
 
+    await cases_app.report(psm("psm-padang-sari", PADANG_SARI), desa=PADANG_SARI)
     for headers, folded in ((bearer(), True), (OFFICER, False)):
-        answer = await cases_app.client.get("/v1/rekap", headers=headers)
-        kept = {
-            (r["kecamatan"], r["category"], r["status"]): r["count"] for r in answer.json()["items"]
-        }
-        assert kept == await counted(cases_app, folded=folded)
+        for wilayah, desa in ((TAPIN, None), (BINUANG, None), (TUNGKAP, TUNGKAP)):
+            answer = await cases_app.client.get(f"/v1/rekap?wilayah={wilayah}", headers=headers)
+            items = answer.json()["items"]
+            kept = {(r["kecamatan"], r["category"], r["status"]): r["count"] for r in items}
+            assert kept == await counted(cases_app, folded=folded, desa=desa), wilayah
 
 
 OFFICER = {
@@ -116,13 +119,17 @@ OFFICER = {
 }  # fmt: skip
 
 
-async def counted(cases_app: Cases, *, folded: bool) -> dict[tuple[str, str, str], int]:
-    """The rekap by hand: every case read back and counted."""
+async def counted(
+    cases_app: Cases, *, folded: bool, desa: str | None = None
+) -> dict[tuple[str, str, str], int]:
+    """The rekap by hand: every case (of `desa`) read back and counted."""
     sensitive = pmks_categories().sensitive()
     counts: Counter[tuple[str, str, str]] = Counter()
     async with cases_app.store.engine.connect() as connection:
         rows = (await connection.execute(select(cases))).all()
     for row in rows:
+        if desa is not None and row.desa != desa:
+            continue
         codes = set(row.categories)
         if folded and codes & sensitive:
             codes = (codes - sensitive) | {"protected"}

@@ -1,7 +1,8 @@
 """Cases: the rekap's counts, kept with every case write instead of grouping every case.
 
-- `cases_rekap_counts`: cases per desa × PMKS category × status (and `*protected`, the cases
-  holding a protected category, counted once), each count spread over a few slots.
+- `cases_rekap_counts`: cases per kecamatan (depth 3) and per desa (depth 4) × PMKS category ×
+  status (and `*protected`, the cases holding a protected category, counted once), each count
+  spread over a few slots.
 - backfilled from `cases_cases`, read in case id order BATCH at a time and counted in memory
   (a province holds a few thousand desa × category × status keys, whatever its case count).
   Which categories are protected is read from the reference data at upgrade time.
@@ -38,29 +39,35 @@ CASES = sa.table(
 )
 COUNTS = sa.table(
     "cases_rekap_counts",
-    *(sa.column(name) for name in ("desa", "category", "status", "slot", "kecamatan", "cases")),
+    *(
+        sa.column(name)
+        for name in ("depth", "area", "category", "status", "slot", "kecamatan", "cases")
+    ),
 )
 
 
 def upgrade() -> None:
     op.create_table(
         "cases_rekap_counts",
-        sa.Column("desa", sa.String(20), nullable=False),
+        sa.Column("depth", sa.Integer, nullable=False),
+        sa.Column("area", sa.String(20), nullable=False),
         sa.Column("category", sa.String(10), nullable=False),
         sa.Column("status", sa.String(30), nullable=False),
         sa.Column("slot", sa.Integer, nullable=False),
         sa.Column("kecamatan", sa.String(20), nullable=False),
         sa.Column("cases", sa.Integer, nullable=False),
-        sa.PrimaryKeyConstraint("desa", "category", "status", "slot", name="pk_cases_rekap_counts"),
+        sa.PrimaryKeyConstraint(
+            "depth", "area", "category", "status", "slot", name="pk_cases_rekap_counts"
+        ),
     )
     counts = _counted()
     if counts:
         op.bulk_insert(
             COUNTS,
             [
-                {"desa": desa, "category": category, "status": status, "slot": 0,
-                 "kecamatan": kecamatan, "cases": n}
-                for (desa, kecamatan, category, status), n in sorted(counts.items())
+                {"depth": area.count(".") + 1, "area": area, "category": category,
+                 "status": status, "slot": 0, "kecamatan": kecamatan, "cases": n}
+                for (area, kecamatan, category, status), n in sorted(counts.items())
             ],
         )  # fmt: skip
 
@@ -82,7 +89,8 @@ def _counted() -> Counter[tuple[str, str, str, str]]:
             if not sensitive.isdisjoint(codes):
                 codes.add(ANY_PROTECTED)
             for code in codes:
-                counts[(row.desa, row.kecamatan, code, row.status)] += 1
+                for area in (row.kecamatan, row.desa):
+                    counts[(area, row.kecamatan, code, row.status)] += 1
         after = rows[-1].case_id
 
 
