@@ -582,7 +582,7 @@ class Load:
         if self.run.wrk_binary:
             lua_file = self.run.directory / f"{plan.run}.lua"
             result = await wrk.run(
-                self.run.wrk_binary, plan, self.url, threads=THREADS,
+                self.run.wrk_binary, plan, self.url, threads=min(THREADS, args.connections),
                 connections=args.connections, duration_s=args.duration, lua_file=lua_file,
             )  # fmt: skip
         else:
