@@ -51,6 +51,11 @@ def _sqlite_engine(url: str, **kwargs: Any) -> AsyncEngine:
     database = make_url(url).database
     if database and database != ":memory:":
         Path(database).parent.mkdir(parents=True, exist_ok=True)
+        # One connection, so the process's transactions queue for it in arrival order. Several
+        # would each take the file's write lock (BEGIN IMMEDIATE) and wait in SQLite's busy
+        # handler, which sleeps up to 100 ms between tries: seconds of tail under load.
+        kwargs.setdefault("pool_size", 1)
+        kwargs.setdefault("max_overflow", 0)
     engine = create_async_engine(url, **kwargs)
 
     @event.listens_for(engine.sync_engine, "connect")
