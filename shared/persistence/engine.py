@@ -35,6 +35,9 @@ def is_sqlite(url: str) -> bool:
 
 
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
+    # A store error's text names its statement, never its values (a NIK, a name): it is logged,
+    # and a failed event's error is kept in the dead-letter stream operators read.
+    kwargs.setdefault("hide_parameters", True)
     if is_sqlite(url):
         return _sqlite_engine(url, **kwargs)
     pool = PoolSettings()

@@ -47,13 +47,18 @@ class ReviewOut(BaseModel):
     resolved_at: datetime | None
     resolved_by: str | None
     decision: str | None
-    note: str | None
+    note: str | None = Field(
+        description="why it was decided; withheld with the details (it may name what they do)"
+    )
 
     @classmethod
     def of(cls, review: Review, *, protected: bool, withheld: bool) -> ReviewOut:
         values = {name: getattr(review, name) for name in cls.model_fields if name != "protected"}
         details = dict(review.details) if review.details and not withheld else None
-        return cls.model_validate({**values, "details": details, "protected": protected})
+        note = None if withheld else review.note
+        return cls.model_validate(
+            {**values, "details": details, "note": note, "protected": protected}
+        )
 
 
 class Decision(Body):

@@ -166,6 +166,10 @@ async def test_a_report_whose_nik_names_someone_else_links_nothing_until_decided
     assert await eventually(links, message="c-2's link published") == ["c-2"]
 
     await decide(registry, review["review_id"], "same_person")
+    [closed] = await reviews(registry, status="resolved")
+    assert (closed["details"], closed["note"]) == (None, None)  # why may say what they hold
+    [for_officer] = await reviews(registry, OFFICER, status="resolved")
+    assert for_officer["note"] == "diperiksa dengan Dukcapil"
     decided = await person(registry, known, OFFICER)  # now ODHA: the officer sees it whole
     assert (decided["cases"], decided["categories"]) == (["c-2", "c-1"], ["LUT", "FM", "ODHA"])
 
