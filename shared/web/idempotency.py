@@ -23,6 +23,7 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.responses import Response
 from pydantic import BaseModel
 from sqlalchemy import select
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from shared.messaging.outbox import utcnow
 from shared.persistence.tables import idempotency
@@ -76,6 +77,8 @@ async def idempotent_write(
     fingerprint = await _fingerprint(request)
     try:
         return await _write_once(uows, write, (caller, key, fingerprint))
+    except PoolTimeout:
+        raise  # no connection to be had: looking the key up would wait for one again
     except Exception:
         # A retry (or the same key racing us): the first answer is the answer, whatever this
         # attempt met; a first attempt's own error stands.

@@ -35,32 +35,31 @@ BAD_HTTP_REQUEST = Problem(
 )
 
 
-class HeadersTooLarge(Exception):
-    """Raised inside a parser callback: httptools turns it into a parser error (answered 400)."""
-
-
 class ProblemHttpToolsProtocol(HttpToolsProtocol):
     """uvicorn's httptools protocol, holding at most `PROTOCOL_HEADER_BYTES` of request line and
-    headers, and answering what the parser refuses as problem+json."""
+    headers, and answering what the parser refuses as problem+json.
 
+    The bytes are counted as they arrive, before the parser sees them: httptools gathers a
+    header until its line ends, so one that never ends would otherwise grow without bound."""
+
+    _in_head = True  # reading a request line and headers (true before the first request too)
     _head_bytes = 0
 
-    def on_message_begin(self) -> None:
-        self._head_bytes = 0
+    def data_received(self, data: bytes) -> None:
+        if self._in_head:
+            self._head_bytes += len(data)
+        super().data_received(data)  # a chunk that ends the head resets the count, body and all
+        too_large = self._in_head and self._head_bytes > PROTOCOL_HEADER_BYTES
+        if too_large and not self.transport.is_closing():
+            self.send_400_response("request head too large")
+
+    def on_message_begin(self) -> None:  # called from within the chunk already counted
+        self._in_head = True
         super().on_message_begin()
 
-    def on_url(self, url: bytes) -> None:
-        self._count(len(url))
-        super().on_url(url)
-
-    def on_header(self, name: bytes, value: bytes) -> None:
-        self._count(len(name) + len(value) + 4)  # ": " and CRLF, as on the wire
-        super().on_header(name, value)
-
-    def _count(self, size: int) -> None:
-        self._head_bytes += size
-        if self._head_bytes > PROTOCOL_HEADER_BYTES:
-            raise HeadersTooLarge()
+    def on_headers_complete(self) -> None:
+        self._in_head, self._head_bytes = False, 0
+        super().on_headers_complete()
 
     def send_400_response(self, msg: str) -> None:
         body = json.dumps(BAD_HTTP_REQUEST.body()).encode()
@@ -83,7 +82,7 @@ def server_config(
         app,
         host=host,
         port=port,
-        loop="uvloop",
+        loop="auto",  # uvloop, where it is installed (not on Windows)
         http=ProblemHttpToolsProtocol,
         access_log=False,  # RequestContextMiddleware writes one structured line per request
         log_config=None,  # stdlib logging goes through structlog (configure_logging)
