@@ -17,8 +17,11 @@ from sqlalchemy import (
     delete,
     func,
     insert,
+    literal,
     or_,
     select,
+    text,
+    union_all,
     update,
 )
 from sqlalchemy import (
@@ -26,6 +29,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql import CompoundSelect
 from sqlalchemy.sql.dml import Insert
 
 from services.cases.adapters.tables import (
@@ -217,6 +221,46 @@ def _counting(dialect: Any) -> Insert:
 
 
 COUNTING = {"postgresql": _counting(postgresql), "sqlite": _counting(sqlite)}
+
+
+async def recount_rekap(session: AsyncSession) -> int:
+    """Make the rekap's counts again from the cases (after an upgrade that old replicas wrote
+    through, or a change of the protected categories); the number of count rows.
+
+    Writers wait meanwhile (PostgreSQL: the table locked first, so every write either is in
+    the count or adds to it after; SQLite has one writer at a time anyway)."""
+    if session.get_bind().dialect.name == "postgresql":
+        await session.execute(text(f"LOCK TABLE {rekap_counts.name} IN EXCLUSIVE MODE"))
+    await session.execute(delete(rekap_counts))
+    await session.execute(insert(rekap_counts).from_select(COUNT_COLUMNS, _recount()))
+    counted = await session.execute(select(func.count()).select_from(rekap_counts))
+    return int(counted.scalar_one())
+
+
+COUNT_COLUMNS = ["depth", "area", "category", "status", "slot", "kecamatan", "cases"]
+
+
+def _recount() -> CompoundSelect[Any]:
+    """Every case counted once per category and once in ANY_PROTECTED if it holds a protected
+    one, per kecamatan and per desa: the counts the writes keep, made in one query."""
+    joined = cases.join(case_categories, case_categories.c.case_id == cases.c.case_id)
+    protected = case_categories.c.category.in_(sorted(pmks_categories().sensitive()))
+    parts = []
+    for depth, area in ((KECAMATAN, cases.c.kecamatan), (DESA, cases.c.desa)):
+        keys = (area, cases.c.status, cases.c.kecamatan)
+        parts.append(
+            select(
+                literal(depth), area, case_categories.c.category, cases.c.status, literal(0),
+                cases.c.kecamatan, func.count(),
+            ).select_from(joined).group_by(*keys, case_categories.c.category)
+        )  # fmt: skip
+        parts.append(
+            select(
+                literal(depth), area, literal(ANY_PROTECTED), cases.c.status, literal(0),
+                cases.c.kecamatan, func.count(cases.c.case_id.distinct()),
+            ).select_from(joined).where(protected).group_by(*keys)
+        )  # fmt: skip
+    return union_all(*parts)
 
 
 def _depth(scope: str) -> int:

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
+import os
+import subprocess
+import sys
 from collections import Counter
 from datetime import UTC, datetime
 
 from sqlalchemy import select
 
-from services.cases.adapters.tables import cases
+from services.cases.adapters.tables import cases, rekap_counts
+from services.cases.recount import recount
 from shared.reference import pmks_categories
 from shared.security import mint_token
 from tests.cases.integration.conftest import (
@@ -136,3 +141,66 @@ async def counted(
         for code in codes:
             counts[(row.kecamatan, code, row.status)] += 1
     return dict(counts)
+
+
+async def test_the_counts_made_again_from_the_cases_are_the_kept_ones(
+    make_cases, store_kind: str
+) -> None:
+    """`python -m services.cases.recount` after counts went wrong (an upgrade old replicas
+    wrote through, a category newly protected): the rekap says again what the cases say."""
+    cases_app: Cases = await make_cases(store_kind)
+    tksk_id = await cases_app.active_tksk()
+    made = await cases_app.report(psm("psm-tungkap"), categories=("ODHA", "PD"))
+    await cases_app.report(psm("psm-tungkap"), categories=("LUT",))
+    await cases_app.ok(made["case_id"], "verify", tksk(tksk_id), {"categories": ["NAPZA"]})
+
+    async def answers() -> list[dict]:
+        return [
+            (await cases_app.client.get(f"/v1/rekap?wilayah={w}", headers=h)).json()
+            for h in (bearer(), OFFICER)
+            for w in (TAPIN, TUNGKAP)
+        ]
+
+    kept = await answers()
+    async with cases_app.store.engine.begin() as connection:
+        await connection.execute(rekap_counts.delete())
+        await connection.execute(rekap_counts.insert(), BOGUS)
+    assert await answers() != kept
+    assert await recount(cases_app.store.url) > 0
+    assert await answers() == kept
+
+
+BOGUS = {
+    "depth": 3, "area": BINUANG, "category": "FM", "status": "closed", "slot": 0,
+    "kecamatan": BINUANG, "cases": 7,
+}  # fmt: skip
+
+
+def test_the_recount_command_runs_on_its_own(tmp_path) -> None:
+    store = tmp_path / "cases.db"
+    env = {**os.environ, "CASES_DATABASE_URL": f"sqlite+aiosqlite:///{store}"}
+    done = subprocess.run(
+        [sys.executable, "-m", "services.cases.recount"], env=env, capture_output=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr.decode()
+    assert b"rekap_recounted" in done.stdout + done.stderr
+
+
+async def test_a_recount_beside_running_writers_misses_none_of_them(
+    make_cases, store_kind: str
+) -> None:
+    cases_app: Cases = await make_cases(store_kind)
+    await cases_app.active_tksk()
+
+    async def report(n: int) -> None:
+        await cases_app.report(psm("psm-tungkap"), categories=(("LUT",), ("PD", "ODHA"))[n % 2])
+
+    await asyncio.gather(
+        *(report(n) for n in range(12)),
+        recount(cases_app.store.url),
+        *(report(n) for n in range(8)),
+    )
+    for headers, folded in ((bearer(), True), (OFFICER, False)):
+        items = (await cases_app.client.get("/v1/rekap", headers=headers)).json()["items"]
+        kept = {(r["kecamatan"], r["category"], r["status"]): r["count"] for r in items}
+        assert kept == await counted(cases_app, folded=folded)
