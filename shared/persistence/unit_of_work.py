@@ -8,7 +8,7 @@ timeline steps, an idempotent answer — are queued with `append` and written wi
 at the next flush, one statement per table: each round trip to the store costs a request more
 than the work it carries (docs/performance.md). Counts added to with an upsert are queued the
 same way and written last, in key order: a row lock other writers wait for is held from there to
-the commit only, and two transactions never take the same locks in opposite orders.
+the commit only, and two single-flush transactions (a request's) never lock in opposite orders.
 """
 
 from __future__ import annotations

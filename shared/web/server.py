@@ -1,7 +1,7 @@
 """Run a service's app under uvicorn and return the process exit code.
 
 uvicorn runs on uvloop with the httptools parser: the pure-Python defaults (asyncio's loop, h11)
-cost a busy service a third of its throughput (docs/performance.md).
+cost about a third of what `/healthz` answers (docs/performance.md).
 
 SIGTERM stops accepting HTTP and runs the lifespan's shutdown (finish the batch, flush the relay,
 close the engine). The exit code is non-zero when the watchdog stopped the server.
