@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+from datetime import datetime
 from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Query
@@ -43,6 +44,28 @@ def decode_cursor(cursor: str | None) -> Any:
         padded = cursor + "=" * (-len(cursor) % 4)
         return json.loads(base64.urlsafe_b64decode(padded.encode()))
     except (ValueError, binascii.Error, UnicodeDecodeError):
+        raise Problem(
+            400, "invalid-cursor", "Invalid cursor", "pass `next_cursor` back as given"
+        ) from None
+
+
+TimeAndId = tuple[datetime, str]
+
+
+def time_and_id(at: datetime, record_id: str) -> list[str]:
+    """The sort key of lists ordered by a time, then an id (to break ties)."""
+    return [at.isoformat(), record_id]
+
+
+def time_and_id_after(cursor: str | None) -> TimeAndId | None:
+    """The time and id of the previous page's last item, from a `time_and_id` cursor."""
+    key = decode_cursor(cursor)
+    if key is None:
+        return None
+    try:
+        at, record_id = key
+        return datetime.fromisoformat(at), str(record_id)
+    except (TypeError, ValueError):
         raise Problem(
             400, "invalid-cursor", "Invalid cursor", "pass `next_cursor` back as given"
         ) from None

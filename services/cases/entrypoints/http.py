@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable
-from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, Request
@@ -31,7 +30,14 @@ from shared.security import Principal, Role, narrowest
 from shared.web.auth import allow
 from shared.web.glass import GlassOut, GlassRequest, GlassTtl
 from shared.web.idempotency import IdempotencyKey, idempotent_write
-from shared.web.pagination import Cursor, Limit, Page, decode_cursor, page_of
+from shared.web.pagination import (
+    Cursor,
+    Limit,
+    Page,
+    page_of,
+    time_and_id,
+    time_and_id_after,
+)
 from shared.web.problems import Problem, not_yet_known
 
 Uows = UnitOfWorkFactory[CasesUnitOfWork]
@@ -151,11 +157,11 @@ def cases_router(uows: Uows) -> APIRouter:
         wanted = CaseFilter(
             scope, status=status.value if status else None,
             assigned_to=caller.sub if assigned_to_me else None,
-            reported_by=caller.sub if mine else None, after=_cursor(cursor),
+            reported_by=caller.sub if mine else None, after=time_and_id_after(cursor),
         )  # fmt: skip
         async with uows() as uow:
             found = await queries.list_cases(uow, wanted, limit + 1)
-            page = page_of(found, limit, lambda c: [c.case.reported_at.isoformat(), c.case.case_id])
+            page = page_of(found, limit, lambda c: time_and_id(c.case.reported_at, c.case.case_id))
             shown = await disclose_cases(uow, page.items, caller, utcnow())
             await uow.commit()  # one audit row per case whose person was shown
         items = [s.CaseOut.of(stored, seen) for stored, seen in zip(page.items, shown, strict=True)]
@@ -276,16 +282,3 @@ def _refer(body: s.NewReferral) -> Step:
         actor, now, referral_id=referral_id, service=body.service, consent=body.consent,
         override_reason=body.override_reason,
     )  # fmt: skip
-
-
-def _cursor(cursor: str | None) -> tuple[datetime, str] | None:
-    key = decode_cursor(cursor)
-    if key is None:
-        return None
-    try:
-        at, case_id = key
-        return datetime.fromisoformat(at), str(case_id)
-    except (TypeError, ValueError):
-        raise Problem(
-            400, "invalid-cursor", "Invalid cursor", "pass `next_cursor` back as given"
-        ) from None

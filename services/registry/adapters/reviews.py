@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, insert, or_, select, update
+from sqlalchemy import CursorResult, and_, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -50,9 +51,14 @@ class ReviewRepository:
             raise ConcurrentUpdate()
 
     async def page(
-        self, scope: str, status: ReviewStatus | None, *, after: str | None, limit: int
+        self,
+        scope: str,
+        status: ReviewStatus | None,
+        *,
+        after: tuple[datetime, str] | None,
+        limit: int,
     ) -> list[Review]:
-        """Reviews whose every place lies inside `scope`, oldest first."""
+        """Reviews whose every place lies inside `scope`, oldest first (then by id)."""
         statement = select(reviews).where(
             inside(reviews.c.wilayah, scope),
             or_(reviews.c.other_wilayah.is_(None), inside(reviews.c.other_wilayah, scope)),
@@ -60,8 +66,15 @@ class ReviewRepository:
         if status is not None:
             statement = statement.where(reviews.c.status == str(status))
         if after is not None:
-            statement = statement.where(reviews.c.review_id > after)
-        rows = await self._session.execute(statement.order_by(reviews.c.review_id).limit(limit))
+            at, review_id = after
+            statement = statement.where(
+                or_(
+                    reviews.c.opened_at > at,
+                    and_(reviews.c.opened_at == at, reviews.c.review_id > review_id),
+                )
+            )
+        ordered = statement.order_by(reviews.c.opened_at, reviews.c.review_id)
+        rows = await self._session.execute(ordered.limit(limit))
         return [_review(row._mapping) for row in rows]
 
 

@@ -14,7 +14,7 @@ from pydantic import BaseModel, Field
 
 from services.registry.adapters.unit_of_work import RegistryUnitOfWork
 from services.registry.domain.reviews import Review, ReviewStatus
-from services.registry.entrypoints.deps import UnitsOfWork, id_after
+from services.registry.entrypoints.deps import UnitsOfWork
 from services.registry.use_cases import review_decisions
 from shared.audit import Actor, record_reads
 from shared.messaging.outbox import utcnow
@@ -23,7 +23,7 @@ from shared.security.disclosure import Audience, audience_of, is_protected
 from shared.web.auth import allow
 from shared.web.bodies import Body
 from shared.web.idempotency import IdempotencyKey, idempotent_write
-from shared.web.pagination import Cursor, Limit, Page, page_of
+from shared.web.pagination import Cursor, Limit, Page, page_of, time_and_id, time_and_id_after
 
 Staff = Annotated[Principal, Depends(allow(Role.ADMIN, Role.OPERATOR))]
 ReviewId = Annotated[str, Path(max_length=64)]
@@ -76,9 +76,9 @@ async def list_reviews(
     wanted = ReviewStatus(status) if status else None
     async with uows() as uow:
         found = await review_decisions.list_reviews(
-            uow, caller, wanted, after=id_after(cursor), limit=limit + 1
+            uow, caller, wanted, after=time_and_id_after(cursor), limit=limit + 1
         )
-        page = page_of(found, limit, lambda review: review.review_id)
+        page = page_of(found, limit, lambda review: time_and_id(review.opened_at, review.review_id))
         items = [await shown(uow, caller, review) for review in page.items]
         await uow.commit()  # the audit rows of what was shown
     return Page[ReviewOut](items=items, next_cursor=page.next_cursor)

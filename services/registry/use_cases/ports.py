@@ -107,8 +107,15 @@ class Reviews(Protocol):
         ...
 
     async def page(
-        self, scope: str, status: ReviewStatus | None, *, after: str | None, limit: int
-    ) -> list[Review]: ...
+        self,
+        scope: str,
+        status: ReviewStatus | None,
+        *,
+        after: tuple[datetime, str] | None,
+        limit: int,
+    ) -> list[Review]:
+        """Up to `limit` reviews, oldest first, after the (opened_at, id) `after`."""
+        ...
 
 
 class EventSink(Protocol):

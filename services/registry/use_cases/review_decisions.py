@@ -34,7 +34,12 @@ async def read_review(uow: RegistryWork, review_id: str, by: Principal) -> Revie
 
 
 async def list_reviews(
-    uow: RegistryWork, by: Principal, status: ReviewStatus | None, *, after: str | None, limit: int
+    uow: RegistryWork,
+    by: Principal,
+    status: ReviewStatus | None,
+    *,
+    after: tuple[datetime, str] | None,
+    limit: int,
 ) -> list[Review]:
     return await uow.reviews.page(by.wilayah, status, after=after, limit=limit)
 

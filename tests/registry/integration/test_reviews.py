@@ -21,6 +21,7 @@ from tests.registry.integration.conftest import (
     bearer,
     new_person,
     new_worker,
+    nik,
     published,
 )
 from tests.support.waiting import eventually
@@ -281,3 +282,22 @@ async def test_every_nik_search_is_audited_even_when_it_finds_nothing(registry):
         "/v1/workers/search", {"nik": NIK_WOMAN}, bearer("integration", "63.05", "bps")
     )
     assert refused.status_code == 403  # mapping a NIK an agency holds to our ids: not theirs
+
+
+async def test_reviews_come_oldest_first_page_after_page(registry):
+    """The Dinas works the queue in the order the reviews were opened, whatever their ids."""
+    opened = []
+    for serial in (11, 12, 13):
+        man = {"nik": nik(serial), "name": "Ahmad Rizani", "sex": "L"}
+        await registry.post("/v1/persons", new_person(**man))
+        held = (await registry.post("/v1/persons", new_person(RANTAU_KIWA, **man), UTARA)).json()
+        opened.append(held["person_id"])
+    seen, cursor = [], None
+    while True:
+        params = {"limit": 1} | ({"cursor": cursor} if cursor else {})
+        answer = await registry.client.get("/v1/reviews", params=params, headers=KABUPATEN)
+        seen += [review["record_id"] for review in answer.json()["items"]]
+        cursor = answer.json().get("next_cursor")
+        if not cursor:
+            break
+    assert seen == opened

@@ -135,14 +135,19 @@ class FakeReviews:
         self.rows[review.review_id] = review
 
     async def page(
-        self, scope: str, status: ReviewStatus | None, *, after: str | None, limit: int
+        self,
+        scope: str,
+        status: ReviewStatus | None,
+        *,
+        after: tuple[datetime, str] | None,
+        limit: int,
     ) -> list[Review]:
         found = sorted(
             (r for r in self.rows.values() if all(within(p, scope) for p in r.places)),
-            key=lambda r: r.review_id,
+            key=lambda r: (r.opened_at, r.review_id),
         )
         found = [r for r in found if status is None or r.status is status]
-        return [r for r in found if after is None or r.review_id > after][:limit]
+        return [r for r in found if after is None or (r.opened_at, r.review_id) > after][:limit]
 
 
 @dataclass
