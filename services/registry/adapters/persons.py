@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any, cast
 
 from sqlalchemy import CursorResult, Select, insert, literal, select, update
@@ -23,6 +24,15 @@ class PersonRepository:
 
     async def get(self, person_id: str) -> Person | None:
         return await self._one(select(persons).where(persons.c.person_id == person_id))
+
+    async def get_many(self, person_ids: Collection[str]) -> dict[str, Person]:
+        """Those of the persons that exist, by id, in one query."""
+        if not person_ids:
+            return {}
+        query = select(persons).where(persons.c.person_id.in_(sorted(set(person_ids))))
+        return {
+            p.person_id: p for p in map(_person, (await self._session.execute(query)).mappings())
+        }
 
     async def with_nik(self, nik: str) -> Person | None:
         """The person holding the NIK; a record under review does not hold it (yet)."""

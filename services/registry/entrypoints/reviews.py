@@ -5,6 +5,7 @@ audited like a read of the persons it names."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
@@ -13,6 +14,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from services.registry.adapters.unit_of_work import RegistryUnitOfWork
+from services.registry.domain.persons import Person
 from services.registry.domain.reviews import Review, ReviewStatus
 from services.registry.entrypoints.deps import UnitsOfWork
 from services.registry.use_cases import review_decisions
@@ -79,7 +81,7 @@ async def list_reviews(
             uow, caller, wanted, after=time_and_id_after(cursor), limit=limit + 1
         )
         page = page_of(found, limit, lambda review: time_and_id(review.opened_at, review.review_id))
-        items = [await shown(uow, caller, review) for review in page.items]
+        items = await shown_all(uow, caller, page.items)
         await uow.commit()  # the audit rows of what was shown
     return Page[ReviewOut](items=items, next_cursor=page.next_cursor)
 
@@ -112,26 +114,40 @@ async def decide(
 async def shown(
     uow: RegistryUnitOfWork, by: Principal, review: Review, *, audit: bool = True
 ) -> ReviewOut:
-    """The review as `by` may see it. It names persons, and a report's typed-in person: reading
-    it is a read of them (audited); when a protected category is involved, the typed details
-    are for the designated officers only, like the protected records themselves."""
-    involved = [
-        person
-        for person_id in (review.record_id, review.other_id)
-        if person_id and (person := await uow.persons.get(person_id)) is not None
-    ]
-    typed = (review.details or {}).get("categories", [])
-    protected = is_protected([*typed, *(c for p in involved for c in p.categories)])
-    withheld = protected and audience_of(by) is not Audience.OFFICER
-    if audit and not withheld:
-        why = f"review {review.review_id}"
-        await uow.audit_reads(Actor.of(by), "person.read", [(p, why) for p in involved], utcnow())
-        if review.details:  # the typed-in person of a report, kept under its case
-            await record_reads(
-                uow.session, Actor.of(by), "person.read", record_type="case",
-                records=[(review.record_id, review.wilayah, why)], now=utcnow(),
-            )  # fmt: skip
-    return ReviewOut.of(review, protected=protected, withheld=withheld)
+    [out] = await shown_all(uow, by, [review], audit=audit)
+    return out
+
+
+async def shown_all(
+    uow: RegistryUnitOfWork, by: Principal, found: Sequence[Review], *, audit: bool = True
+) -> list[ReviewOut]:
+    """The reviews as `by` may see them. They name persons, and a report's typed-in person:
+    reading them is a read of them (audited); when a protected category is involved, the typed
+    details are for the designated officers only, like the protected records themselves. One
+    query for the persons of a whole page, one statement per kind of audit row."""
+    ids = {i for review in found for i in (review.record_id, review.other_id) if i}
+    persons = await uow.persons.get_many(ids)
+    shown: list[ReviewOut] = []
+    read_persons: list[tuple[Person, str]] = []
+    read_cases: list[tuple[str, str | None, str | None]] = []
+    for review in found:
+        involved = [persons[i] for i in (review.record_id, review.other_id) if i in persons]
+        typed = (review.details or {}).get("categories", [])
+        protected = is_protected([*typed, *(c for p in involved for c in p.categories)])
+        withheld = protected and audience_of(by) is not Audience.OFFICER
+        if not withheld:
+            why = f"review {review.review_id}"
+            read_persons += [(p, why) for p in involved]
+            if review.details:  # the typed-in person of a report, kept under its case
+                read_cases.append((review.record_id, review.wilayah, why))
+        shown.append(ReviewOut.of(review, protected=protected, withheld=withheld))
+    if audit:
+        actor, now = Actor.of(by), utcnow()
+        await uow.audit_reads(actor, "person.read", read_persons, now)
+        await record_reads(
+            uow.session, actor, "person.read", record_type="case", records=read_cases, now=now
+        )
+    return shown
 
 
 def reviews_router() -> APIRouter:

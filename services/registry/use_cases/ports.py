@@ -3,7 +3,7 @@ it, so the rules run without a store."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -62,6 +62,10 @@ class PersonQuery:
 
 class Persons(Protocol):
     async def get(self, person_id: str) -> Person | None: ...
+
+    async def get_many(self, person_ids: Collection[str]) -> dict[str, Person]:
+        """Those of the persons that exist, by id."""
+        ...
 
     async def with_nik(self, nik: str) -> Person | None:
         """The person holding the NIK, never a record under review."""

@@ -301,3 +301,17 @@ async def test_reviews_come_oldest_first_page_after_page(registry):
         if not cursor:
             break
     assert seen == opened
+
+
+async def test_reading_a_page_of_reviews_is_a_read_of_the_persons_it_names(registry):
+    known, held, review = await held_person(registry)  # the page read once
+    await reviews(registry)  # and again
+    for person_id in (known, held):
+        trail = await registry.client.get(
+            "/v1/audit", params={"record_type": "person", "record_id": person_id},
+            headers=OFFICER,  # reasons are for the designated officers
+        )  # fmt: skip
+        reads = [e for e in trail.json()["items"] if e["action"] == "person.read"]
+        assert [(e["actor"], e["reason"]) for e in reads] == 2 * [
+            ("admin-tapin", f"review {review['review_id']}")
+        ]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -68,6 +68,9 @@ class FakePersons:
 
     async def get(self, person_id: str) -> Person | None:
         return self.rows.get(person_id)
+
+    async def get_many(self, person_ids: Collection[str]) -> dict[str, Person]:
+        return {i: self.rows[i] for i in person_ids if i in self.rows}
 
     async def with_nik(self, nik: str) -> Person | None:
         return next((p for p in self.rows.values() if p.nik == nik and not p.nik_review), None)
