@@ -279,3 +279,33 @@ async def test_no_public_event_names_a_protected_category(cases_app: Cases):
     assert "ODHA" not in public
     intake = await cases_app.entries("intake")
     assert [e.data["categories"] for _, e in intake if e.subject == protected] == [["ODHA"]]
+
+
+NOTE = "Nenek sudah dapat kursi roda; anaknya di Banjarmasin tidak menjawab"
+SERVICE = "RSJ Sambang Lihum"
+
+
+async def test_the_timeline_and_referrals_are_narrative_like_the_description(
+    cases_app: Cases,
+):
+    """Where a person was referred and what a visit found say why they are followed: a caller
+    who sees no narrative sees the steps' actions, never their notes or the referral's place."""
+    plain, _ = await two_cases(cases_app)
+    tksk = CALLERS["tksk assigned"]
+    await cases_app.ok(plain, "verify", tksk)
+    await cases_app.ok(plain, "assess", tksk, {"risk_level": "high", "needs": ["kursi roda"]})
+    await cases_app.ok(plain, "refer", tksk, {"service": SERVICE, "consent": True})
+    await cases_app.ok(plain, "start-monitoring", tksk)
+    await cases_app.ok(plain, "follow-ups", tksk, {"note": NOTE})
+
+    for caller, (status, _, narrative) in PLAIN.items():
+        if status != 200:
+            continue
+        case = (await cases_app.get(plain, CALLERS[caller])).json()
+        notes = [step["details"].get("note") for step in case["timeline"]]
+        assert (NOTE in notes) is narrative, caller
+        assert (case["referrals"][0]["service"] == SERVICE) is narrative, caller
+        assert [step["action"] for step in case["timeline"]][-1] == "record_follow_up", caller
+        if not narrative:
+            text = json.dumps(case)
+            assert NOTE not in text and SERVICE not in text and "kursi roda" not in text, caller
