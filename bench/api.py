@@ -78,6 +78,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from bench import load, seed, wrk
+from bench.bus import cpu_model, load_average
 from bench.load import Plan
 from bench.seed import Store
 from shared.local_redis import free_port
@@ -781,21 +782,6 @@ async def machine_facts(run: Run, load_before: str) -> dict[str, str]:
         "load avg 1/5/15 min (start → end)": f"{load_before} → {load_average()}",
     }
     return facts
-
-
-def cpu_model() -> str:
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as cpuinfo:
-            for line in cpuinfo:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "?"
-
-
-def load_average() -> str:
-    return "/".join(f"{load:.2f}" for load in os.getloadavg()) if hasattr(os, "getloadavg") else "?"
 
 
 # --- the command --------------------------------------------------------------------------------

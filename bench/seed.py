@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import inspect, text
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.persistence.engine import create_engine, is_sqlite
 from shared.reference import pmks_categories, wilayah
@@ -223,29 +224,18 @@ async def seed_cases(store: Store, count: int) -> None:
     await recount(store)
 
 
-ANY_PROTECTED = "*protected"  # cases0003: a case holding a protected category, counted once
-
-
 async def recount(store: Store) -> None:
     """The rekap's counts kept with every case write (`cases_rekap_counts`, migration cases0003),
-    made again from the cases as its backfill makes them: the rows written here with SQL went
-    round the service. Nothing to do where the service groups the cases instead."""
+    made again from the cases by the service's own recount: the rows written here with SQL went
+    round the service. Nothing to do where the service groups the cases instead (an older tree
+    measured for a before/after, which has no recount to import either)."""
     if not await store.has_table("cases_rekap_counts"):
         return
-    protected = ", ".join(f"'{code}'" for code in sorted(pmks_categories().sensitive()))
-    joined = "FROM cases_cases c JOIN cases_case_categories cc ON cc.case_id = c.case_id"
-    statements = ["DELETE FROM cases_rekap_counts"]
-    for depth, area in ((3, "c.kecamatan"), (4, "c.desa")):  # per kecamatan, per desa
-        statements.append(f"""
-        INSERT INTO cases_rekap_counts (depth, area, category, status, slot, kecamatan, cases)
-        SELECT {depth}, {area}, cc.category, c.status, 0, c.kecamatan, count(*) {joined}
-        GROUP BY {area}, cc.category, c.status, c.kecamatan
-        UNION ALL
-        SELECT {depth}, {area}, '{ANY_PROTECTED}', c.status, 0, c.kecamatan,
-            count(DISTINCT c.case_id)
-        {joined} WHERE cc.category IN ({protected})
-        GROUP BY {area}, c.status, c.kecamatan""")
-    await store.run(*statements)
+    from services.cases.adapters.cases import recount_rekap
+
+    async with AsyncSession(store.engine) as session:
+        await recount_rekap(session)
+        await session.commit()
 
 
 async def top_up_verify_pool(store: Store, wanted: int) -> None:
