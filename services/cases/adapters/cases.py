@@ -232,12 +232,10 @@ async def recount_rekap(session: AsyncSession) -> int:
     if session.get_bind().dialect.name == "postgresql":
         await session.execute(text(f"LOCK TABLE {rekap_counts.name} IN EXCLUSIVE MODE"))
     await session.execute(delete(rekap_counts))
-    await session.execute(insert(rekap_counts).from_select(COUNT_COLUMNS, _recount()))
+    columns = [column.name for column in rekap_counts.columns]  # as `_recount` selects them
+    await session.execute(insert(rekap_counts).from_select(columns, _recount()))
     counted = await session.execute(select(func.count()).select_from(rekap_counts))
     return int(counted.scalar_one())
-
-
-COUNT_COLUMNS = ["depth", "area", "category", "status", "slot", "kecamatan", "cases"]
 
 
 def _recount() -> CompoundSelect[Any]:
