@@ -10,13 +10,9 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import insert
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from shared.contracts.envelope import Envelope, Event
 from shared.messaging.context import current_flow
 from shared.messaging.streams import stream_of
-from shared.persistence.tables import outbox as outbox_table
 
 Clock = Callable[[], datetime]
 
@@ -26,17 +22,14 @@ def utcnow() -> datetime:
 
 
 class Outbox:
-    def __init__(
-        self, session: AsyncSession, *, namespace: str, source: str, clock: Clock = utcnow
-    ):
-        self._session = session
+    def __init__(self, *, namespace: str, source: str, clock: Clock = utcnow):
         self._namespace = namespace
         self._source = source
         self._clock = clock
         self._pending: list[dict[str, Any]] = []
 
     def add(self, event: Event, *, sequence: int | None = None) -> Envelope:
-        """Queue an event; it is written with the unit of work's next flush or commit."""
+        """Queue an event; the unit of work writes it with its next flush or commit."""
         flow = current_flow()
         envelope = Envelope.wrap(
             event,
@@ -62,10 +55,7 @@ class Outbox:
         """Forget the queued events (the work that queued them failed)."""
         self._pending = []
 
-    async def flush(self) -> int:
-        """Insert queued rows in the session's current transaction (or savepoint)."""
-        if not self._pending:
-            return 0
+    def take(self) -> list[dict[str, Any]]:
+        """The queued rows, to be written now (`UnitOfWork.flush`)."""
         rows, self._pending = self._pending, []
-        await self._session.execute(insert(outbox_table), rows)
-        return len(rows)
+        return rows

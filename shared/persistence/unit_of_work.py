@@ -4,9 +4,10 @@ HTTP entrypoints open one per request and commit; the consumer runner opens one 
 a savepoint per event, and commits once. After a commit that wrote outbox rows the relay is woken.
 
 Rows only ever appended and never read back in the same transaction — audit rows, a case's
-timeline steps, an idempotent answer — are queued with `append` and written with the outbox rows
-at the next flush, one statement per table: each round trip to the store costs a request more
-than the work it carries (docs/performance.md). Counts added to with an upsert are queued the
+timeline steps, an idempotent answer, a new case — are queued with `append` and written with the
+outbox rows at the next flush, one statement per table: each round trip to the store costs a
+request more than the work it carries (docs/performance.md); on PostgreSQL they are sent by the
+driver itself (`shared.persistence.driver`). Counts added to with an upsert are queued the
 same way and written last, in key order: a row lock other writers wait for is held from there to
 the commit only, and two single-flush transactions (a request's) never lock in opposite orders.
 """
@@ -15,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from typing import Any, Generic, TypeVar, cast
+from typing import Generic, TypeVar, cast
 
 from sqlalchemy import Table, insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -23,6 +24,8 @@ from sqlalchemy.sql.dml import Insert
 
 from shared.contracts.envelope import source_of
 from shared.messaging.outbox import Clock, Outbox, utcnow
+from shared.persistence.driver import Row, Target, write_rows
+from shared.persistence.tables import outbox as outbox_table
 
 
 class UnitOfWork:
@@ -32,9 +35,9 @@ class UnitOfWork:
         self.session = session
         self.outbox = outbox
         self.events_written = 0
-        self._appended: dict[Table | Insert, list[dict[str, Any]]] = {}
+        self._appended: dict[Target, list[Row]] = {}
 
-    def append(self, target: Table | Insert, row: dict[str, Any]) -> None:
+    def append(self, target: Target, row: Row) -> None:
         """Queue an append-only row of a table, or a row for an upsert (a count to add to); it
         is written with the next flush or commit."""
         self._appended.setdefault(target, []).append(row)
@@ -46,21 +49,33 @@ class UnitOfWork:
         self.outbox.discard()
 
     async def flush(self) -> None:
+        """Write what was queued: append-only rows in the order their tables were first queued,
+        then the outbox rows, then the upserts, each in key order."""
         appended, self._appended = self._appended, {}
-        upserts = {t: rows for t, rows in appended.items() if not isinstance(t, Table)}
-        for table, rows in appended.items():
-            if isinstance(table, Table):
-                await self.session.execute(insert(table), rows)
-        self.events_written += await self.outbox.flush()
-        for upsert, rows in upserts.items():
-            keys = [column.name for column in cast(Table, upsert.table).primary_key.columns]
-            ordered = sorted(rows, key=lambda row: [str(row[key]) for key in keys])
-            await self.session.execute(upsert, ordered)
-        await self.session.flush()
+        events = self.outbox.take()
+        writes: list[tuple[Target, list[Row]]] = [
+            (t, rows) for t, rows in appended.items() if isinstance(t, Table)
+        ]
+        writes += [(outbox_table, events)] if events else []
+        writes += [
+            (t, _in_key_order(t, rows)) for t, rows in appended.items() if isinstance(t, Insert)
+        ]
+        if self.session.get_bind().dialect.name == "postgresql":
+            await write_rows(self.session, writes)
+        else:
+            for target, rows in writes:
+                statement = insert(target) if isinstance(target, Table) else target
+                await self.session.execute(statement, rows)
+        self.events_written += len(events)
 
     async def commit(self) -> None:
         await self.flush()
         await self.session.commit()
+
+
+def _in_key_order(upsert: Insert, rows: list[Row]) -> list[Row]:
+    keys = [column.name for column in cast(Table, upsert.table).primary_key.columns]
+    return sorted(rows, key=lambda row: [str(row[key]) for key in keys])
 
 
 U = TypeVar("U", bound=UnitOfWork)
@@ -90,9 +105,7 @@ class UnitOfWorkFactory(Generic[U]):
     @asynccontextmanager
     async def __call__(self) -> AsyncIterator[U]:
         async with self._sessions() as session:
-            outbox = Outbox(
-                session, namespace=self._namespace, source=self._source, clock=self._clock
-            )
+            outbox = Outbox(namespace=self._namespace, source=self._source, clock=self._clock)
             uow = self._make(session, outbox)
             yield uow  # leaving without commit() rolls back when the session closes
             if uow.events_written and not session.in_transaction():

@@ -95,8 +95,8 @@ class CaseRepository:
     async def add(self, case: Case, person: PersonDetails | None, person_id: str | None) -> None:
         """A new case with the person as typed in, or the registry person it names."""
         row = {**_row(case), "person_ref": case.person_ref, "person": _person_data(person)}
-        await self._session.execute(insert(cases), {**row, "person_id": person_id})
-        await self._add_categories(case.case_id, case.categories)
+        self._append(cases, {**row, "person_id": person_id})  # written with its steps
+        self._add_categories(case.case_id, case.categories)
         self._count(case, +1)
 
     async def get(self, case_id: str) -> StoredCase | None:
@@ -148,15 +148,14 @@ class CaseRepository:
         result = cast(CursorResult[Any], await self._session.execute(statement))
         return bool(result.rowcount)
 
-    async def _add_categories(self, case_id: str, codes: Iterable[str]) -> None:
-        rows = [{"case_id": case_id, "category": code} for code in codes]
-        if rows:
-            await self._session.execute(insert(case_categories), rows)
+    def _add_categories(self, case_id: str, codes: Iterable[str]) -> None:
+        for code in codes:
+            self._append(case_categories, {"case_id": case_id, "category": code})
 
     async def _replace_categories(self, case: Case) -> None:
         where = case_categories.c.case_id == case.case_id
         await self._session.execute(delete(case_categories).where(where))
-        await self._add_categories(case.case_id, case.categories)
+        self._add_categories(case.case_id, case.categories)
 
     async def add_step(self, event: CaseTransitioned) -> None:
         self._append(steps, _step_row(event))

@@ -1,0 +1,110 @@
+"""Rows a unit of work only writes, sent on PostgreSQL's driver instead of the ORM session.
+
+Through SQLAlchemy's session an insert costs about 170 µs of CPU, on asyncpg itself about 70
+(docs/performance.md), and a report writes seven of them: the case, its categories, its steps,
+its audit row, its idempotent answer, its outbox rows and its rekap counts. So on PostgreSQL the
+rows a unit of work queued are written here: each statement compiled by SQLAlchemy once per
+column set (its SQL, the order of its values and each column type's own conversion), and sent by
+asyncpg on the session's own connection, in its transaction or savepoint.
+
+A failure comes back as the session would have raised it (`DBAPIError`, e.g. `IntegrityError`
+with the server's SQLSTATE), and a connection found closed is invalidated, so the chassis answers
+503 and the pool does not hand it out again (`shared.web.problems`).
+
+SQLite keeps the session's path: there is no second driver to speak to, and one connection.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from itertools import groupby
+from typing import Any
+
+from sqlalchemy import Table, insert
+from sqlalchemy.engine import Dialect
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.sql.dml import Insert
+
+Target = Table | Insert  # a table appended to, or an upsert built once (a count added to)
+Row = dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Compiled:
+    sql: str
+    keys: tuple[str, ...]  # the row's value for each $n, in order
+    processors: tuple[Callable[[Any], Any] | None, ...]  # the column type's bind conversion
+
+    def values(self, row: Row) -> tuple[Any, ...]:
+        return tuple(
+            row[key] if convert is None else convert(row[key])
+            for key, convert in zip(self.keys, self.processors, strict=True)
+        )
+
+
+@lru_cache(maxsize=256)
+def compiled(target: Target, columns: tuple[str, ...], dialect: Dialect) -> Compiled:
+    """The statement for rows holding exactly `columns`, as the session would have sent it."""
+    statement = insert(target) if isinstance(target, Table) else target
+    result = statement.compile(dialect=dialect, column_keys=list(columns))
+    keys = tuple(result.positiontup or ())
+    unfilled = set(keys) - set(columns)
+    if unfilled:  # a Python-side default the session would compute: not supported here
+        raise ValueError(f"rows for {result} lack {sorted(unfilled)}")
+    processors = tuple(
+        result.binds[key].type.dialect_impl(dialect).bind_processor(dialect) for key in keys
+    )
+    return Compiled(str(result), keys, processors)
+
+
+async def write_rows(session: AsyncSession, writes: Sequence[tuple[Target, list[Row]]]) -> None:
+    """Write each target's rows in order, one statement (pipelined) per run of rows holding the
+    same columns, in the session's current transaction."""
+    connection = await session.connection()
+    driver = await _driver_in_transaction(connection)
+    for target, rows in writes:
+        for columns, run in groupby(rows, key=_columns):
+            statement = compiled(target, columns, connection.dialect)
+            values = [statement.values(row) for row in run]
+            try:
+                if len(values) == 1:
+                    await driver.execute(statement.sql, *values[0])
+                else:
+                    await driver.executemany(statement.sql, values)
+            except Exception as error:
+                raise await _as_session_error(connection, statement.sql, error) from error
+
+
+def _columns(row: Row) -> tuple[str, ...]:
+    return tuple(row)
+
+
+async def _driver_in_transaction(connection: AsyncConnection) -> Any:
+    """The asyncpg connection under the session's, its transaction begun: SQLAlchemy's adapter
+    sends BEGIN lazily, with its first statement, which may not have been sent yet."""
+    fairy = await connection.get_raw_connection()
+    adapted = fairy.dbapi_connection
+    if adapted._transaction is None:  # type: ignore[union-attr]
+        await adapted._start_transaction()  # type: ignore[union-attr]
+    return fairy.driver_connection
+
+
+async def _as_session_error(connection: AsyncConnection, sql: str, error: Exception) -> Exception:
+    """The error SQLAlchemy raises for `error` on this connection (and the same invalidation)."""
+    fairy = await connection.get_raw_connection()
+    adapted = fairy.dbapi_connection
+    try:
+        adapted._handle_exception(error)  # type: ignore[union-attr]  # raises it translated
+    except Exception as translated:
+        error = translated
+    dialect = connection.dialect
+    closed = dialect.is_disconnect(error, adapted, None)  # type: ignore[arg-type]
+    if closed:
+        await connection.invalidate(error)
+    return DBAPIError.instance(
+        sql, None, error, dialect.loaded_dbapi.Error,
+        hide_parameters=True, connection_invalidated=closed, dialect=dialect,
+    )  # fmt: skip
