@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
 from datetime import UTC, datetime
 from typing import Annotated
 
@@ -15,7 +14,7 @@ from shared.demo.story import play
 from shared.launcher.processes import SERVICES_DIR, available_services
 from shared.persistence.migrate import migrate
 from shared.security import SecuritySettings, mint_token
-from shared.settings import SERVICE_PORTS, ServiceSettings
+from shared.settings import SERVICE_PORTS, ServiceSettings, service_url
 
 
 def migrate_services(
@@ -40,8 +39,7 @@ def demo(
     def mint(sub: str, role: str, scope: str) -> str:
         return mint_token(secret, sub=sub, role=role, wilayah=scope, now=datetime.now(UTC))
 
-    urls = {name: os.environ.get(f"{name.upper()}_URL", f"http://127.0.0.1:{port}")
-            for name, port in SERVICE_PORTS.items()}  # fmt: skip
+    urls = {name: service_url(name) for name in SERVICE_PORTS}
     asyncio.run(_play(KesosApi(urls, mint, wilayah=wilayah)))
 
 

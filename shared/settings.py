@@ -95,3 +95,18 @@ def default_database_url(service: str, var: Path = Path("var")) -> str:
 
 
 SERVICE_PORTS = {"registry": 8001, "training": 8002, "cases": 8003, "notifications": 8004}
+
+WILDCARDS = frozenset({"0.0.0.0", "::", ""})  # listen everywhere: reached on loopback here
+
+
+def service_url(service: str, env: Mapping[str, str] = os.environ) -> str:
+    """Where every tool (the launcher, `kesos demo`, the bench) finds a service: `<SERVICE>_URL`
+    when it runs elsewhere (another host, behind an ingress), else the host and port the service
+    itself listens on (`KESOS_HOST`, `<SERVICE>_PORT`), so moving a port moves every tool."""
+    given = env.get(f"{service.upper()}_URL")
+    if given:
+        return given.rstrip("/")
+    settings = ServiceSettings.from_env(service, SERVICE_PORTS[service], env)
+    host = "127.0.0.1" if settings.host in WILDCARDS else settings.host
+    host = f"[{host}]" if ":" in host else host  # an IPv6 address
+    return f"http://{host}:{settings.port}"

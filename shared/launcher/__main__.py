@@ -26,7 +26,12 @@ from shared.launcher.local import Access, ensure_dev_secret, local_redis, provis
 from shared.launcher.processes import Supervisor, available_services
 from shared.messaging.users import service_user_name
 from shared.security import mint_token
-from shared.settings import SERVICE_PORTS, BusSettings, ServiceSettings, redis_url_from
+from shared.settings import (
+    SERVICE_PORTS,
+    BusSettings,
+    redis_url_from,
+    service_url,
+)
 
 VAR = Path("var")
 READY_TIMEOUT_S = 90.0
@@ -113,14 +118,9 @@ def _wait_ready(services: list[str], supervisor: Supervisor, stop: StopFlag) -> 
 
 def _ready(name: str) -> bool:
     try:
-        return httpx.get(f"{url_of(name)}/readyz", timeout=2).status_code == 200
+        return httpx.get(f"{service_url(name)}/readyz", timeout=2).status_code == 200
     except httpx.HTTPError:
         return False
-
-
-def url_of(name: str) -> str:
-    settings = ServiceSettings.from_env(name, SERVICE_PORTS[name])
-    return f"http://{settings.host}:{settings.port}"
 
 
 def _welcome(services: list[str], redis_url: str, secret: str) -> None:
@@ -130,7 +130,7 @@ def _welcome(services: list[str], redis_url: str, secret: str) -> None:
     )  # fmt: skip
     print("\nKesos is up:", flush=True)
     for name in services:
-        print(f"  {name:<14} {url_of(name)}   (API docs: {url_of(name)}/docs)")
+        print(f"  {name:<14} {service_url(name)}   (API docs: {service_url(name)}/docs)")
     print(f"  {'redis':<14} {redis_url}   (no default user: each service, the operator and")
     print(f"  {'':<14} each agency its own; passwords in {VAR / 'secrets' / 'redis'})")
     print("\nAn operator token for Kabupaten Tapin (63.05), valid 12 hours:")

@@ -1,0 +1,38 @@
+"""One way to say where a service is: the launcher, `kesos demo` and the readiness checks all
+ask `service_url`, so moving a service's port moves every tool with it."""
+
+from __future__ import annotations
+
+import pytest
+
+from shared.settings import SERVICE_PORTS, service_url
+
+
+def test_by_default_each_service_is_on_its_own_port_of_this_host():
+    assert {name: service_url(name, {}) for name in SERVICE_PORTS} == {
+        "registry": "http://127.0.0.1:8001",
+        "training": "http://127.0.0.1:8002",
+        "cases": "http://127.0.0.1:8003",
+        "notifications": "http://127.0.0.1:8004",
+    }
+
+
+def test_a_moved_port_is_where_the_tools_look():
+    env = {"CASES_PORT": "9103"}
+    assert service_url("cases", env) == "http://127.0.0.1:9103"
+    assert service_url("registry", env) == "http://127.0.0.1:8001"
+
+
+@pytest.mark.parametrize(
+    ("host", "url"),
+    [("0.0.0.0", "http://127.0.0.1:8003"), ("::", "http://127.0.0.1:8003"),
+     ("10.0.0.5", "http://10.0.0.5:8003"), ("::1", "http://[::1]:8003")],
+)  # fmt: skip
+def test_a_service_listening_everywhere_is_reached_on_loopback(host, url):
+    assert service_url("cases", {"KESOS_HOST": host}) == url
+
+
+def test_a_service_elsewhere_is_named_by_its_url():
+    env = {"CASES_URL": "https://kesos.kalselprov.go.id/cases/", "CASES_PORT": "9103"}
+    assert service_url("cases", env) == "https://kesos.kalselprov.go.id/cases"
+
