@@ -11,6 +11,7 @@ from urllib.parse import quote, urlsplit, urlunsplit
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
 
 
 class BusSettings(BaseSettings):
@@ -43,6 +44,8 @@ class ServiceSettings:
 
     `<SERVICE>_DATABASE_URL` (default: SQLite under `var/`), `REDIS_URL`, `KESOS_HOST` and
     `<SERVICE>_PORT` (defaults: 127.0.0.1 and the service's port of DESIGN.md §9).
+    `<SERVICE>_DATABASE_PASSWORD_FILE` holds the store's password, kept out of the URL the same
+    way (a Compose or Kubernetes secret, deploy/).
 
     The service connects to Redis as its own ACL user (docs/adr/0005): `REDIS_URL` names it
     (`redis://kesos-cases@host:6379/0`) and `REDIS_PASSWORD_FILE` holds its password, so the
@@ -50,7 +53,7 @@ class ServiceSettings:
     """
 
     service: str
-    database_url: str
+    database_url: str = field(repr=False)  # may carry the password
     redis_url: str = field(repr=False)  # may carry the password
     host: str
     port: int
@@ -62,11 +65,21 @@ class ServiceSettings:
         prefix = service.upper()
         return cls(
             service=service,
-            database_url=env.get(f"{prefix}_DATABASE_URL") or default_database_url(service),
+            database_url=database_url_from(env, service),
             redis_url=redis_url_from(env),
             host=env.get("KESOS_HOST") or "127.0.0.1",
             port=int(env.get(f"{prefix}_PORT") or default_port),
         )
+
+
+def database_url_from(env: Mapping[str, str], service: str) -> str:
+    prefix = service.upper()
+    url = env.get(f"{prefix}_DATABASE_URL") or default_database_url(service)
+    password_file = env.get(f"{prefix}_DATABASE_PASSWORD_FILE")
+    if not password_file:
+        return url
+    password = Path(password_file).read_text(encoding="utf-8").strip()
+    return make_url(url).set(password=password).render_as_string(hide_password=False)
 
 
 def redis_url_from(env: Mapping[str, str]) -> str:

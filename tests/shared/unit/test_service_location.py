@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from shared.settings import SERVICE_PORTS, service_url
+from sqlalchemy.engine import make_url
+
+from shared.settings import SERVICE_PORTS, ServiceSettings, redis_url_from, service_url
 
 
 def test_by_default_each_service_is_on_its_own_port_of_this_host():
@@ -36,3 +38,23 @@ def test_a_service_elsewhere_is_named_by_its_url():
     env = {"CASES_URL": "https://kesos.kalselprov.go.id/cases/", "CASES_PORT": "9103"}
     assert service_url("cases", env) == "https://kesos.kalselprov.go.id/cases"
 
+
+def test_a_stores_password_comes_from_its_file_not_the_url(tmp_path):
+    secret = tmp_path / "db_cases"
+    secret.write_text("s3cret/with:odd@chars\n", encoding="utf-8")
+    env = {
+        "CASES_DATABASE_URL": "postgresql+asyncpg://kesos_cases@postgres:5432/kesos_cases",
+        "CASES_DATABASE_PASSWORD_FILE": str(secret),
+    }
+    settings = ServiceSettings.from_env("cases", 8003, env)
+    assert make_url(settings.database_url).password == "s3cret/with:odd@chars"
+    assert make_url(settings.database_url).username == "kesos_cases"
+    assert "s3cret" not in repr(settings)
+    assert ServiceSettings.from_env("registry", 8001, env).database_url.startswith("sqlite")
+
+
+def test_a_redis_password_comes_from_its_file(tmp_path):
+    secret = tmp_path / "redis_cases"
+    secret.write_text("p@ss word\n", encoding="utf-8")
+    env = {"REDIS_URL": "redis://kesos-cases@redis:6379/0", "REDIS_PASSWORD_FILE": str(secret)}
+    assert redis_url_from(env) == "redis://kesos-cases:p%40ss%20word@redis:6379/0"
