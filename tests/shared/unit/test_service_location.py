@@ -4,7 +4,6 @@ ask `service_url`, so moving a service's port moves every tool with it."""
 from __future__ import annotations
 
 import pytest
-
 from sqlalchemy.engine import make_url
 
 from shared.settings import SERVICE_PORTS, ServiceSettings, redis_url_from, service_url
