@@ -13,6 +13,7 @@ import typer
 
 from shared.cli_bus import agency, bus
 from shared.cli_dead import dead
+from shared.cli_deploy import deploy
 from shared.cli_system import demo, migrate_services
 from shared.cli_token import token
 from shared.contracts import CATALOG
@@ -27,6 +28,7 @@ app.add_typer(events, name="events")
 app.add_typer(dead, name="dead")
 app.add_typer(bus, name="bus")
 app.add_typer(agency, name="agency")
+app.add_typer(deploy, name="deploy")
 app.command("token")(token)
 app.command("migrate")(migrate_services)
 app.command("demo")(demo)

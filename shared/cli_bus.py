@@ -53,6 +53,21 @@ NewPasswordFile = Annotated[
 ]
 
 
+def write_acl_file(
+    acl_file: Path, secrets: Path, namespace: str, services: list[str], *, mode: int = 0o600
+) -> int:
+    """An ACL file for a new server: no default user, each service's user and the operator's,
+    each password made once in `secrets/<user>`. Returns how many users it holds."""
+    wanted = [service_user(namespace, name) for name in services]
+    wanted.append(operator_user(namespace))
+    lines = {"default": DEFAULT_OFF}
+    for user in wanted:
+        password = ensure_secret(secrets / user.name, mode=mode)
+        lines[user.name] = acl_file_line(user, password)
+    merge_acl_file(acl_file, lines, mode=mode)
+    return len(wanted)
+
+
 def _as_admin(access: tuple[str | None, Path | None], action: Callable[[Redis], Awaitable[T]]) -> T:
     url = redis_url(*access, local_user=ADMIN)
 
@@ -77,14 +92,8 @@ def users(
     namespace = BusSettings().namespace
     services = list(SERVICE_PORTS)
     if acl_file is not None:
-        wanted = [service_user(namespace, name) for name in services]
-        wanted.append(operator_user(namespace))
-        lines = {"default": DEFAULT_OFF}
-        lines.update(
-            (user.name, acl_file_line(user, ensure_secret(secrets / user.name))) for user in wanted
-        )
-        merge_acl_file(acl_file, lines)
-        typer.echo(f"wrote {len(wanted)} users to {acl_file}; passwords in {secrets}")
+        written = write_acl_file(acl_file, secrets, namespace, services)
+        typer.echo(f"wrote {written} users to {acl_file}; passwords in {secrets}")
         return
     url = redis_url(redis, password_file, local_user=ADMIN)
     made = asyncio.run(provision(url, namespace, services, secrets))

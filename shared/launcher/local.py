@@ -46,20 +46,23 @@ def secrets_dir(var: Path) -> Path:
     return var / "secrets" / "redis"
 
 
-def ensure_secret(path: Path, make: Callable[[], str] = new_password) -> str:
+def ensure_secret(path: Path, make: Callable[[], str] = new_password, *, mode: int = 0o600) -> str:
     """The secret in `path`, made once (random) and readable only by its owner."""
     if path.exists() and path.read_text().strip():
         return path.read_text().strip()
     secret = make()
-    write_secret(path, secret)
+    write_secret(path, secret, mode=mode)
     return secret
 
 
-def write_secret(path: Path, secret: str) -> None:
-    """Created 0600 in a 0700 directory, never readable by others, not even for a moment."""
+def write_secret(path: Path, secret: str, *, mode: int = 0o600) -> None:
+    """Created 0600 in a 0700 directory, never readable by others, not even for a moment.
+
+    (`mode` 0644 for files a container bind-mounts as a secret and reads as another user: the
+    0700 directory still keeps them from the host's other users; deploy/.)"""
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     path.unlink(missing_ok=True)
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
     with os.fdopen(descriptor, "w", encoding="utf-8") as file:
         file.write(secret + "\n")
 

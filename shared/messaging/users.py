@@ -199,7 +199,7 @@ def acl_file_line(user: BusUser, password: str) -> str:
 DEFAULT_OFF = "user default off resetkeys resetchannels -@all"  # nobody without a name
 
 
-def merge_acl_file(path: Path, lines: Mapping[str, str]) -> None:
+def merge_acl_file(path: Path, lines: Mapping[str, str], *, mode: int = 0o600) -> None:
     """Write these users' lines (name → `user <name> …`) to an ACL file, keeping the lines of
     every other user already in it (agencies added with `kesos agency add`)."""
     kept = []
@@ -210,7 +210,7 @@ def merge_acl_file(path: Path, lines: Mapping[str, str]) -> None:
                 kept.append(line)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("\n".join([*lines.values(), *kept]) + "\n", encoding="utf-8")
-    path.chmod(0o600)
+    path.chmod(mode)
 
 
 def _keys(streams: Sequence[str]) -> tuple[str, ...]:
