@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install run lint test bench events clean
+.PHONY: install run lint test bench events k8s clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,12 @@ bench: install
 
 events: install
 	$(PY) -m shared.cli events export
+
+# deploy/k8s/rendered/: what `kubectl kustomize` makes of each overlay, kept in the repository so
+# CI validates it without kubectl (tests/deploy/test_kubernetes.py checks it is current).
+k8s:
+	for overlay in kabupaten provinsi; do \
+		kubectl kustomize deploy/k8s/overlays/$$overlay > deploy/k8s/rendered/$$overlay.yaml; done
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

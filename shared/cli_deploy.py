@@ -1,4 +1,8 @@
-"""`kesos deploy secrets`: every secret an installation from deploy/compose.yaml reads, made once.
+"""`kesos deploy …`: what an installation from deploy/ needs that only Kesos knows.
+
+`secrets` makes, once, every secret deploy/compose.yaml and the Kubernetes overlays read;
+`valkey-values` writes the Valkey chart's values with each Redis user's rights, as the code
+defines them (deploy/k8s/valkey/ holds its output; a test keeps it current).
 
 Compose hands a secret to a container by bind-mounting its file, and the container reads it as
 its own user (Kesos 10001, PostgreSQL and Valkey 999): so the files are 0644, and the directory
@@ -7,6 +11,7 @@ that holds them 0700, closed to the host's other users. Nothing here is ever pri
 
 from __future__ import annotations
 
+import json
 import secrets
 from pathlib import Path
 from typing import Annotated
@@ -15,7 +20,16 @@ import typer
 
 from shared.cli_bus import write_acl_file
 from shared.launcher.local import ensure_secret
+from shared.messaging.users import operator_user, service_user
 from shared.settings import SERVICE_PORTS, BusSettings
+
+# The chart's own users: `default` must be named (given no rights: no one connects unnamed) and
+# replicas copy the primary as a user allowed only that.
+CHART_USERS = {
+    "default": "resetkeys resetchannels -@all",
+    "kesos-replication": "resetkeys resetchannels -@all +psync +replconf +ping",
+}
+VALKEY_CHART = "valkey-io/valkey-helm, chart 0.11.0"
 
 MOUNTED = 0o644  # read inside a container by another uid; the 0700 directory guards the host
 
@@ -35,9 +49,60 @@ def make_secrets(
     ensure_secret(directory / "jwt-secret", lambda: secrets.token_hex(32), mode=MOUNTED)
     for name in ("postgres", *SERVICE_PORTS):
         ensure_secret(directory / "db" / name, mode=MOUNTED)
+    for name in CHART_USERS:  # the Valkey chart's users, in the same Secret (Kubernetes)
+        ensure_secret(directory / "redis" / name, mode=MOUNTED)
     users = write_acl_file(
         directory / "redis" / "users.acl", directory / "redis", BusSettings().namespace,
         list(SERVICE_PORTS), mode=MOUNTED,
     )  # fmt: skip
     typer.echo(f"secrets in {directory}: a token secret, {len(SERVICE_PORTS) + 1} store "
                f"passwords, {users} Redis users")  # fmt: skip
+
+
+@deploy.command("valkey-values")
+def print_valkey_values(
+    replicas: Annotated[int, typer.Option(help="Replicas of the primary (0: standalone).")] = 0,
+) -> None:
+    """Print the values for the Valkey chart: AOF, persistence and every Kesos Redis user."""
+    typer.echo(valkey_values(BusSettings().namespace, replicas), nl=False)
+
+
+def valkey_values(namespace: str, replicas: int) -> str:
+    """YAML for the chart's values; strings JSON-quoted (valid YAML, no YAML library needed at
+    run time). Passwords are the Secret's `kesos-redis-users`, key = user name."""
+    users = dict(CHART_USERS)
+    for user in [*(service_user(namespace, name) for name in SERVICE_PORTS),
+                 operator_user(namespace)]:  # fmt: skip
+        users[user.name] = " ".join(user.rules)
+    lines = [
+        f"# Valkey for Kesos ({VALKEY_CHART}): `kesos deploy valkey-values"
+        f"{f' --replicas {replicas}' if replicas else ''}` wrote this file.",
+        "fullnameOverride: kesos-valkey",
+        "valkeyConfig: |",
+        "  appendonly yes",
+        "  appendfsync everysec",
+        "dataStorage:",
+        "  enabled: true",
+        f"  requestedSize: {json.dumps('20Gi' if replicas else '5Gi')}",
+        "auth:",
+        "  enabled: true",
+        "  usersExistingSecret: kesos-redis-users",
+        "  aclUsers:",
+    ]
+    for name, rights in users.items():
+        lines += [f"    {name}:", f"      permissions: {json.dumps(rights)}"]
+    if replicas:
+        lines += [
+            "replica:",
+            "  enabled: true",
+            f"  replicas: {replicas}",
+            "  replicationUser: kesos-replication",
+            "  minReplicasToWrite: 1  # an acknowledged write is on two nodes",
+            "  minReplicasMaxLag: 10",
+            "  persistence:",
+            '    size: "20Gi"',
+            "podDisruptionBudget:",
+            "  enabled: true",
+            "  maxUnavailable: 1",
+        ]
+    return "\n".join(lines) + "\n"
