@@ -14,6 +14,8 @@ from typing import Literal, Self
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from shared.security.principal import Role
+
 Algorithm = Literal["HS256", "RS256"]
 
 MIN_SECRET_BYTES = 32  # RFC 7518 §3.2: an HS256 key at least as long as the hash output
@@ -67,13 +69,38 @@ class SecuritySettings(BaseSettings):
     # token "valid for ten years" is refused however it was signed.
     token_max_lifetime_s: int = Field(12 * 3600, ge=60, le=7 * 24 * 3600)
 
+    # The province's identity provider (OIDC, e.g. a Keycloak realm; shared/security/provider.py):
+    # its RS256/ES256 tokens are checked with its published keys, found from its issuer URL
+    # (discovery) or given as a JWKS URL; the issuer is then the token's expected `iss`.
+    oidc_issuer: str | None = None
+    jwks_url: str | None = None
+    jwks_refresh_s: int = Field(300, ge=10, le=24 * 3600)
+    # Where its tokens carry who the caller is (dotted paths into the claims, e.g.
+    # `realm_access.roles`), and its role names → Kesos's (JSON; empty: Kesos's own names).
+    claim_sub: str = Field("sub", min_length=1)
+    claim_role: str = Field("role", min_length=1)
+    claim_wilayah: str = Field("wilayah", min_length=1)
+    role_map: dict[str, str] = Field(default_factory=dict)
+
     @model_validator(mode="after")
     def _load_and_refuse_weak_keys(self) -> Self:
         self.jwt_secret = _present(self.jwt_secret) or _read_secret(self.jwt_secret_file)
         self.jwt_public_key = _read_public_key(self.jwt_public_key, self.jwt_public_key_file)
-        if self.jwt_public_key is None:
+        unknown = set(self.role_map.values()) - {role.value for role in Role}
+        if unknown:
+            raise ValueError(f"KESOS_ROLE_MAP maps to roles Kesos does not have: {sorted(unknown)}")
+        if self.jwt_public_key is None and not self.uses_provider:
             _refuse_weak_secret(self.jwt_secret, self.dev_mode, self.jwt_secret_file)
         return self
+
+    @property
+    def uses_provider(self) -> bool:
+        """Tokens come from the identity provider (its keys), not from a key configured here."""
+        return bool(self.oidc_issuer or self.jwks_url)
+
+    @property
+    def expected_issuer(self) -> str:
+        return self.oidc_issuer or self.jwt_issuer
 
     @property
     def algorithm(self) -> Algorithm:

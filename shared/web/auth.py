@@ -14,6 +14,7 @@ import structlog
 from fastapi import Depends, Request
 
 from shared.security import InvalidToken, Principal, Role, TokenVerifier
+from shared.security.provider import ProviderUnavailable
 from shared.web.problems import Problem, forbidden, not_found
 
 CHALLENGE = {"WWW-Authenticate": 'Bearer realm="kesos"'}
@@ -24,11 +25,19 @@ async def authenticated(request: Request) -> Principal:
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     try:
-        principal = verifier.verify(token.strip() if scheme.lower() == "bearer" else None)
+        principal = await verifier.verify_async(
+            token.strip() if scheme.lower() == "bearer" else None
+        )
     except InvalidToken as error:
         raise Problem(
             401, f"token-{error.reason}", "Authentication failed", error.reason, headers=CHALLENGE
         ) from None
+    except ProviderUnavailable:
+        raise Problem(
+            503, "identity-provider-unavailable", "Identity provider unavailable",
+            "the identity provider's signing keys cannot be fetched; try again shortly",
+            headers={"Retry-After": "5"},
+        ) from None  # fmt: skip
     structlog.contextvars.bind_contextvars(user=principal.sub, role=str(principal.role))
     return principal
 
