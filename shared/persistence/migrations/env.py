@@ -5,14 +5,23 @@ from __future__ import annotations
 import asyncio
 
 from alembic import context
+from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
 from shared.persistence.engine import create_engine
 
 
+# Replicas starting together all migrate their one store: on PostgreSQL they take turns on this
+# lock (held to the end of the transaction), so the second finds the first's work done instead
+# of racing it to CREATE the same tables. SQLite's writers already take turns.
+MIGRATION_LOCK = 0x6B65736F_6D6967  # "kesomig"
+
+
 def _run(connection: Connection) -> None:
     context.configure(connection=connection, render_as_batch=connection.dialect.name == "sqlite")
     with context.begin_transaction():
+        if connection.dialect.name == "postgresql":
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
         context.run_migrations()
 
 
