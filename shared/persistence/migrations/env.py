@@ -10,7 +10,6 @@ from sqlalchemy.engine import Connection
 
 from shared.persistence.engine import create_engine
 
-
 # Replicas starting together all migrate their one store: on PostgreSQL they take turns on this
 # lock (held to the end of the transaction), so the second finds the first's work done instead
 # of racing it to CREATE the same tables. SQLite's writers already take turns.
