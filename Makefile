@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install run lint test bench events k8s clean
+.PHONY: install run lint test chaos bench events k8s clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,11 @@ lint: install
 # The whole suite: lint, types, import rules, unit, integration and fault tests.
 test: lint
 	$(PY) -m pytest
+
+# Two replicas of every service through a rolling restart, SIGKILLs and a Redis restart under
+# load, then every effect counted (tests/support/chaos.py; a bounded run is part of make test).
+chaos: install
+	$(PY) -m tests.support.chaos
 
 bench: install
 	$(PY) -m bench.bus

@@ -37,7 +37,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from shared.messaging.outbox import Clock, utcnow
 from shared.messaging.streams import events_stream
 from shared.messaging.users import feed_stream, granted_agencies
-from shared.observability.metrics import EVENTS_PUBLISHED
+from shared.observability.metrics import EVENTS_PUBLISHED, RELAY_LEADING
 from shared.persistence.tables import outbox
 
 log = structlog.get_logger(__name__)
@@ -83,6 +83,15 @@ class OutboxRelay:
         self._stop = asyncio.Event()
         self.leading = False  # publishing now (on PostgreSQL: holding the relay lock)
         self.published = 0
+
+    @property
+    def leading(self) -> bool:
+        return self._leading
+
+    @leading.setter
+    def leading(self, value: bool) -> None:
+        self._leading = value
+        RELAY_LEADING.labels(self._service).set(int(value))  # which replica leads, for operators
 
     def wake(self) -> None:
         self._wake.set()

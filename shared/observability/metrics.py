@@ -23,6 +23,10 @@ EVENTS_CONSUMED = Counter(
 EVENTS_PUBLISHED = Counter(
     "kesos_events_published_total", "Events published by the outbox relay", ["service", "type"]
 )
+RELAY_LEADING = Gauge(
+    "kesos_relay_leading", "1 while this process's outbox relay publishes (one per service)",
+    ["service"],
+)  # fmt: skip
 OUTBOX_BACKLOG = Gauge("kesos_outbox_backlog", "Outbox rows not yet published", ["service"])
 GROUP_LAG = Gauge("kesos_group_lag", "Entries not yet read by the group", ["service", "stream"])
 GROUP_PENDING = Gauge("kesos_group_pending", "Entries read but not acked", ["service", "stream"])
