@@ -26,6 +26,7 @@ from shared.messaging.relay import OutboxRelay
 from shared.messaging.runner import ConsumerRunner, Handler
 from shared.messaging.streams import retry_stream, stream_of
 from shared.messaging.subscriber import create_groups, subscribe
+from shared.observability.outages import SubscriberLog
 from shared.persistence.unit_of_work import UnitOfWorkFactory
 from shared.settings import BusSettings
 
@@ -76,7 +77,7 @@ class ServiceBus:
         self.dead_letters = DeadLetters(self.redis, namespace=settings.namespace, service=service)
         self.broker = RedisBroker(
             redis_url,
-            logger=structlog.get_logger("faststream"),
+            logger=SubscriberLog(probe=self.redis.ping),
             log_level=logging.DEBUG,  # per-message lines at DEBUG; errors still logged
             graceful_timeout=settings.graceful_timeout_s,
         )

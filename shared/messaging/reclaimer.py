@@ -21,6 +21,7 @@ from redis.exceptions import RedisError
 from shared.messaging.dead_letters import Burial, bury
 from shared.messaging.runner import ConsumerRunner
 from shared.messaging.streams import dead_stream, failure_field, failures_key
+from shared.observability.outages import REDIS_DOWN, Outage
 
 log = structlog.get_logger(__name__)
 
@@ -65,6 +66,7 @@ class Reclaimer:
         self._stopping = asyncio.Event()
         self.reclaimed = 0
         self.buried = 0
+        self._redis_outage = Outage("reclaimer")
 
     async def run(self) -> None:
         while not self._stopping.is_set():
@@ -72,9 +74,14 @@ class Reclaimer:
                 busy = await self.tick()
             except asyncio.CancelledError:
                 raise
-            except Exception as error:  # Redis or the store is away: the next tick retries
+            except REDIS_DOWN as error:  # the next tick retries
+                self._redis_outage.failed(error)
+                busy = False
+            except Exception as error:  # the store is away, or a fault of ours: logged each time
                 log.warning("reclaimer_error", error=repr(error))
                 busy = False
+            else:
+                self._redis_outage.recovered()
             if not busy:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._stopping.wait(), timeout=self._interval_s)

@@ -28,9 +28,7 @@ from typing import Any
 
 import structlog
 from redis.asyncio import Redis
-from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import NoPermissionError
-from redis.exceptions import TimeoutError as RedisTimeoutError
 from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -38,11 +36,11 @@ from shared.messaging.outbox import Clock, utcnow
 from shared.messaging.streams import events_stream
 from shared.messaging.users import feed_stream, granted_agencies
 from shared.observability.metrics import EVENTS_PUBLISHED, RELAY_LEADING
+from shared.observability.outages import REDIS_DOWN, Outage
 from shared.persistence.tables import outbox
 
 log = structlog.get_logger(__name__)
 
-REDIS_DOWN = (RedisConnectionError, RedisTimeoutError, OSError)
 ADVISORY_LOCK_HELD = text(
     "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted"
     " AND pid = pg_backend_pid() AND classid = 0 AND objid = :k AND objsubid = 1"
@@ -83,6 +81,7 @@ class OutboxRelay:
         self._stop = asyncio.Event()
         self.leading = False  # publishing now (on PostgreSQL: holding the relay lock)
         self.published = 0
+        self._redis_outage = Outage("outbox-relay")
 
     @property
     def leading(self) -> bool:
@@ -168,9 +167,10 @@ class OutboxRelay:
         try:
             count = await self.publish_pending()
         except REDIS_DOWN as error:
-            log.warning("outbox_relay_redis_unavailable", error=repr(error), retry_in_s=backoff)
+            self._redis_outage.failed(error)
             await self._pause(backoff)
             return min(backoff * 2, self._backoff_max_s)
+        self._redis_outage.recovered()
         if count < self._batch_size:
             await self._wait_for_work(self._poll_s)
         return 0.1

@@ -412,6 +412,7 @@ async def count_effects(cluster: Cluster, accepted: Accepted) -> Counts:
     # between them, publishes those rows again; the consumers' inboxes absorb them (above).
     figures["stream entries"], figures["entries published again"] = await _published(cluster)
     figures["consumers of gone replicas"] = await _gone_consumers(cluster)
+    figures["error lines in the replicas' logs"] = _error_lines(cluster.workdir / "log")
     expected = {
         "cases stored": reports,
         "cases verified": verified,
@@ -422,6 +423,7 @@ async def count_effects(cluster: Cluster, accepted: Accepted) -> Counts:
         "case_assigned messages": reports,
         "case_verified messages": verified,
         "consumers of gone replicas": 0,
+        "error lines in the replicas' logs": 0,  # an expected outage is a warning, not an error
     }
     problems = [
         f"{name}: {figures[name]}, expected {value}"
@@ -444,6 +446,15 @@ async def _published(cluster: Cluster) -> tuple[int, int]:
                 total += 1
                 ids[fields["id"]] += 1
     return total, sum(n - 1 for n in ids.values() if n > 1)
+
+
+def _error_lines(directory: Path) -> int:
+    lines = 0
+    for path in directory.glob("*.log"):
+        for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+            lines += '"level": "error"' in line or '"level": "critical"' in line
+            lines += line.startswith("Traceback")
+    return lines
 
 
 async def _gone_consumers(cluster: Cluster) -> int:
