@@ -67,6 +67,7 @@ class Reclaimer:
         self.reclaimed = 0
         self.buried = 0
         self._redis_outage = Outage("reclaimer")
+        self._store_outage = Outage("reclaimer", "store")
 
     async def run(self) -> None:
         while not self._stopping.is_set():
@@ -92,8 +93,9 @@ class Reclaimer:
     async def tick(self) -> bool:
         """One pass over every stream; True when a full page was found (more may wait)."""
         if not await self._store_ok():
-            log.warning("reclaimer_paused_store_unavailable")
+            self._store_outage.failed(ConnectionError("the store does not answer"))
             return False
+        self._store_outage.recovered()
         busy = False
         for stream in self._streams:
             busy |= await self._reclaim(stream)

@@ -82,6 +82,7 @@ class OutboxRelay:
         self.leading = False  # publishing now (on PostgreSQL: holding the relay lock)
         self.published = 0
         self._redis_outage = Outage("outbox-relay")
+        self._store_outage = Outage("outbox-relay", "store")
 
     @property
     def leading(self) -> bool:
@@ -106,7 +107,7 @@ class OutboxRelay:
             except asyncio.CancelledError:
                 raise
             except Exception as error:  # the store went away: try again shortly
-                log.warning("outbox_relay_error", error=repr(error))
+                self._store_outage.failed(error)
                 await self._pause(self._backoff_max_s)
 
     def stop(self) -> None:
@@ -171,6 +172,7 @@ class OutboxRelay:
             await self._pause(backoff)
             return min(backoff * 2, self._backoff_max_s)
         self._redis_outage.recovered()
+        self._store_outage.recovered()
         if count < self._batch_size:
             await self._wait_for_work(self._poll_s)
         return 0.1

@@ -3,14 +3,19 @@ stops for good (Redis lost its data), so the launcher or Kubernetes restarts it.
 
 from __future__ import annotations
 
+import asyncio
+import json
 import signal
+from datetime import UTC, datetime
 
 import httpx
 import pytest
+from sqlalchemy.engine import make_url
 
 from shared.messaging.streams import events_stream
 from tests.shared.web.conftest import SECRET, bearer
 from tests.support.processes import start_sample_service, stop
+from tests.support.tcp_proxy import TcpProxy
 from tests.support.waiting import eventually
 
 pytestmark = pytest.mark.integration
@@ -89,3 +94,42 @@ async def test_sigterm_stops_the_service_cleanly_with_nothing_left_unpublished(
 def _exited(process) -> tuple[str, int] | None:
     code = process.poll()
     return None if code is None else ("exit", code)
+
+
+async def test_readyz_turns_red_while_the_store_is_unreachable_and_green_after(
+    make_store, redis_url, namespace, tmp_path
+):
+    """A network partition from PostgreSQL (a proxy cut, then restored): /readyz says the store
+    is down, then ready again; the outage is one warning and one recovery line per component."""
+    store = await make_store("postgresql", "visits")
+    url = make_url(store.url)
+    proxy = TcpProxy(url.host or "127.0.0.1", url.port or 5432)
+    await proxy.start()
+    through_proxy = url.set(port=proxy.port).render_as_string(hide_password=False)
+    log = tmp_path / "service.log"
+    process, base = start_sample_service(through_proxy, redis_url, namespace, SECRET, log=log)
+    try:
+        async with httpx.AsyncClient(base_url=base, timeout=10) as client:
+            await eventually(lambda: _status(client, "/readyz", 200), timeout=60, message="ready")
+            await proxy.cut()
+            body = await eventually(lambda: _problem_body(client), message="red without store")
+            assert body["checks"]["store"] is False and body["checks"]["redis"] is True
+            await asyncio.sleep(6)  # the relay and the reclaimer retry through the outage
+            await proxy.start()
+            await eventually(
+                lambda: _status(client, "/readyz", 200), timeout=30, message="ready again"
+            )
+            await asyncio.sleep(6)  # each component's next round sees the store back
+    finally:
+        stopping_at = datetime.now(UTC).isoformat().replace("+00:00", "Z")
+        stop(process)
+        await proxy.cut()
+    lines = [json.loads(line) for line in log.read_text().splitlines() if line.startswith("{")]
+    assert not [line for line in lines if line["level"] in ("error", "critical")]
+    during = [line for line in lines if line["timestamp"] < stopping_at]  # not the shutdown's
+    outage = [(line["event"], line["component"]) for line in during
+              if line["event"] in ("store_unavailable", "store_recovered")]  # fmt: skip
+    for component in {component for _, component in outage}:
+        assert outage.count(("store_unavailable", component)) == 1, outage
+        assert outage.count(("store_recovered", component)) == 1, outage
+    assert ("store_unavailable", "reclaimer") in outage

@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Mapping
+from pathlib import Path
 
 import httpx
 
@@ -19,13 +20,14 @@ def start_sample_service(
     namespace: str,
     secret: str,
     env: Mapping[str, str] | None = None,
+    log: Path | None = None,
 ) -> tuple[subprocess.Popen[bytes], str]:
     port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "tests.support.sample_service", "--store", store_url,
          "--redis", redis_url, "--namespace", namespace, "--secret", secret, "--port", str(port)],
         env={**os.environ, **(env or {})},
-        stderr=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL if log is None else log.open("ab"),
     )  # fmt: skip
     return process, f"http://127.0.0.1:{port}"
 
