@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated, Any, Generic, TypeVar
 
@@ -18,6 +19,7 @@ from pydantic import BaseModel
 from shared.web.problems import Problem
 
 T = TypeVar("T")
+K = TypeVar("K")
 
 MAX_LIMIT = 200
 
@@ -57,18 +59,24 @@ def time_and_id(at: datetime, record_id: str) -> list[str]:
     return [at.isoformat(), record_id]
 
 
-def time_and_id_after(cursor: str | None) -> TimeAndId | None:
-    """The time and id of the previous page's last item, from a `time_and_id` cursor."""
+def sort_key_after(cursor: str | None, parse: Callable[[Any], K]) -> tuple[K, str] | None:
+    """The (value, id) sort key of the previous page's last item, its value read back with
+    `parse` (`datetime.fromisoformat`, `date.fromisoformat`); a cursor not made so is refused."""
     key = decode_cursor(cursor)
     if key is None:
         return None
     try:
-        at, record_id = key
-        return datetime.fromisoformat(at), str(record_id)
+        value, record_id = key
+        return parse(value), str(record_id)
     except (TypeError, ValueError):
         raise Problem(
             400, "invalid-cursor", "Invalid cursor", "pass `next_cursor` back as given"
         ) from None
+
+
+def time_and_id_after(cursor: str | None) -> TimeAndId | None:
+    """The time and id of the previous page's last item, from a `time_and_id` cursor."""
+    return sort_key_after(cursor, datetime.fromisoformat)
 
 
 def page_of(items: list[T], limit: int, key_of: Any) -> Page[T]:

@@ -37,7 +37,7 @@ from shared.persistence.unit_of_work import UnitOfWorkFactory
 from shared.security import Principal, Role
 from shared.web.auth import allow
 from shared.web.idempotency import IdempotencyKey, idempotent_write
-from shared.web.pagination import Cursor, Limit, Page, decode_cursor, page_of
+from shared.web.pagination import Cursor, Limit, Page, decode_cursor, page_of, sort_key_after
 from shared.web.problems import Problem, not_found, not_yet_known
 
 Uows = UnitOfWorkFactory[TrainingUnitOfWork]
@@ -120,7 +120,8 @@ def batches_router(uows: Uows) -> APIRouter:
     ) -> Any:
         wanted = BatchFilter(
             caller.wilayah, tier=tier and tier.strip().lower(), status=status,
-            organiser_wilayah=_wilayah_filter(wilayah), after=_batch_cursor(cursor),
+            organiser_wilayah=_wilayah_filter(wilayah),
+            after=sort_key_after(cursor, date.fromisoformat),
         )  # fmt: skip
         async with uows() as uow:
             found = await list_batches(uow, wanted, limit + 1)
@@ -222,16 +223,3 @@ def _wilayah_filter(code: str | None) -> str | None:
     if area is None:
         raise Problem(422, "wilayah-malformed", "Invalid wilayah", "a code like 63.05, or ID")
     return area
-
-
-def _batch_cursor(cursor: str | None) -> tuple[date, str] | None:
-    key = decode_cursor(cursor)
-    if key is None:
-        return None
-    try:
-        starts_on, batch_id = key
-        return date.fromisoformat(starts_on), str(batch_id)
-    except (TypeError, ValueError):
-        raise Problem(
-            400, "invalid-cursor", "Invalid cursor", "pass `next_cursor` back as given"
-        ) from None
