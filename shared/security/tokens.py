@@ -132,8 +132,9 @@ class TokenVerifier:
             return self.verify(token)
         if self._provider.stale():
             await asyncio.to_thread(self._provider.refresh_if_stale)
-        if token is not None and self._known(token) is not None:
-            return self.verify(token)
+        known = None if token is None else self._known(token)
+        if known is not None:  # the common case: checked before, no thread needed
+            return known
         return await asyncio.to_thread(self.verify, token)
 
     def verify(self, token: str | None) -> Principal:
