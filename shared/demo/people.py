@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from shared.reference import wilayah
+from shared.reference.identity import compose_nik
 
 TAPIN = "63.05"
 TUNGKAP = "63.05.01.2003"  # Binuang: the PSM who will report a neglected elderly person
@@ -82,9 +83,7 @@ def _worker(role: str, index: int, home: str, kecamatan: str) -> DemoWorker:
     female = index % 2 == 1 or home == RANTAU_KIWA  # Rantau Kiwa's PSM is a woman ("hers")
     names = WOMEN if female else MEN
     born = date(1965 + index % 25, 1 + index % 12, 1 + (index * 7) % 28)
-    day = born.day + (40 if female else 0)
-    digits = kecamatan.replace(".", "")
-    nik = f"{digits}{day:02d}{born.month:02d}{born.year % 100:02d}{1 + index % 9000:04d}"
+    nik = compose_nik(kecamatan, born, female=female, serial=1 + index % 9000)
     phone = f"0812{51000000 + index * 7919:08d}"
     return DemoWorker(
         role=role,

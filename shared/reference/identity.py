@@ -57,6 +57,13 @@ def normalise_nik(value: str, regions: Wilayah | None = None) -> str:
     return number
 
 
+def compose_nik(kecamatan: str, born: date, *, female: bool, serial: int) -> str:
+    """A NIK as Dukcapil issues one (for demo and test data): the kecamatan of issue
+    (`63.05.01`), the birth date with day + 40 for women, a 4-digit serial."""
+    day = born.day + (_FEMALE_DAY_OFFSET if female else 0)
+    return f"{kecamatan.replace('.', '')}{day:02d}{born:%m%y}{serial:04d}"
+
+
 def nik_sex(value: str) -> Sex:
     """The sex the NIK was issued with (day + 40 = female).
 

@@ -9,13 +9,12 @@ import subprocess
 import uuid
 
 import pytest
-from sqlalchemy import text
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import create_async_engine
 
 from shared.persistence.migrate import migrate_async
 from shared.settings import SERVICE_PORTS, ServiceSettings
 from tests.deploy.conftest import DEPLOY
+from tests.support.stores import scalar
 
 pytestmark = pytest.mark.integration
 
@@ -31,15 +30,6 @@ def run_init(admin_url: str, secrets_dir, prefix: str) -> None:
     }  # fmt: skip
     result = subprocess.run([str(SCRIPT)], env=env, capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
-
-
-async def scalar(url: str, query: str) -> object:
-    engine = create_async_engine(url)
-    try:
-        async with engine.connect() as connection:
-            return (await connection.execute(text(query))).scalar()
-    finally:
-        await engine.dispose()
 
 
 async def test_each_service_gets_its_own_role_and_database(postgres, tmp_path):

@@ -30,17 +30,17 @@ from typing import Any
 
 import httpx
 from redis.asyncio import Redis
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import create_async_engine
 
 from shared.demo.people import psm_workers, tksk_workers
 from shared.launcher.processes import ServiceProcess
 from shared.local_redis import LocalRedis, free_port
 from shared.messaging import topology
+from shared.reference.identity import compose_nik
 from shared.security import mint_token
 from shared.settings import with_password
 from tests.support.bus_users import ADMIN, BusUsers, owned_acl_file
 from tests.support.infra import PostgresDatabases
+from tests.support.stores import scalar
 
 SERVICES = ("registry", "training", "cases", "notifications")
 SECRET = "chaos-secret-that-is-long-enough-for-hs256-0123456789abcdef"
@@ -173,6 +173,8 @@ class Writer:
                 answer = await self._client.post(url + path, json=body, headers=headers)
                 if answer.status_code < 300:
                     return answer.json()
+                # 409: the case moved under this write (a consumer updated it meanwhile), or is
+                # not there yet for the step: send again; one that never passes times out below
                 if answer.status_code < 500 and answer.status_code != 409:
                     raise AssertionError(f"{path}: {answer.status_code} {answer.text[:300]}")
             except RETRYABLE:
@@ -189,11 +191,6 @@ class People:
 
     tksk: dict[str, dict[str, Any]]  # kecamatan → worker
     psm: list[dict[str, Any]]
-
-
-def nik(kecamatan: str, serial: int, born: date, female: bool) -> str:
-    day = born.day + (40 if female else 0)
-    return f"{kecamatan.replace('.', '')}{day:02d}{born.month:02d}{born.year % 100:02d}{serial:04d}"
 
 
 def born_on(number: int) -> date:
@@ -260,7 +257,7 @@ class Load:
             "categories": ["LUT"] if tick % 3 else ["PD"],
             "desa": desa,
             "description": "Lansia tinggal sendiri (chaos)",
-            "person": {"nik": nik(desa[:8], tick % 9000 + 1, born, True),
+            "person": {"nik": compose_nik(desa[:8], born, female=True, serial=tick % 9000 + 1),
                        "name": f"Warga Chaos {tick}", "sex": "P",
                        "birth_date": born.isoformat()},
         }  # fmt: skip
@@ -271,7 +268,8 @@ class Load:
     async def _register(self, tick: int) -> None:
         born = born_on(tick + 50_000)
         body = {
-            "nik": nik("63.05.02", tick % 9000 + 1, born, False), "name": f"Bapak Chaos {tick}",
+            "nik": compose_nik("63.05.02", born, female=False, serial=tick % 9000 + 1),
+            "name": f"Bapak Chaos {tick}",
             "sex": "L", "birth_date": born.isoformat(), "desa": "63.05.02.2001",
             "categories": ["LUT"],
         }  # fmt: skip
@@ -343,15 +341,6 @@ async def _leads(client: httpx.AsyncClient, replica: Replica, service: str) -> b
 class Counts:
     figures: dict[str, Any]
     problems: list[str]
-
-
-async def scalar(url: str, query: str) -> Any:
-    engine = create_async_engine(url)
-    try:
-        async with engine.connect() as connection:
-            return (await connection.execute(text(query))).scalar()
-    finally:
-        await engine.dispose()
 
 
 async def settle(cluster: Cluster, timeout_s: float = 180) -> None:

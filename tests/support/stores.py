@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from typing import Any
+
+from sqlalchemy import text
 
 from shared.persistence.engine import create_engine
 from shared.persistence.migrate import migrate_async
@@ -26,6 +29,16 @@ async def prepare_template(url: str) -> None:
                 await connection.run_sync(tables.create_all)
     finally:
         await engine.dispose()  # PostgreSQL copies a template only while nobody is connected
+
+
+async def scalar(url: str, query: str) -> Any:
+    """One value from a store, read on a connection of its own (for checks from outside)."""
+    engine = create_engine(url)
+    try:
+        async with engine.connect() as connection:
+            return (await connection.execute(text(query))).scalar()
+    finally:
+        await engine.dispose()
 
 
 class Templates:

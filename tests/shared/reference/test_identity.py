@@ -22,6 +22,7 @@ from shared.reference import (
     normalise_nik,
     wilayah,
 )
+from shared.reference.identity import compose_nik
 
 BINUANG_MAN = "6305011708900001"
 BINUANG_WOMAN = "6305015708900001"
@@ -220,3 +221,12 @@ def test_a_birth_date_before_1900_is_refused_even_when_confirmed(born):
     with pytest.raises(InconsistentIdentity) as refused:
         check_identity(None, "L", born, mismatch_confirmed=True)
     assert refused.value.rule is Rule.BIRTH_DATE_BEFORE_1900
+
+
+def test_a_composed_nik_reads_back_as_it_was_composed():
+    born = date(1952, 3, 9)
+    nik = compose_nik("63.05.01", born, female=True, serial=42)
+    assert nik == "6305014903520042"
+    assert normalise_nik(nik) == nik and nik_sex(nik) == "female"
+    assert nik_birth_date(nik, today=date(2026, 11, 30)) == born
+    assert nik_sex(compose_nik("63.05.01", born, female=False, serial=1)) == "male"
