@@ -62,14 +62,20 @@ class ServiceSettings:
     def from_env(
         cls, service: str, default_port: int, env: Mapping[str, str] = os.environ
     ) -> ServiceSettings:
-        prefix = service.upper()
+        host, port = listen_address(service, default_port, env)
         return cls(
             service=service,
             database_url=database_url_from(env, service),
             redis_url=redis_url_from(env),
-            host=env.get("KESOS_HOST") or "127.0.0.1",
-            port=int(env.get(f"{prefix}_PORT") or default_port),
+            host=host,
+            port=port,
         )
+
+
+def listen_address(service: str, default_port: int, env: Mapping[str, str]) -> tuple[str, int]:
+    """`KESOS_HOST` (127.0.0.1) and `<SERVICE>_PORT` (the service's port of DESIGN.md §9)."""
+    host = env.get("KESOS_HOST") or "127.0.0.1"
+    return host, int(env.get(f"{service.upper()}_PORT") or default_port)
 
 
 def database_url_from(env: Mapping[str, str], service: str) -> str:
@@ -78,7 +84,7 @@ def database_url_from(env: Mapping[str, str], service: str) -> str:
     password_file = env.get(f"{prefix}_DATABASE_PASSWORD_FILE")
     if not password_file:
         return url
-    password = Path(password_file).read_text(encoding="utf-8").strip()
+    password = _secret_in(password_file)
     return make_url(url).set(password=password).render_as_string(hide_password=False)
 
 
@@ -87,7 +93,11 @@ def redis_url_from(env: Mapping[str, str]) -> str:
     password_file = env.get("REDIS_PASSWORD_FILE")
     if not password_file:
         return url
-    return with_password(url, Path(password_file).read_text(encoding="utf-8").strip())
+    return with_password(url, _secret_in(password_file))
+
+
+def _secret_in(path: str) -> str:
+    return Path(path).read_text(encoding="utf-8").strip()  # editors and `echo` add a newline
 
 
 def with_password(url: str, password: str) -> str:
@@ -113,13 +123,13 @@ WILDCARDS = frozenset({"0.0.0.0", "::", ""})  # listen everywhere: reached on lo
 
 
 def service_url(service: str, env: Mapping[str, str] = os.environ) -> str:
-    """Where every tool (the launcher, `kesos demo`, the bench) finds a service: `<SERVICE>_URL`
-    when it runs elsewhere (another host, behind an ingress), else the host and port the service
-    itself listens on (`KESOS_HOST`, `<SERVICE>_PORT`), so moving a port moves every tool."""
+    """Where every tool (the launcher, `kesos demo`) finds a service: `<SERVICE>_URL` when it
+    runs elsewhere (another host, behind an ingress), else the host and port the service itself
+    listens on (`KESOS_HOST`, `<SERVICE>_PORT`), so moving a port moves every tool."""
     given = env.get(f"{service.upper()}_URL")
     if given:
         return given.rstrip("/")
-    settings = ServiceSettings.from_env(service, SERVICE_PORTS[service], env)
-    host = "127.0.0.1" if settings.host in WILDCARDS else settings.host
+    host, port = listen_address(service, SERVICE_PORTS[service], env)
+    host = "127.0.0.1" if host in WILDCARDS else host
     host = f"[{host}]" if ":" in host else host  # an IPv6 address
-    return f"http://{host}:{settings.port}"
+    return f"http://{host}:{port}"

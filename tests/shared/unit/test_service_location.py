@@ -57,3 +57,11 @@ def test_a_redis_password_comes_from_its_file(tmp_path):
     secret.write_text("p@ss word\n", encoding="utf-8")
     env = {"REDIS_URL": "redis://kesos-cases@redis:6379/0", "REDIS_PASSWORD_FILE": str(secret)}
     assert redis_url_from(env) == "redis://kesos-cases:p%40ss%20word@redis:6379/0"
+
+
+def test_finding_a_service_reads_no_secret(tmp_path):
+    # The demo on an operator's machine, its env copied from a container: the secret files are
+    # not there, and finding where a service listens must not need them.
+    missing = str(tmp_path / "run" / "secrets" / "redis_cases")
+    env = {"REDIS_PASSWORD_FILE": missing, "CASES_DATABASE_PASSWORD_FILE": missing}
+    assert service_url("cases", env) == "http://127.0.0.1:8003"
