@@ -93,7 +93,7 @@ class Reclaimer:
     async def tick(self) -> bool:
         """One pass over every stream; True when a full page was found (more may wait)."""
         if not await self._store_ok():
-            self._store_outage.failed(ConnectionError("the store does not answer"))
+            self._store_outage.failed()
             return False
         self._store_outage.recovered()
         busy = False

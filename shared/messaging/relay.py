@@ -36,7 +36,7 @@ from shared.messaging.outbox import Clock, utcnow
 from shared.messaging.streams import events_stream
 from shared.messaging.users import feed_stream, granted_agencies
 from shared.observability.metrics import EVENTS_PUBLISHED, RELAY_LEADING
-from shared.observability.outages import REDIS_DOWN, Outage
+from shared.observability.outages import REDIS_DOWN, STORE_DOWN, Outage
 from shared.persistence.tables import outbox
 
 log = structlog.get_logger(__name__)
@@ -106,8 +106,11 @@ class OutboxRelay:
                     await self._publish_loop()
             except asyncio.CancelledError:
                 raise
-            except Exception as error:  # the store went away: try again shortly
+            except (*STORE_DOWN, LostLeadership) as error:  # the store went away: try again
                 self._store_outage.failed(error)
+                await self._pause(self._backoff_max_s)
+            except Exception as error:  # not an outage: said every time
+                log.warning("outbox_relay_error", error=repr(error))
                 await self._pause(self._backoff_max_s)
 
     def stop(self) -> None:

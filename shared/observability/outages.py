@@ -16,10 +16,12 @@ from typing import Any
 import structlog
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
+from sqlalchemy.exc import DBAPIError
 
 log = structlog.get_logger(__name__)
 
 REDIS_DOWN = (RedisConnectionError, RedisTimeoutError, OSError)
+STORE_DOWN = (DBAPIError, OSError, TimeoutError)  # a dropped, refused or hung connection
 
 
 class Outage:
@@ -32,13 +34,14 @@ class Outage:
     def down(self) -> bool:
         return self._since is not None
 
-    def failed(self, error: BaseException) -> bool:
+    def failed(self, error: BaseException | None = None) -> bool:
         """Note a failed attempt; True for the first of an outage (logged as a warning)."""
         if self._since is not None:
             log.debug(f"{self.dependency}_still_unavailable", component=self.component)
             return False
         self._since = time.monotonic()
-        log.warning(f"{self.dependency}_unavailable", component=self.component, error=repr(error))
+        cause = None if error is None else repr(error)
+        log.warning(f"{self.dependency}_unavailable", component=self.component, error=cause)
         return True
 
     def recovered(self) -> None:
