@@ -270,6 +270,17 @@ async def audit_reads(
     await insert(db, AUDIT, rows)
 
 
+async def rows_in_scope(
+    db: asyncpg.Connection, table: str, order: str, caller: Caller, limit: int
+) -> list[Any]:
+    """Up to `limit + 1` rows whose desa lies in the caller's wilayah (one more: is there a next
+    page), in `order`."""
+    return await db.fetch(
+        f"SELECT * FROM {table} WHERE desa = $1 OR desa LIKE $2 ORDER BY {order} LIMIT $3",
+        caller.wilayah, f"{caller.wilayah}.%", limit + 1,
+    )  # fmt: skip
+
+
 def page(rows: Sequence[Any], limit: int, items: list[Any]) -> dict[str, Any]:
     return {"items": items, "next_cursor": "more" if len(rows) > limit else None}
 
@@ -480,11 +491,7 @@ def cases_router() -> APIRouter:
         """A page in the caller's scope by (reported_at, case_id); one audit row per person."""
         caller, limit = caller_of(request), limit_of(request)
         async with transaction(request) as db:
-            rows = await db.fetch(
-                "SELECT * FROM cases_cases WHERE desa = $1 OR desa LIKE $2 "
-                "ORDER BY reported_at, case_id LIMIT $3",
-                caller.wilayah, f"{caller.wilayah}.%", limit + 1,
-            )  # fmt: skip
+            rows = await rows_in_scope(db, "cases_cases", "reported_at, case_id", caller, limit)
             items = rows[:limit]
             records = [(row["case_id"], json.loads(row["categories"])) for row in items]
             seen = await shown(db, caller, "case", records)
@@ -584,11 +591,7 @@ def registry_router() -> APIRouter:
         """A page in scope by person_id, their cases, one audit row per person shown."""
         caller, limit = caller_of(request), limit_of(request)
         async with transaction(request) as db:
-            rows = await db.fetch(
-                "SELECT * FROM registry_persons WHERE desa = $1 OR desa LIKE $2 "
-                "ORDER BY person_id LIMIT $3",
-                caller.wilayah, f"{caller.wilayah}.%", limit + 1,
-            )  # fmt: skip
+            rows = await rows_in_scope(db, "registry_persons", "person_id", caller, limit)
             items = rows[:limit]
             ids = [row["person_id"] for row in items]
             links = await db.fetch(
