@@ -2,6 +2,10 @@
 
 An envelope is written to a stream entry as one field per attribute (all strings) with `data`
 as JSON text, so an agency reading with `redis-cli` sees plain fields (DESIGN.md §3).
+
+`traceparent` and `tracestate` are the CloudEvents distributed-tracing extension: the W3C trace
+context of the request or event that caused this one, so its consumers' spans join that trace
+(`shared.observability.tracing`). A reader that does not trace ignores them.
 """
 
 from __future__ import annotations
@@ -13,7 +17,14 @@ from datetime import UTC, datetime
 from typing import Any, ClassVar
 from uuid import UUID, uuid4
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
 
 SPECVERSION = "1.0"
 TYPE_PATTERN = re.compile(
@@ -22,19 +33,21 @@ TYPE_PATTERN = re.compile(
     r"\.v(?P<version>[1-9][0-9]*)$"
 )
 
-# The entry fields of an envelope, in the order they are written.
-ATTRIBUTES = (
-    "id",
-    "source",
-    "type",
-    "specversion",
-    "time",
+# The entry fields of an envelope, in the order they are written: the ones always present, then
+# the ones written when they have a value.
+OPTIONAL_ATTRIBUTES = (
     "subject",
     "sequence",
     "correlationid",
     "causationid",
+    "traceparent",
+    "tracestate",
 )
+ATTRIBUTES = ("id", "source", "type", "specversion", "time", *OPTIONAL_ATTRIBUTES)
 REQUIRED_ATTRIBUTES = ("id", "source", "type", "specversion", "time", "data")
+# W3C Trace Context: version 00's layout (later versions may append fields after a dash).
+TRACEPARENT_PATTERN = r"^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}(-.*)?$"
+TRACESTATE_MAX = 512  # W3C: 32 list members; vendors may cut at 512 characters
 
 
 class MalformedEntry(ValueError):
@@ -90,6 +103,8 @@ class Envelope(BaseModel):
     sequence: int | None = None
     correlationid: str | None = None
     causationid: str | None = None
+    traceparent: str | None = None
+    tracestate: str | None = None
     data: dict[str, Any]
 
     @field_validator("type")
@@ -105,6 +120,19 @@ class Envelope(BaseModel):
             raise ValueError("time must carry a timezone")
         return value.astimezone(UTC)
 
+    @field_validator("traceparent", "tracestate", mode="before")
+    @classmethod
+    def _trace_or_nothing(cls, value: Any, info: ValidationInfo) -> Any:
+        """A malformed trace context is dropped, never a reason to refuse the event: tracing
+        is an aid to operators, not part of the contract."""
+        if value is None:
+            return None
+        if not isinstance(value, str):
+            return None
+        if info.field_name == "traceparent":
+            return value if re.match(TRACEPARENT_PATTERN, value) else None
+        return value if 0 < len(value) <= TRACESTATE_MAX else None
+
     @classmethod
     def wrap(
         cls,
@@ -116,7 +144,9 @@ class Envelope(BaseModel):
         correlation_id: str | None = None,
         causation_id: str | None = None,
         event_id: UUID | None = None,
+        trace: Mapping[str, str] | None = None,
     ) -> Envelope:
+        """`trace`: the W3C context (`traceparent`, `tracestate`) of the work producing it."""
         event_id = event_id or uuid4()
         return cls(
             id=event_id,
@@ -127,6 +157,8 @@ class Envelope(BaseModel):
             sequence=sequence,
             correlationid=correlation_id or str(event_id),
             causationid=causation_id,
+            traceparent=(trace or {}).get("traceparent"),
+            tracestate=(trace or {}).get("tracestate"),
             data=event.model_dump(mode="json"),
         )
 
@@ -139,7 +171,7 @@ class Envelope(BaseModel):
             "specversion": self.specversion,
             "time": self.time.isoformat().replace("+00:00", "Z"),
         }
-        for name in ("subject", "sequence", "correlationid", "causationid"):
+        for name in OPTIONAL_ATTRIBUTES:
             value = getattr(self, name)
             if value is not None:
                 fields[name] = str(value)

@@ -16,7 +16,13 @@ from typing import Any
 
 from shared.contracts.catalog import EventCatalog
 from shared.contracts.compatibility import incompatibilities
-from shared.contracts.envelope import SPECVERSION, Event, producer_of
+from shared.contracts.envelope import (
+    SPECVERSION,
+    TRACEPARENT_PATTERN,
+    TRACESTATE_MAX,
+    Event,
+    producer_of,
+)
 
 Schema = dict[str, Any]
 
@@ -66,6 +72,20 @@ def entry_schema() -> Schema:
             },
             "correlationid": text,
             "causationid": text,
+            "traceparent": {
+                "type": "string",
+                "pattern": TRACEPARENT_PATTERN,
+                "description": (
+                    "CloudEvents distributed-tracing extension: the W3C trace context of the "
+                    "work that produced the event. Optional; readers may ignore it."
+                ),
+            },
+            "tracestate": {
+                "type": "string",
+                "minLength": 1,
+                "maxLength": TRACESTATE_MAX,
+                "description": "W3C `tracestate` belonging to `traceparent`.",
+            },
             "data": {"type": "string", "contentMediaType": "application/json"},
         },
         "additionalProperties": {"type": "string"},

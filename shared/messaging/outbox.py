@@ -13,6 +13,7 @@ from typing import Any
 from shared.contracts.envelope import Envelope, Event
 from shared.messaging.context import current_flow
 from shared.messaging.streams import stream_of
+from shared.observability.tracing import current_trace
 
 Clock = Callable[[], datetime]
 
@@ -38,6 +39,7 @@ class Outbox:
             sequence=sequence,
             correlation_id=flow.correlation_id if flow else None,
             causation_id=flow.causation_id if flow else None,
+            trace=current_trace(),
         )
         self._pending.append(
             {

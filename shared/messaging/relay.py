@@ -37,6 +37,7 @@ from shared.messaging.streams import events_stream
 from shared.messaging.users import feed_stream, granted_agencies
 from shared.observability.metrics import EVENTS_PUBLISHED, RELAY_LEADING
 from shared.observability.outages import REDIS_DOWN, STORE_DOWN, Outage
+from shared.observability.tracing import publishing
 from shared.persistence.tables import outbox
 
 log = structlog.get_logger(__name__)
@@ -227,16 +228,18 @@ class OutboxRelay:
     async def _xadd(self, rows: Sequence[Any], feeds: list[str]) -> None:
         # Pipelined, no MULTI: a crash between XADD and marking republishes, and consumers
         # drop the repeat through their inbox (at-least-once transport, effectively-once effects).
-        written: list[str] = []
+        written: list[tuple[str, dict[str, str]]] = []
         async with self._redis.pipeline(transaction=False) as pipe:
             for row in rows:
                 fields = json.loads(row.fields)
                 targets = [row.stream, *(feeds if row.stream == self._public else ())]
                 for stream in targets:
                     pipe.xadd(stream, fields, maxlen=self._maxlen, approximate=True)
-                written.extend(targets)
-            results = await pipe.execute(raise_on_error=False)
-        self._raise_unless_only_feeds_refused(zip(written, results, strict=True), set(feeds))
+                written.extend((stream, fields) for stream in targets)
+            with publishing(written):
+                results = await pipe.execute(raise_on_error=False)
+        streams = [stream for stream, _ in written]
+        self._raise_unless_only_feeds_refused(zip(streams, results, strict=True), set(feeds))
 
     def _raise_unless_only_feeds_refused(
         self, results: Iterable[tuple[str, Any]], feeds: set[str]

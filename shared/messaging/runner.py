@@ -38,6 +38,12 @@ from shared.messaging.streams import (
     retry_stream,
 )
 from shared.observability.metrics import EVENTS_CONSUMED, HANDLER_SECONDS
+from shared.observability.tracing import (
+    TraceFields,
+    consuming,
+    message_attributes,
+    processing_batch,
+)
 from shared.persistence.unit_of_work import UnitOfWork, UnitOfWorkFactory
 
 log = structlog.get_logger(__name__)
@@ -79,6 +85,12 @@ class Delivery:
     handlers: tuple[Handler, ...] = ()
     poison: str | None = None
     fields: Mapping[bytes, bytes] | None = None  # kept for poison only: its dead letter
+
+    @property
+    def trace(self) -> TraceFields:
+        if self.envelope is None:
+            return (None, None)
+        return (self.envelope.traceparent, self.envelope.tracestate)
 
     def claims(self) -> list[Claim]:
         if self.envelope is None:
@@ -132,10 +144,11 @@ class ConsumerRunner:
             await self._bury(stream, poison)
         deliveries = [d for d in read if d.poison is None]
         failed: dict[bytes, str] = {}
-        try:
-            await self._apply_together(stream, deliveries)
-        except HandlerFailed:
-            failed = await self._apply_one_by_one(stream, deliveries)
+        with processing_batch(f"process {stream}", [d.trace for d in deliveries]):
+            try:
+                await self._apply_together(stream, deliveries)
+            except HandlerFailed:
+                failed = await self._apply_one_by_one(stream, deliveries)
         done = [d.entry_id for d in deliveries if d.entry_id not in failed]
         await self._acknowledge(stream, done, failed)
         for delivery in read:
@@ -235,11 +248,20 @@ class ConsumerRunner:
         self, uow: UnitOfWork, handler: Handler, delivery: Delivery, stream: str, now: datetime
     ) -> str | None:
         """Run one handler inside the event's flow; the error text, or None when it succeeded."""
-        assert delivery.envelope is not None
+        envelope = delivery.envelope
+        assert envelope is not None
         started = time.perf_counter()
-        with handling(delivery.envelope, stream):
+        attributes = {
+            **message_attributes(stream, str(envelope.id), envelope.type),
+            "messaging.consumer.group.name": self.group,
+            "kesos.handler": handler.name,
+        }
+        with (
+            consuming(f"process {envelope.type}", context=delivery.trace, attributes=attributes),
+            handling(envelope, stream),
+        ):
             try:
-                await handler.apply(delivery.event, HandlerContext(uow, delivery.envelope, now))
+                await handler.apply(delivery.event, HandlerContext(uow, envelope, now))
                 await uow.flush()
             except Exception as error:
                 uow.discard_unflushed()  # its savepoint rolls back: so do its queued rows

@@ -14,6 +14,7 @@ import structlog
 from structlog.typing import EventDict, Processor, WrappedLogger
 
 from shared.observability.masking import mask_personal_data
+from shared.observability.tracing import add_trace_ids
 
 
 def configure_logging(service: str, *, json: bool | None = None, level: int = logging.INFO) -> None:
@@ -23,6 +24,7 @@ def configure_logging(service: str, *, json: bool | None = None, level: int = lo
         structlog.processors.add_log_level,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
         _add_service(service),
+        add_trace_ids,
         structlog.processors.format_exc_info,
         mask_personal_data,  # last before rendering: it sees the final text of every field
     ]

@@ -28,6 +28,8 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.sql.dml import Insert
 
+from shared.observability.tracing import statement_span
+
 Target = Table | Insert  # a table appended to, or an upsert built once (a count added to)
 Row = dict[str, Any]
 
@@ -70,10 +72,11 @@ async def write_rows(session: AsyncSession, writes: Sequence[tuple[Target, list[
             statement = compiled(target, columns, connection.dialect)
             values = [statement.values(row) for row in run]
             try:
-                if len(values) == 1:
-                    await driver.execute(statement.sql, *values[0])
-                else:
-                    await driver.executemany(statement.sql, values)
+                with statement_span(statement.sql, rows=len(values)):
+                    if len(values) == 1:
+                        await driver.execute(statement.sql, *values[0])
+                    else:
+                        await driver.executemany(statement.sql, values)
             except Exception as error:
                 raise await _as_session_error(connection, statement.sql, error) from error
 

@@ -17,6 +17,7 @@ from shared.contracts import CATALOG
 from shared.messaging.bus import ServiceBus
 from shared.messaging.runner import Handler
 from shared.observability.logging import configure_logging
+from shared.observability.tracing import configure_tracing, instrument_app, instrument_engine
 from shared.persistence.engine import create_engine, session_factory
 from shared.persistence.migrate import migrate
 from shared.persistence.unit_of_work import UnitOfWorkFactory
@@ -28,15 +29,18 @@ def run_service(
     name: str, build_app: Callable[[ServiceSettings], FastAPI], migrations: Path
 ) -> int:
     settings = ServiceSettings.from_env(name, SERVICE_PORTS[name])
+    bus_settings = BusSettings()
     configure_logging(name)
+    configure_tracing(name, instance=bus_settings.consumer_name(name))
     migrate(settings.database_url, migrations)
     app = build_app(settings)
+    instrument_app(app)
     freeze_startup_objects()
     return serve(
         app,
         host=settings.host,
         port=settings.port,
-        graceful_timeout_s=BusSettings().graceful_timeout_s,
+        graceful_timeout_s=bus_settings.graceful_timeout_s,
     )
 
 
@@ -61,6 +65,7 @@ def service_bus(
 ) -> ServiceBus:
     """The service's store engine, its unit-of-work factory (`bus.uows`) and its bus."""
     engine = create_engine(settings.database_url)
+    instrument_engine(engine)
     uows = UnitOfWorkFactory(
         session_factory(engine), namespace=bus_settings.namespace, service=name, make=make_uow
     )

@@ -4,7 +4,7 @@ PostgreSQL stores (a database per service) or the SQLite defaults."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -71,12 +71,12 @@ async def start_system(
     namespace: str,
     tmp_path: Path,
     bus_users: BusUsers,
-) -> AsyncIterator[Callable[[str], Awaitable[System]]]:
+) -> AsyncIterator[Callable[..., Awaitable[System]]]:
     """The four services as processes, each as its own least-privilege Redis user."""
     started: list[System] = []
     databases: list[tuple[PostgresDatabases, str]] = []
 
-    async def start(kind: str) -> System:
+    async def start(kind: str, env: Mapping[str, str] | None = None) -> System:
         envs: dict[str, dict[str, str]] = {}
         urls: dict[str, str] = {}
         export_file = tmp_path / "notifications" / "outbox.jsonl"
@@ -87,6 +87,7 @@ async def start_system(
             envs[name] = {
                 **_service_env(name, port, namespace, export_file),
                 **access.env(),
+                **(env or {}),
             }
             envs[name][f"{name.upper()}_DATABASE_URL"] = await _store(
                 request, kind, name, tmp_path, databases
