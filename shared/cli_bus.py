@@ -18,6 +18,7 @@ from redis.asyncio import Redis
 from shared.cli_redis import PasswordFile, RedisUrl, redis_url
 from shared.launcher.local import ADMIN, ensure_secret, provision, secrets_dir, write_secret
 from shared.messaging import agencies
+from shared.messaging.connection import redis_client
 from shared.messaging.users import (
     DEFAULT_OFF,
     acl_file_line,
@@ -72,7 +73,7 @@ def _as_admin(access: tuple[str | None, Path | None], action: Callable[[Redis], 
     url = redis_url(*access, local_user=ADMIN)
 
     async def run() -> T:
-        async with Redis.from_url(url) as admin:
+        async with redis_client(url) as admin:
             return await action(admin)
 
     return asyncio.run(run())

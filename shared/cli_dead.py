@@ -9,11 +9,11 @@ from pathlib import Path
 from typing import Annotated, TypeVar
 
 import typer
-from redis.asyncio import Redis
 from rich.console import Console
 from rich.table import Table
 
 from shared.cli_redis import PasswordFile, RedisUrl, redis_url
+from shared.messaging.connection import redis_client
 from shared.messaging.dead_letters import DeadLetterNotFound, DeadLetters, ForgedLetter
 from shared.messaging.users import operator_user
 from shared.settings import BusSettings
@@ -36,7 +36,7 @@ def _run(
     url = redis_url(*access, local_user=operator_user(namespace).name)
 
     async def run() -> T:
-        redis = Redis.from_url(url)
+        redis = redis_client(url)
         try:
             letters = DeadLetters(redis, namespace=namespace, service=service)
             return await action(letters, *arguments)

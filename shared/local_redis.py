@@ -43,11 +43,13 @@ class LocalRedis:
         *,
         fsync: str = "everysec",
         acl_file: Path | None = None,
+        extra_args: tuple[str, ...] = (),
     ):
         self.directory = directory.resolve()  # redis-server chdirs to --dir before opening files
         self.port = port or free_port()
         self.fsync = fsync
         self.acl_file = acl_file.resolve() if acl_file else None
+        self.extra_args = extra_args  # e.g. ("--replicaof", host, port) for a replica
         self._process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -67,6 +69,7 @@ class LocalRedis:
             "--maxmemory-policy", "noeviction",
             "--logfile", str(self.directory / "server.log"),
             *(("--aclfile", str(self.acl_file)) if self.acl_file else ()),
+            *self.extra_args,
         ]  # fmt: skip
         # Its own session: a terminal's Ctrl-C reaches whoever started it, who stops it last.
         self._process = subprocess.Popen(
@@ -77,6 +80,13 @@ class LocalRedis:
             if self._process.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"redis server on port {self.port} did not start")
             time.sleep(0.05)
+
+    def kill(self) -> None:
+        """Gone at once, as a crashed machine: nothing flushed, no goodbye to replicas."""
+        if self._process is not None:
+            self._process.kill()
+            self._process.wait()
+            self._process = None
 
     def stop(self) -> None:
         if self._process is None:

@@ -7,7 +7,7 @@ import socket
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import quote, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit, urlunsplit
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -31,6 +31,10 @@ class BusSettings(BaseSettings):
     relay_batch: int = Field(500, ge=1)
     relay_poll_s: float = Field(1.0, gt=0)
     relay_backoff_max_s: float = Field(5.0, gt=0)
+    # With Redis replicas (Sentinel): how many must hold a published batch before the relay marks
+    # it published, so a failover cannot lose what the outbox let go of (docs/operations.md).
+    relay_replicas: int = Field(0, ge=0)
+    relay_replica_timeout_ms: int = Field(1000, ge=1)
     outbox_retention_s: float = Field(7 * 24 * 3600.0, gt=0)
     graceful_timeout_s: float = Field(15.0, gt=0)
 
@@ -90,10 +94,11 @@ def database_url_from(env: Mapping[str, str], service: str) -> str:
 
 def redis_url_from(env: Mapping[str, str]) -> str:
     url = env.get("REDIS_URL") or "redis://127.0.0.1:6379/0"
-    password_file = env.get("REDIS_PASSWORD_FILE")
-    if not password_file:
-        return url
-    return with_password(url, _secret_in(password_file))
+    if password_file := env.get("REDIS_PASSWORD_FILE"):
+        url = with_password(url, _secret_in(password_file))
+    if sentinel_password_file := env.get("REDIS_SENTINEL_PASSWORD_FILE"):
+        url = with_sentinel_password(url, _secret_in(sentinel_password_file))
+    return url
 
 
 def _secret_in(path: str) -> str:
@@ -101,15 +106,21 @@ def _secret_in(path: str) -> str:
 
 
 def with_password(url: str, password: str) -> str:
-    """`redis://user@host/0` with the password put in (URL-quoted)."""
+    """`redis://user@host/0` with the password put in (URL-quoted); also a Sentinel URL's
+    (`redis+sentinel://user@s1:26379,s2:26379/kesos`)."""
     parts = urlsplit(url)
-    user = parts.username or "default"
-    host = parts.hostname or "127.0.0.1"
-    host = f"[{host}]" if ":" in host else host  # an IPv6 address
-    netloc = f"{quote(user, safe='')}:{quote(password, safe='')}@{host}"
-    if parts.port:
-        netloc += f":{parts.port}"
+    credentials, _, hosts = parts.netloc.rpartition("@")
+    user = unquote(credentials.partition(":")[0]) or "default"
+    netloc = f"{quote(user, safe='')}:{quote(password, safe='')}@{hosts or '127.0.0.1'}"
     return urlunsplit(parts._replace(netloc=netloc))
+
+
+def with_sentinel_password(url: str, password: str) -> str:
+    """A Sentinel URL with the password the Sentinels themselves ask for."""
+    parts = urlsplit(url)
+    query = [pair for pair in parse_qsl(parts.query) if pair[0] != "sentinel_password"]
+    query.append(("sentinel_password", password))
+    return urlunsplit(parts._replace(query=urlencode(query)))
 
 
 def default_database_url(service: str, var: Path = Path("var")) -> str:

@@ -12,7 +12,6 @@ from collections.abc import Sequence
 from typing import Any
 
 import structlog
-from faststream.redis import RedisBroker
 from redis.asyncio import Redis
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -20,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from shared.contracts.catalog import EventCatalog
 from shared.contracts.envelope import Event
 from shared.messaging import topology
+from shared.messaging.connection import redis_broker, redis_client
 from shared.messaging.dead_letters import DeadLetters
 from shared.messaging.reclaimer import Reclaimer
 from shared.messaging.relay import OutboxRelay
@@ -49,7 +49,7 @@ class ServiceBus:
         self.settings = settings
         self.engine = engine
         self.uows = uows
-        self.redis: Redis = Redis.from_url(redis_url, socket_connect_timeout=2, socket_timeout=10)
+        self.redis: Redis = redis_client(redis_url, socket_connect_timeout=2, socket_timeout=10)
         self.consumer = settings.consumer_name(service)
         self.relay = OutboxRelay(
             engine,
@@ -60,6 +60,8 @@ class ServiceBus:
             batch_size=settings.relay_batch,
             poll_s=settings.relay_poll_s,
             backoff_max_s=settings.relay_backoff_max_s,
+            replicas=settings.relay_replicas,
+            replica_timeout_ms=settings.relay_replica_timeout_ms,
             retention_s=settings.outbox_retention_s,
         )
         uows.after_commit(self.relay.wake)
@@ -75,7 +77,7 @@ class ServiceBus:
         self.streams = source_streams(settings.namespace, service, self.runner.events)
         require_declared_reads(settings.namespace, service, self.streams)
         self.dead_letters = DeadLetters(self.redis, namespace=settings.namespace, service=service)
-        self.broker = RedisBroker(
+        self.broker = redis_broker(
             redis_url,
             logger=SubscriberLog(probe=self.redis.ping),
             log_level=logging.DEBUG,  # per-message lines at DEBUG; errors still logged

@@ -28,6 +28,7 @@ from typing import Any
 
 import structlog
 from redis.asyncio import Redis
+from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import NoPermissionError
 from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -52,6 +53,10 @@ class LostLeadership(Exception):
     """The relay lock is no longer held by this relay's lock connection."""
 
 
+class NotReplicated(RedisConnectionError):
+    """Fewer replicas than required acknowledged a batch in time: like an outage, retried."""
+
+
 class OutboxRelay:
     def __init__(
         self,
@@ -65,6 +70,8 @@ class OutboxRelay:
         poll_s: float = 1.0,
         backoff_max_s: float = 5.0,
         retention_s: float = 7 * 24 * 3600.0,
+        replicas: int = 0,
+        replica_timeout_ms: int = 1000,
         clock: Clock = utcnow,
     ):
         self._engine = engine
@@ -76,6 +83,8 @@ class OutboxRelay:
         self._batch_size = batch_size
         self._poll_s = poll_s
         self._backoff_max_s = backoff_max_s
+        self._replicas = replicas
+        self._replica_timeout_ms = replica_timeout_ms
         self._retention = timedelta(seconds=retention_s)
         self._clock = clock
         self._wake = asyncio.Event()  # set by a commit that wrote events (or by stop)
@@ -236,10 +245,25 @@ class OutboxRelay:
                 for stream in targets:
                     pipe.xadd(stream, fields, maxlen=self._maxlen, approximate=True)
                 written.extend((stream, fields) for stream in targets)
+            if self._replicas:
+                # On the connection of the XADDs: WAIT counts the replicas holding its writes.
+                pipe.execute_command("WAIT", self._replicas, self._replica_timeout_ms)
             with publishing(written):
                 results = await pipe.execute(raise_on_error=False)
+        if self._replicas:
+            self._require_replicated(results.pop())
         streams = [stream for stream, _ in written]
         self._raise_unless_only_feeds_refused(zip(streams, results, strict=True), set(feeds))
+
+    def _require_replicated(self, acknowledged: Any) -> None:
+        """Entries only the primary holds would be gone after a failover to a replica: the rows
+        stay pending and are published again (consumers drop the repeats through their inbox).
+        Set `min-replicas-to-write` on the primary too, so a long replica outage refuses the
+        XADDs instead of repeating them."""
+        if isinstance(acknowledged, Exception):
+            raise acknowledged
+        if int(acknowledged) < self._replicas:
+            raise NotReplicated(f"{acknowledged} of {self._replicas} replicas hold the batch")
 
     def _raise_unless_only_feeds_refused(
         self, results: Iterable[tuple[str, Any]], feeds: set[str]
@@ -251,6 +275,8 @@ class OutboxRelay:
         for stream, result in results:
             if not isinstance(result, Exception):
                 continue
+            if str(result).startswith("NOREPLICAS"):  # the primary's min-replicas-to-write
+                raise NotReplicated(str(result))
             if stream in feeds and isinstance(result, NoPermissionError):
                 refused += 1
             else:

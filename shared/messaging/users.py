@@ -97,6 +97,7 @@ def service_user(
         (
             *NOTHING,
             *CONSUMING,
+            "+wait",  # the relay: are the published entries on the replicas yet?
             *_keys(own_reads),
             _selector(("+xadd", "+xlen"), outputs),
             _selector(("+xrange", "+xdel"), [dead]),  # replaying what an operator asked for
@@ -184,10 +185,8 @@ async def save_users(admin: Redis) -> None:
 def user_url(server_url: str, name: str) -> str:
     """The server's URL naming `name` as the user, without any password."""
     parts = urlsplit(server_url)
-    host = parts.hostname or "127.0.0.1"
-    host = f"[{host}]" if ":" in host else host
-    netloc = f"{quote(name, safe='')}@{host}" + (f":{parts.port}" if parts.port else "")
-    return urlunsplit(parts._replace(netloc=netloc))
+    hosts = parts.netloc.rpartition("@")[2] or "127.0.0.1"  # also a Sentinel URL's list
+    return urlunsplit(parts._replace(netloc=f"{quote(name, safe='')}@{hosts}"))
 
 
 def acl_file_line(user: BusUser, password: str) -> str:
