@@ -23,6 +23,7 @@ from shared.messaging.users import (
     DEFAULT_OFF,
     acl_file_line,
     agency_user_name,
+    feeds_allowed,
     merge_acl_file,
     new_password,
     operator_user,
@@ -58,8 +59,14 @@ def write_acl_file(
     acl_file: Path, secrets: Path, namespace: str, services: list[str], *, mode: int = 0o600
 ) -> int:
     """An ACL file for a new server: no default user, each service's user and the operator's,
-    each password made once in `secrets/<user>`. Returns how many users it holds."""
-    wanted = [service_user(namespace, name) for name in services]
+    each password made once in `secrets/<user>`. Returns how many users it holds.
+
+    Written again (an upgrade that changed the rights), a service keeps the agency feeds its
+    line already allowed: `kesos agency add` saved them there (ACL SAVE)."""
+    wanted = [
+        service_user(namespace, name, feeds=feeds_allowed(acl_file, namespace, name))
+        for name in services
+    ]
     wanted.append(operator_user(namespace))
     lines = {"default": DEFAULT_OFF}
     for user in wanted:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import secrets
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated
 
@@ -20,7 +21,8 @@ import typer
 
 from shared.cli_bus import write_acl_file
 from shared.launcher.local import ensure_secret
-from shared.messaging.users import operator_user, service_user
+from shared.messaging import topology
+from shared.messaging.users import agency_user, operator_user, service_user
 from shared.settings import SERVICE_PORTS, BusSettings
 
 # The chart's own users: `default` must be named (given no rights: no one connects unnamed) and
@@ -62,17 +64,49 @@ def make_secrets(
 @deploy.command("valkey-values")
 def print_valkey_values(
     replicas: Annotated[int, typer.Option(help="Replicas of the primary (0: standalone).")] = 0,
+    grant: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="An agency and the services whose public events it reads, as granted with "
+            "`kesos agency add`: bpjs=registry,cases. Repeat per agency."
+        ),
+    ] = None,
 ) -> None:
-    """Print the values for the Valkey chart: AOF, persistence and every Kesos Redis user."""
-    typer.echo(valkey_values(BusSettings().namespace, replicas), nl=False)
+    """Print the values for the Valkey chart: AOF, persistence and every Kesos Redis user
+    (the agencies' too: every node and every restart of a pod must know them)."""
+    try:
+        grants = dict(_agency_grant(each) for each in grant or [])
+        values = valkey_values(BusSettings().namespace, replicas, grants)
+    except ValueError as error:
+        raise typer.BadParameter(str(error), param_hint="--grant") from None
+    typer.echo(values, nl=False)
 
 
-def valkey_values(namespace: str, replicas: int) -> str:
+def _agency_grant(text: str) -> tuple[str, list[str]]:
+    agency, _, services = text.partition("=")
+    granted = sorted({name.strip() for name in services.split(",") if name.strip()})
+    refused = [name for name in granted if not topology.grantable(name)]
+    if not agency or not granted or refused:
+        raise ValueError(f"{text!r}: AGENCY=service[,service] of {', '.join(topology.SERVICES)}")
+    return agency, granted
+
+
+def valkey_values(
+    namespace: str, replicas: int, grants: Mapping[str, list[str]] | None = None
+) -> str:
     """YAML for the chart's values; strings JSON-quoted (valid YAML, no YAML library needed at
-    run time). Passwords are the Secret's `kesos-redis-users`, key = user name."""
+    run time). Passwords are the Secret's `kesos-redis-users`, key = user name. `grants`:
+    agency → the services whose public streams it reads (its user, their feed rights)."""
+    grants = grants or {}
     users = dict(CHART_USERS)
-    for user in [*(service_user(namespace, name) for name in SERVICE_PORTS),
-                 operator_user(namespace)]:  # fmt: skip
+    for user in [
+        *(
+            service_user(namespace, name, feeds=sorted(a for a, s in grants.items() if name in s))
+            for name in SERVICE_PORTS
+        ),
+        operator_user(namespace),
+        *(agency_user(namespace, agency) for agency in sorted(grants)),
+    ]:
         users[user.name] = " ".join(user.rules)
     lines = [
         f"# Valkey for Kesos ({VALKEY_CHART}): `kesos deploy valkey-values"

@@ -198,6 +198,18 @@ def acl_file_line(user: BusUser, password: str) -> str:
 DEFAULT_OFF = "user default off resetkeys resetchannels -@all"  # nobody without a name
 
 
+def feeds_allowed(path: Path, namespace: str, service: str) -> list[str]:
+    """The agencies whose feeds the service's user may write, as an ACL file has it."""
+    if not path.exists():
+        return []
+    name, feed = service_user_name(namespace, service), re.escape(feed_stream(namespace, ""))
+    for line in path.read_text(encoding="utf-8").splitlines():
+        words = line.split()
+        if words[:2] == ["user", name]:
+            return sorted(set(re.findall(rf"~{feed}([a-z0-9-]+)", line)))
+    return []
+
+
 def merge_acl_file(path: Path, lines: Mapping[str, str], *, mode: int = 0o600) -> None:
     """Write these users' lines (name → `user <name> …`) to an ACL file, keeping the lines of
     every other user already in it (agencies added with `kesos agency add`)."""

@@ -204,3 +204,20 @@ def test_kesos_deploy_secrets_makes_every_key_the_kubernetes_secrets_need(tmp_pa
                for item in volume["secret"]["items"]}  # fmt: skip
     assert mounted <= keys
     assert (tmp_path / "jwt-secret").is_file()  # kesos-jwt, key jwt-secret
+
+
+def test_agencies_granted_are_in_the_valkey_values_with_their_feeds(tmp_path):
+    """Users made live by `kesos agency add` live on one node until a restart: the values carry
+    them (and each service's right to write their feeds) to every node and every pod start."""
+    values = yaml.safe_load(valkey_values("kesos", 2, {"bpjs": ["cases", "registry"]}))
+    jsonschema.validate(
+        values, json.loads((K8S / "schemas" / "valkey-chart-values.schema.json").read_text())
+    )
+    users = values["auth"]["aclUsers"]
+    assert "~kesos.feed.bpjs" in users["kesos-agency-bpjs"]["permissions"]
+    for service in ("registry", "cases"):
+        assert "~kesos.feed.bpjs" in users[f"kesos-{service}"]["permissions"]
+    for service in ("training", "notifications"):
+        assert "feed" not in users[f"kesos-{service}"]["permissions"]
+    refused = CliRunner().invoke(app, ["deploy", "valkey-values", "--grant", "bpjs=bank"])
+    assert refused.exit_code == 2 and "--grant" in refused.output

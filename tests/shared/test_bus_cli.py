@@ -9,11 +9,21 @@ import pytest
 from redis.asyncio import Redis
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
-from redis.exceptions import AuthenticationError
+from redis.exceptions import AuthenticationError, NoPermissionError
 from typer.testing import CliRunner
 
 from shared.cli import app
-from shared.messaging.users import agency_user_name, grants_key, user_url
+from shared.local_redis import LocalRedis
+from shared.messaging import agencies
+from shared.messaging.users import (
+    acl_file_line,
+    admin_user,
+    agency_user_name,
+    feed_stream,
+    grants_key,
+    new_password,
+    user_url,
+)
 from shared.settings import with_password
 
 pytestmark = pytest.mark.integration
@@ -99,3 +109,40 @@ async def test_bus_users_writes_an_acl_file_for_a_new_server(namespace, monkeypa
         password = (secrets / name).read_text().strip()
         assert (secrets / name).stat().st_mode & 0o777 == 0o600
         assert password not in acl.read_text()  # the file holds hashes only
+
+
+async def test_writing_the_acl_file_again_keeps_the_feeds_agencies_were_granted(
+    namespace, monkeypatch, tmp_path
+):
+    """A server run from an ACL file (Compose): an agency granted `registry`, saved by the
+    grant; `kesos bus users --acl-file` run again for an upgrade; the server restarted from the
+    file — and the registry's relay may still write the agency's feed."""
+    monkeypatch.setenv("KESOS_NAMESPACE", namespace)
+    acl, secrets = tmp_path / "users.acl", tmp_path / "secrets"
+    assert (
+        await kesos("bus", "users", "--acl-file", str(acl), "--secrets-dir", str(secrets))
+    ).exit_code == 0
+    admin_password = new_password()
+    with acl.open("a") as file:
+        file.write(acl_file_line(admin_user("test-admin"), admin_password) + "\n")
+    server = LocalRedis(tmp_path / "redis", acl_file=acl)
+    server.start()
+    try:
+        admin_url = with_password(f"redis://test-admin@127.0.0.1:{server.port}/0", admin_password)
+        async with Redis.from_url(admin_url) as admin:
+            await agencies.grant(admin, namespace, "bpjs", ["registry"], password=new_password())
+        rerun = await kesos("bus", "users", "--acl-file", str(acl), "--secrets-dir", str(secrets))
+        assert rerun.exit_code == 0, rerun.output
+        server.stop()
+        server.start()
+        registry = f"{namespace}-registry"
+        url = with_password(
+            f"redis://{registry}@127.0.0.1:{server.port}/0",
+            (secrets / registry).read_text().strip(),
+        )
+        async with Redis.from_url(url) as relay:
+            assert await relay.xadd(feed_stream(namespace, "bpjs"), {"id": "1"})
+            with pytest.raises(NoPermissionError):  # and no feed of an agency not granted
+                await relay.xadd(feed_stream(namespace, "other"), {"id": "1"})
+    finally:
+        server.stop()
