@@ -126,12 +126,13 @@ def add(
     async def act(admin: Redis) -> bool:
         known = await agencies.exists(admin, namespace, name)
         password = None if known else new_password()
-        await agencies.grant(
+        saved = await agencies.grant(
             admin, namespace, name, streams, password=password, history=history,
             maxlen=BusSettings().stream_maxlen,
         )  # fmt: skip
         if password is not None:
             _hand_over(name, password, new_password_file)
+        _unless_saved(saved)
         return known
 
     try:
@@ -177,13 +178,23 @@ def list_agencies(redis: RedisUrl = None, password_file: PasswordFile = None) ->
 
 
 def _on_agency(
-    name: str, access: tuple[str | None, Path | None], action: Callable[[Redis], Awaitable[None]]
+    name: str, access: tuple[str | None, Path | None], action: Callable[[Redis], Awaitable[bool]]
 ) -> None:
     try:
-        _as_admin(access, action)
+        _unless_saved(_as_admin(access, action))
     except agencies.UnknownAgency:
         typer.echo(f"{name}: no such agency", err=True)
         raise typer.Exit(code=1) from None
+
+
+def _unless_saved(saved: bool) -> None:
+    if not saved:
+        typer.echo(
+            "note: the server could not save its users (no ACL file, or a read-only one like "
+            "the Valkey chart's): the change lasts until it restarts. Carry it into the "
+            "server's configuration (docs/operations.md, 'Agencies on Kubernetes').",
+            err=True,
+        )
 
 
 def _hand_over(name: str, password: str, path: Path | None) -> None:

@@ -56,9 +56,10 @@ async def grant(
     password: str | None,
     history: bool = False,
     maxlen: int = 1_000_000,
-) -> None:
+) -> bool:
     """Create the agency (with `password`) or, when it exists, set what it is granted to exactly
-    `producers`' public streams; with `history`, copy what those streams hold now to its feed."""
+    `producers`' public streams; with `history`, copy what those streams hold now to its feed.
+    True when the server saved its users (grant, rotate and revoke alike: `save_users`)."""
     granted = sorted(set(producers))
     unknown = [p for p in granted if not topology.grantable(p)]
     if unknown or not granted:
@@ -85,24 +86,24 @@ async def grant(
             await _feeds_of(admin, namespace, producer)
     record = {"streams": granted, "granted_at": datetime.now(UTC).isoformat()}
     await admin.hset(agencies_key(namespace), agency, json.dumps(record))
-    await save_users(admin)
+    return await save_users(admin)
 
 
 async def exists(admin: Redis, namespace: str, agency: str) -> bool:
     return bool(await admin.hexists(agencies_key(namespace), agency))
 
 
-async def rotate(admin: Redis, namespace: str, agency: str, password: str) -> None:
+async def rotate(admin: Redis, namespace: str, agency: str, password: str) -> bool:
     """A new password; the old one stops working at once."""
     if not await exists(admin, namespace, agency):
         raise UnknownAgency(agency)
     user = agency_user(namespace, agency)
     await apply_user(admin, user, password)
     await disconnect(admin, user.name)  # a connection logged in with the old one ends too
-    await save_users(admin)
+    return await save_users(admin)
 
 
-async def revoke(admin: Redis, namespace: str, agency: str) -> None:
+async def revoke(admin: Redis, namespace: str, agency: str) -> bool:
     """The user, its grants and its feed go; its connections are dropped by Redis."""
     if not await exists(admin, namespace, agency):
         raise UnknownAgency(agency)
@@ -112,7 +113,7 @@ async def revoke(admin: Redis, namespace: str, agency: str) -> None:
     await remove_user(admin, agency_user(namespace, agency).name)
     await admin.delete(feed_stream(namespace, agency))
     await admin.hdel(agencies_key(namespace), agency)
-    await save_users(admin)
+    return await save_users(admin)
 
 
 async def granted(admin: Redis, namespace: str) -> dict[str, list[str]]:

@@ -173,13 +173,16 @@ async def remove_user(admin: Redis, name: str) -> bool:
     return bool(await admin.execute_command("ACL", "DELUSER", name))
 
 
-async def save_users(admin: Redis) -> None:
-    """Persist the users to the server's ACL file, when it has one (our own servers do)."""
+async def save_users(admin: Redis) -> bool:
+    """Persist the users to the server's ACL file; False when it has none, or one it may not
+    write (the Valkey chart's is read-only and rebuilt from its values at every start)."""
     try:
         await admin.execute_command("ACL", "SAVE")
     except ResponseError as error:
-        if "ACL file" not in str(error):
+        if "ACL" not in str(error):
             raise
+        return False
+    return True
 
 
 def user_url(server_url: str, name: str) -> str:

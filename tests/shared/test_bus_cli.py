@@ -146,3 +146,13 @@ async def test_writing_the_acl_file_again_keeps_the_feeds_agencies_were_granted(
                 await relay.xadd(feed_stream(namespace, "other"), {"id": "1"})
     finally:
         server.stop()
+
+
+async def test_a_grant_the_server_cannot_save_says_so(as_admin):
+    """The test server has no ACL file (the Valkey chart's is read-only): the grant works, and
+    the operator is told it lasts only until the server restarts."""
+    granted = await kesos("agency", "add", "dukcapil", "--stream", "registry")
+    assert granted.exit_code == 0, granted.output
+    assert "could not save its users" in granted.output
+    removed = await kesos("agency", "remove", "dukcapil")
+    assert removed.exit_code == 0 and "could not save its users" in removed.output
