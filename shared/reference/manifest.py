@@ -10,12 +10,13 @@ what a code means. Changing a file therefore means: edit it, bump its `version` 
 from __future__ import annotations
 
 import csv
+import gzip
 import hashlib
 import io
 import json
 from collections.abc import Sequence
 from functools import cache
-from importlib import resources
+from importlib import metadata, resources
 from typing import Any
 
 from shared.reference.errors import ReferenceDataError
@@ -73,5 +74,35 @@ def read_table(filename: str, columns: Sequence[str]) -> list[dict[str, str]]:
     return [dict(zip(columns, (value.strip() for value in row), strict=True)) for row in rows]
 
 
+def package_entry(package: str) -> dict[str, Any]:
+    """The manifest entry of a data package we depend on (version, data, source, licence, the
+    sha256 of each file we read from it)."""
+    entry = manifest().get("packages", {}).get(package)
+    if entry is None:
+        raise ReferenceDataError(f"{package} is not listed in {MANIFEST_FILE}")
+    return dict(entry)
+
+
+def package_data(package: str, module: str, filename: str) -> bytes:
+    """A data file of an installed package (gunzipped when `.gz`), refused unless it is the
+    release the manifest records: a new release is new reference data, reviewed before use."""
+    entry = package_entry(package)
+    installed = metadata.version(package)
+    if installed != entry["version"]:
+        raise ReferenceDataError(
+            f"{package} {installed} is installed; {entry['version']} is reviewed"
+        )
+    try:
+        raw = resources.files(module).joinpath("data").joinpath(filename).read_bytes()
+    except FileNotFoundError as error:
+        raise ReferenceDataError(f"{package} has no data/{filename}") from error
+    data = gzip.decompress(raw) if filename.endswith(".gz") else raw
+    if hashlib.sha256(data).hexdigest() != entry["sha256"].get(filename):
+        raise ReferenceDataError(
+            f"{package}'s {filename} does not match its sha256 in {MANIFEST_FILE}"
+        )
+    return data
+
+
 REFERENCE_VERSION: str = manifest()["version"]
-"""One version for the whole set, bumped whenever any data file changes."""
+"""One version for the whole set, bumped whenever any data file or data package changes."""

