@@ -15,10 +15,10 @@ case is about.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import ClassVar, Literal
 
-from pydantic import Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from shared.contracts.catalog import CATALOG
 from shared.contracts.envelope import Event
@@ -178,3 +178,39 @@ class PersonRecordOpened(ProtectedRecordOpened):
     the glass on a person in a protected category."""
 
     type: ClassVar[str] = "kesos.registry.protected_record_opened.v1"
+
+
+class FamilyMember(BaseModel):
+    """A current member of a family, by person id, and since when (projections keep a person
+    in the family they joined last, whatever order the events of two families arrive in)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    person_id: str
+    joined_at: datetime
+
+
+class FamilyState(Event):
+    """A family as other services may know it: where it lives and who is in it, by id — no
+    No. KK, no names, no relationships."""
+
+    subject_field: ClassVar[str] = "family_id"
+
+    family_id: str
+    desa: str = Field(description="desa/kelurahan code where the family lives")
+    kecamatan: str
+    size: int = Field(description="current members")
+    members: tuple[FamilyMember, ...]
+    kk_recorded: bool = Field(description="false while the family's No. KK is not yet recorded")
+
+
+@CATALOG.register
+class FamilyRegistered(FamilyState):
+    type: ClassVar[str] = "kesos.registry.family_registered.v1"
+
+
+@CATALOG.register
+class FamilyChanged(FamilyState):
+    """Members joined or left (a move publishes this for both families)."""
+
+    type: ClassVar[str] = "kesos.registry.family_changed.v1"

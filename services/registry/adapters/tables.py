@@ -16,6 +16,7 @@ from sqlalchemy import (
     text,
 )
 
+from services.registry.domain.families import Relationship
 from shared.persistence.tables import NAMING
 from shared.persistence.types import UtcDateTime
 
@@ -133,3 +134,59 @@ reviews = Table(
 )
 Index("ix_registry_reviews_listing", reviews.c.status, reviews.c.opened_at, reviews.c.review_id)
 Index("uq_registry_reviews_record", reviews.c.kind, reviews.c.record_id, unique=True)
+
+# Families as on the Kartu Keluarga (domain.families). A membership row stays when it ends
+# (`left_at`): the KK's history. One current family per person, one current head per family,
+# one family per recorded No. KK: all enforced by the store, so concurrent requests cannot break
+# them.
+families = Table(
+    "registry_families",
+    TABLES,
+    Column("family_id", String(36), primary_key=True),
+    Column("no_kk", String(16)),  # null: the KK number is not yet recorded
+    Column("desa", String(20), nullable=False),
+    Column("kecamatan", String(20), nullable=False),
+    Column("version", Integer, nullable=False),  # the optimistic lock and the events' sequence
+    Column("registered_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+)
+KK_RECORDED = text("no_kk IS NOT NULL")
+Index(
+    "uq_registry_families_no_kk",
+    families.c.no_kk,
+    unique=True,
+    postgresql_where=KK_RECORDED,
+    sqlite_where=KK_RECORDED,
+)
+Index("ix_registry_families_desa", families.c.desa)
+
+RELATIONSHIPS = tuple(relationship.value for relationship in Relationship)
+family_members = Table(
+    "registry_family_members",
+    TABLES,
+    Column("family_id", String(36), ForeignKey(families.c.family_id), primary_key=True),
+    Column("person_id", String(36), ForeignKey(persons.c.person_id), primary_key=True),
+    Column("joined_at", UtcDateTime, primary_key=True),
+    Column("relationship", String(20), nullable=False),
+    Column("left_at", UtcDateTime),
+    CheckConstraint(
+        "relationship IN (" + ", ".join(f"'{name}'" for name in RELATIONSHIPS) + ")",
+        name="relationship",
+    ),
+)
+CURRENT = text("left_at IS NULL")
+CURRENT_HEAD = text("left_at IS NULL AND relationship = 'kepala_keluarga'")
+Index(
+    "uq_registry_family_members_person",
+    family_members.c.person_id,
+    unique=True,
+    postgresql_where=CURRENT,
+    sqlite_where=CURRENT,
+)
+Index(
+    "uq_registry_family_members_head",
+    family_members.c.family_id,
+    unique=True,
+    postgresql_where=CURRENT_HEAD,
+    sqlite_where=CURRENT_HEAD,
+)

@@ -7,9 +7,11 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.registry.adapters.families import FamilyRepository
 from services.registry.adapters.persons import PersonRepository
 from services.registry.adapters.repositories import WorkerRepository
 from services.registry.adapters.reviews import ReviewRepository
+from services.registry.domain.families import Family
 from services.registry.domain.persons import Person
 from services.registry.domain.workers import Worker
 from shared.audit import Actor, audit_row, record_audit, record_reads
@@ -26,12 +28,13 @@ class RegistryUnitOfWork(UnitOfWork):
         self.workers = WorkerRepository(session)
         self.persons = PersonRepository(session)
         self.reviews = ReviewRepository(session)
+        self.families = FamilyRepository(session)
 
     async def audit(
         self,
         actor: Actor,
         action: str,
-        record: Worker | Person,
+        record: Worker | Person | Family,
         now: datetime,
         reason: str | None = None,
     ) -> None:
@@ -42,9 +45,13 @@ class RegistryUnitOfWork(UnitOfWork):
         ))  # fmt: skip
 
     async def audit_reads(
-        self, actor: Actor, action: str, reads: Sequence[tuple[Worker | Person, str]], now: datetime
+        self,
+        actor: Actor,
+        action: str,
+        reads: Sequence[tuple[Worker | Person | Family, str]],
+        now: datetime,
     ) -> None:
-        for kind in ("person", "worker"):
+        for kind in ("person", "worker", "family"):
             named = [(audited(record), why) for record, why in reads]
             rows = [
                 (record_id, wilayah, why) for (k, record_id, wilayah), why in named if k == kind
@@ -74,8 +81,10 @@ class RegistryUnitOfWork(UnitOfWork):
         )  # fmt: skip
 
 
-def audited(record: Worker | Person) -> tuple[str, str, str]:
-    """What an audit row names: the record's type, id and wilayah (a person's desa)."""
+def audited(record: Worker | Person | Family) -> tuple[str, str, str]:
+    """What an audit row names: the record's type, id and wilayah (a person's or family's desa)."""
     if isinstance(record, Person):
         return "person", record.person_id, record.desa
+    if isinstance(record, Family):
+        return "family", record.family_id, record.desa
     return "worker", record.worker_id, record.wilayah

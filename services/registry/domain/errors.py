@@ -152,3 +152,46 @@ class CaseNotLinkedYet(RegistryError):
 
     def __init__(self, case_id: str) -> None:
         super().__init__(f"case {case_id} is not linked to a person yet", case_id=case_id)
+
+
+class UnknownRelationship(RegistryError):
+    def __init__(self, text: str) -> None:
+        super().__init__(f"{text[:40]!r} is not a relationship on a KK")
+
+
+class FamilyNotFound(RegistryError):
+    """No such family — or one outside the caller's wilayah, which must look the same."""
+
+    def __init__(self) -> None:
+        super().__init__("no family with that id")
+
+
+class KkAlreadyRegistered(RegistryError):
+    """The No. KK names a family already; its id only when the caller may see it."""
+
+    def __init__(self, family_id: str | None) -> None:
+        super().__init__("a family with this No. KK is already registered", family_id=family_id)
+
+
+class PersonInAnotherFamily(RegistryError):
+    """A person is in one current family at most: move them instead."""
+
+    def __init__(self, person_id: str) -> None:
+        super().__init__("the person is in another family; move them", person_id=person_id)
+
+
+class NotAMember(RegistryError):
+    def __init__(self, person_id: str) -> None:
+        super().__init__("the person is not a current member of a family", person_id=person_id)
+
+
+class HeadAlreadyNamed(RegistryError):
+    """A family has one kepala keluarga; another must be moved or named otherwise first."""
+
+    def __init__(self) -> None:
+        super().__init__("the family already has a kepala keluarga")
+
+
+class MemberTwice(RegistryError):
+    def __init__(self, person_id: str) -> None:
+        super().__init__("a person is listed twice", person_id=person_id)

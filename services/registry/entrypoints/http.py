@@ -16,6 +16,7 @@ from services.registry.adapters.unit_of_work import RegistryUnitOfWork
 from services.registry.domain import errors
 from services.registry.domain.workers import WorkerRole, WorkerStatus
 from services.registry.entrypoints.deps import UnitsOfWork, id_after
+from services.registry.entrypoints.families import families_router
 from services.registry.entrypoints.persons import persons_router
 from services.registry.entrypoints.reference import reference_router
 from services.registry.entrypoints.reviews import reviews_router
@@ -168,7 +169,10 @@ def workers_router() -> APIRouter:
 
 
 def routers() -> list[APIRouter]:
-    return [reference_router(), workers_router(), persons_router(), reviews_router()]
+    return [
+        reference_router(), workers_router(), persons_router(), families_router(),
+        reviews_router(),
+    ]  # fmt: skip
 
 
 # (status, problem type, title); `{name}` in a type is filled from the error's facts.
@@ -191,6 +195,13 @@ PROBLEMS: dict[type[errors.RegistryError], tuple[int, str, str]] = {
     errors.ProtectedCategoryFilter: (403, "protected-category", "Protected category"),
     errors.CasePersonUnknown: (409, "case-person-unknown", "Unknown person"),  # consumers only
     errors.CaseNotLinkedYet: (409, "case-not-linked-yet", "Case not linked yet"),  # consumers only
+    errors.FamilyNotFound: (404, "not-found", "Not found"),
+    errors.KkAlreadyRegistered: (409, "kk-already-registered", "No. KK already registered"),
+    errors.PersonInAnotherFamily: (409, "person-in-another-family", "In another family"),
+    errors.NotAMember: (409, "not-a-member", "Not a member"),
+    errors.HeadAlreadyNamed: (409, "family-head-taken", "The family has a kepala keluarga"),
+    errors.MemberTwice: (422, "family-member-twice", "A person listed twice"),
+    errors.UnknownRelationship: (422, "relationship-unknown", "Unknown KK relationship"),
 }
 
 

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, Field, StringConstraints
 
+from services.registry.domain.families import Family
 from services.registry.domain.persons import PersonForm
 from services.registry.domain.workers import Registration, Worker, WorkerRole
+from services.registry.use_cases.families import FamilyForm
 from services.registry.use_cases.persons import PersonView
-from shared.security.disclosure import Disclosure, is_protected
-from shared.web.bodies import Body
+from shared.security import Principal, Role
+from shared.security.disclosure import Disclosure, is_protected, mask_nik
+from shared.web.bodies import Body, Flag
 from shared.web.glass import Reason
 
 T = TypeVar("T")
@@ -146,4 +149,72 @@ class PersonOut(BaseModel):
             version=person.version, cases=list(view.cases),
             merged_into=person.merged_into if merged_visible else None,
             disclosure=shown.summary(),
+        )  # fmt: skip
+
+
+KkText = Annotated[str, Field(min_length=1, max_length=40, examples=["6305010101100001"])]
+RelationshipText = Annotated[
+    str, Field(min_length=1, max_length=40, examples=["kepala keluarga", "istri", "anak"])
+]
+
+
+class NewMember(Body):
+    person_id: str = Field(max_length=100)
+    relationship: RelationshipText = Field(
+        description="as on the KK: kepala keluarga, suami, istri, anak, menantu, cucu, "
+        "orang tua, mertua, famili lain, pembantu, lainnya"
+    )
+
+
+class MoveMember(NewMember):
+    move: Flag = Field(
+        False, description="the person leaves their current family for this one (both change)"
+    )
+
+
+class NewFamily(Body):
+    no_kk: KkText | None = Field(None, description="null or absent: No. KK not yet recorded")
+    desa: RegionCode = Field(description="desa/kelurahan code where the family lives")
+    members: list[NewMember] = Field(default_factory=list, max_length=30)
+
+    def form(self) -> FamilyForm:
+        return FamilyForm(
+            no_kk=self.no_kk,
+            desa=self.desa,
+            members=[(member.person_id, member.relationship) for member in self.members],
+        )
+
+
+class MemberOut(BaseModel):
+    person_id: str
+    relationship: str
+    joined_at: datetime
+
+
+class FamilyOut(BaseModel):
+    family_id: str
+    no_kk: str | None = Field(
+        description="full to Dinas staff, masked (630501**********) to field workers"
+    )
+    kk_recorded: bool
+    desa: str
+    kecamatan: str
+    size: int
+    members: list[MemberOut]
+    version: int
+
+    @classmethod
+    def of(cls, family: Family, viewer: Principal) -> FamilyOut:
+        shown = family.no_kk
+        if shown is not None and viewer.role not in (Role.ADMIN, Role.OPERATOR):
+            shown = mask_nik(shown)  # a KK number is masked like a NIK: its region only
+        return cls(
+            family_id=family.family_id, no_kk=shown, kk_recorded=family.no_kk is not None,
+            desa=family.desa, kecamatan=family.kecamatan, size=family.size,
+            members=[
+                MemberOut(person_id=m.person_id, relationship=str(m.relationship),
+                          joined_at=m.joined_at)
+                for m in family.members
+            ],
+            version=family.version,
         )  # fmt: skip

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from services.registry.domain.families import Family
 from services.registry.domain.persons import Person
 from services.registry.domain.workers import Worker
 from services.registry.use_cases.ports import RegistryWork
 from shared.audit import Actor
-from shared.contracts.registry import PersonState, WorkerContact, WorkerState
+from shared.contracts.registry import FamilyState, PersonState, WorkerContact, WorkerState
 from shared.security.disclosure import public_categories
 
 
@@ -84,3 +85,33 @@ async def record_person_change(
     """The event and the audit row, in the change's own transaction."""
     uow.outbox.add(event.model_validate(person_state(person)), sequence=person.version)
     await uow.audit(by, action, person, now, reason)
+
+
+def family_state(family: Family) -> dict[str, object]:
+    """Where the family lives and who is in it, by id: no No. KK, names or relationships."""
+    return {
+        "family_id": family.family_id,
+        "desa": family.desa,
+        "kecamatan": family.kecamatan,
+        "size": family.size,
+        "members": [
+            {"person_id": member.person_id, "joined_at": member.joined_at}
+            for member in family.members
+        ],
+        "kk_recorded": family.no_kk is not None,
+    }
+
+
+async def record_family_change(
+    uow: RegistryWork,
+    event: type[FamilyState],
+    family: Family,
+    *,
+    by: Actor,
+    action: str,
+    now: datetime,
+    reason: str | None = None,
+) -> None:
+    """The event and the audit row, in the change's own transaction."""
+    uow.outbox.add(event.model_validate(family_state(family)), sequence=family.version)
+    await uow.audit(by, action, family, now, reason)

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
+from services.registry.domain.families import Family, Member
 from services.registry.domain.persons import CaseLink, Person
 from services.registry.domain.reviews import Review, ReviewKind, ReviewStatus
 from services.registry.domain.workers import Worker, WorkerRole, WorkerStatus
@@ -122,6 +123,33 @@ class Reviews(Protocol):
         ...
 
 
+class Families(Protocol):
+    async def get(self, family_id: str) -> Family | None: ...
+
+    async def with_kk(self, no_kk: str) -> Family | None: ...
+
+    async def of_person(self, person_id: str) -> Family | None:
+        """The family a person currently belongs to."""
+        ...
+
+    async def add(self, family: Family) -> bool:
+        """Insert with its members; False when a concurrent request took the No. KK or a
+        member's one current family first."""
+        ...
+
+    async def save(
+        self,
+        family: Family,
+        *,
+        expected_version: int,
+        joined: Sequence[Member] = (),
+        left: Sequence[str] = (),
+    ) -> bool:
+        """The new version with memberships begun and ended; False when a joining member was
+        taken by a concurrent request; `ConcurrentUpdate` when the family changed meanwhile."""
+        ...
+
+
 class EventSink(Protocol):
     def add(self, event: Event, *, sequence: int | None = None) -> object: ...
 
@@ -137,13 +165,16 @@ class RegistryWork(Protocol):
     def reviews(self) -> Reviews: ...
 
     @property
+    def families(self) -> Families: ...
+
+    @property
     def outbox(self) -> EventSink: ...
 
     async def audit(
         self,
         actor: Actor,
         action: str,
-        record: Worker | Person,
+        record: Worker | Person | Family,
         now: datetime,
         reason: str | None = None,
     ) -> None:
@@ -157,7 +188,11 @@ class RegistryWork(Protocol):
         ...
 
     async def audit_reads(
-        self, actor: Actor, action: str, reads: Sequence[tuple[Worker | Person, str]], now: datetime
+        self,
+        actor: Actor,
+        action: str,
+        reads: Sequence[tuple[Worker | Person | Family, str]],
+        now: datetime,
     ) -> None:
         """One audit row per record read, each with why it could be read."""
         ...
