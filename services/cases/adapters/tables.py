@@ -33,6 +33,25 @@ persons = Table(
     Column("sequence", BigInteger, nullable=False),  # the person's registry version
 )
 
+# Cases' projection of registry's families: a household's size (a case shows it), and which
+# household each person is in now. `joined_at` keeps a person in the family they joined last,
+# whatever order two families' events arrive in; a household's `sequence` keeps its newest state.
+households = Table(
+    "cases_households",
+    TABLES,
+    Column("family_id", String(36), primary_key=True),
+    Column("size", Integer, nullable=False),
+    Column("sequence", BigInteger, nullable=False),  # the family's registry version
+)
+household_members = Table(
+    "cases_household_members",
+    TABLES,
+    Column("person_id", String(64), primary_key=True),
+    Column("family_id", String(36), nullable=False),
+    Column("joined_at", UtcDateTime, nullable=False),
+)
+Index("ix_cases_household_members_family_id", household_members.c.family_id)
+
 cases = Table(
     "cases_cases",
     TABLES,

@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.cases.adapters.cases import CaseRepository
+from services.cases.adapters.households import HouseholdProjection
 from services.cases.adapters.persons import PersonProjection
 from services.cases.adapters.workers import WorkerProjection
 from shared.audit import Actor, audit_row
@@ -21,6 +22,7 @@ class CasesUnitOfWork(UnitOfWork):
         self.cases = CaseRepository(session, append=self.append)
         self.workers = WorkerProjection(session)
         self.persons = PersonProjection(session)
+        self.households = HouseholdProjection(session)
 
     async def audit(
         self,

@@ -1,16 +1,20 @@
 """What cases consumes, all from registry's stream: worker events into its workers projection,
-person events into its persons projection, and `person_linked` onto the reported cases."""
+person events into its persons projection, family events into its households projection, and
+`person_linked` onto the reported cases."""
 
 from __future__ import annotations
 
 from services.cases.adapters.persons import KnownPerson
 from services.cases.adapters.workers import Worker
-from services.cases.use_cases.persons import link_person, project_person
+from services.cases.use_cases.persons import link_person, project_household, project_person
 from services.cases.use_cases.workers import project_worker
 from shared.contracts.registry import (
     PERSON_EVENTS,
     WORKER_EVENTS,
     WORKER_EVENTS_V1,
+    FamilyChanged,
+    FamilyRegistered,
+    FamilyState,
     PersonLinked,
     PersonState,
     WorkerState,
@@ -35,6 +39,12 @@ async def apply_person_event(event: PersonState, context: HandlerContext) -> Non
     await project_person(context.uow, person, context.envelope.sequence or 0)
 
 
+async def apply_family(event: FamilyState, context: HandlerContext) -> None:
+    """A family's members, by id, and since when: the household sizes cases shows."""
+    members = [(member.person_id, member.joined_at) for member in event.members]
+    await project_household(context.uow, event.family_id, members, context.envelope.sequence or 0)
+
+
 async def apply_person_linked(event: PersonLinked, context: HandlerContext) -> None:
     await link_person(context.uow, event.case_id, event.person_id, event.matched_by, utcnow())
 
@@ -48,4 +58,8 @@ HANDLERS = [
     ),
     *(Handler("cases.persons", event_type, apply_person_event) for event_type in PERSON_EVENTS),
     Handler("cases.link_person", PersonLinked, apply_person_linked),
+    *(
+        Handler("cases.households", event, apply_family)
+        for event in (FamilyRegistered, FamilyChanged)
+    ),
 ]

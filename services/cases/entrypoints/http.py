@@ -109,7 +109,11 @@ def install(app: FastAPI) -> None:
 async def answer(uow: CasesUnitOfWork, stored: StoredCase, caller: Principal) -> s.CaseOut:
     """A write's answer: the case as the caller may see it (the write itself is audited)."""
     [shown] = await disclose_cases(uow, [stored], caller, utcnow(), audit=False)
-    return s.CaseOut.of(stored, shown)
+    return s.CaseOut.of(stored, shown, households=await households_of(uow, [stored]))
+
+
+async def households_of(uow: CasesUnitOfWork, found: list[StoredCase]) -> dict[str, int]:
+    return await uow.households.sizes_of([stored.person_id or "" for stored in found])
 
 
 def cases_router(uows: Uows) -> APIRouter:
@@ -137,8 +141,9 @@ def cases_router(uows: Uows) -> APIRouter:
             stored = await transitions.readable_case(uow, case_id, caller)
             steps = await uow.cases.steps_of(case_id)
             [shown] = await disclose_cases(uow, [stored], caller, utcnow())
+            households = await households_of(uow, [stored])
             await uow.commit()  # the read's audit row
-        return s.CaseOut.of(stored, shown, steps)
+        return s.CaseOut.of(stored, shown, steps, households)
 
     @router.get("", response_model=Page[s.CaseOut])
     async def get_cases(
@@ -163,8 +168,12 @@ def cases_router(uows: Uows) -> APIRouter:
             found = await queries.list_cases(uow, wanted, limit + 1)
             page = page_of(found, limit, lambda c: time_and_id(c.case.reported_at, c.case.case_id))
             shown = await disclose_cases(uow, page.items, caller, utcnow())
+            households = await households_of(uow, page.items)
             await uow.commit()  # one audit row per case whose person was shown
-        items = [s.CaseOut.of(stored, seen) for stored, seen in zip(page.items, shown, strict=True)]
+        items = [
+            s.CaseOut.of(stored, seen, households=households)
+            for stored, seen in zip(page.items, shown, strict=True)
+        ]
         return Page[s.CaseOut](items=items, next_cursor=page.next_cursor)
 
     _step_routes(router, uows)

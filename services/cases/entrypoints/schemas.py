@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from datetime import date, datetime
 from enum import StrEnum
 from typing import Any, Literal
@@ -147,6 +148,11 @@ class CaseOut(BaseModel):
     reporter_role: str
     assigned_tksk_id: str | None
     person_id: str | None
+    household_size: int | None = Field(
+        None,
+        description="members of the person's current family (Kartu Keluarga) as the registry "
+        "last told; null when unknown or when the person is not shown to you",
+    )
     person: PersonOut | None = Field(
         description="the person as typed in, as far as you may see them; null when the case "
         "names a registry person or you may see nothing of them"
@@ -167,7 +173,11 @@ class CaseOut(BaseModel):
 
     @classmethod
     def of(
-        cls, stored: StoredCase, shown: Disclosure, steps: list[StoredStep] | None = None
+        cls,
+        stored: StoredCase,
+        shown: Disclosure,
+        steps: list[StoredStep] | None = None,
+        households: Mapping[str, int] | None = None,
     ) -> CaseOut:
         case, withheld = stored.case, shown.withheld
         narrative = shown.level("narrative") is Level.FULL
@@ -177,6 +187,8 @@ class CaseOut(BaseModel):
             kecamatan=case.kecamatan, status=case.status.value, reported_by=case.reported_by,
             reporter_role=case.reporter_role.value, assigned_tksk_id=case.assigned_tksk_id,
             person_id=stored.person_id if shown.identifies else None,
+            household_size=(households or {}).get(stored.person_id or "")
+            if shown.identifies else None,
             person=_person_out(stored.person, shown),
             description=case.description if narrative else None,
             risk_level=case.risk_level.value if case.risk_level and not withheld else None,

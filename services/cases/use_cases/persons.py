@@ -19,6 +19,13 @@ async def project_person(uow: CasesUnitOfWork, person: KnownPerson, sequence: in
     return await uow.persons.apply(person, sequence)
 
 
+async def project_household(
+    uow: CasesUnitOfWork, family_id: str, members: list[tuple[str, datetime]], sequence: int
+) -> bool:
+    """Record a family's members from a registry event; older versions are ignored."""
+    return await uow.households.apply(family_id, members, sequence)
+
+
 async def link_person(
     uow: CasesUnitOfWork, case_id: str, person_id: str, matched_by: str, now: datetime
 ) -> bool:

@@ -1,0 +1,49 @@
+"""Cases' projection of registry's families: each household's size, and each person's household."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from datetime import datetime
+
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.cases.adapters.tables import household_members, households
+from shared.persistence.projection import upsert, upsert_if_newer
+
+
+class HouseholdProjection:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def apply(
+        self, family_id: str, members: Sequence[tuple[str, datetime]], sequence: int
+    ) -> bool:
+        """A family's state at `sequence`; nothing when a newer one is held. A person is kept
+        in the family they joined last: a late event of a family they left cannot take them
+        back, nor drop them from the one they moved to."""
+        values = {"family_id": family_id, "size": len(members), "sequence": sequence}
+        if not await upsert_if_newer(self._session, households, values):
+            return False
+        current = [person_id for person_id, _ in members]
+        await self._session.execute(
+            delete(household_members)
+            .where(household_members.c.family_id == family_id)
+            .where(household_members.c.person_id.not_in(current))
+        )
+        for person_id, joined_at in members:
+            row = {"person_id": person_id, "family_id": family_id, "joined_at": joined_at}
+            await upsert(self._session, household_members, row, newer_by="joined_at")
+        return True
+
+    async def sizes_of(self, person_ids: Collection[str]) -> dict[str, int]:
+        """person id → the size of their household, for those in one (one query per page)."""
+        wanted = sorted({person_id for person_id in person_ids if person_id})
+        if not wanted:
+            return {}
+        query = (
+            select(household_members.c.person_id, households.c.size)
+            .join(households, households.c.family_id == household_members.c.family_id)
+            .where(household_members.c.person_id.in_(wanted))
+        )
+        return {person_id: size for person_id, size in await self._session.execute(query)}
