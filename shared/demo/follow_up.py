@@ -27,6 +27,7 @@ class DemoReport:
     description: str
     person: dict[str, str | None]
     closes: bool  # referred, monitored and closed within the story
+    kk: str | None = None  # the person's Kartu Keluarga, recorded by the Dinas
 
 
 REPORTS = (
@@ -40,6 +41,7 @@ REPORTS = (
         person={"nik": "6305015402400003", "name": "Masriah", "sex": "P",
                 "birth_date": "1940-02-14"},
         closes=True,
+        kk="6305011203150004",  # issued in Binuang 12-03-2015; she is its only member
     ),
     DemoReport(
         key="pd-rantau-kiwa",
@@ -63,6 +65,7 @@ class FollowUpResult:
     tksk: dict[str, dict[str, Any]] = field(default_factory=dict)  # report key → its TKSK
     cases: dict[str, dict[str, Any]] = field(default_factory=dict)  # report key → final case
     persons: dict[str, dict[str, Any]] = field(default_factory=dict)  # report key → registry
+    families: dict[str, dict[str, Any]] = field(default_factory=dict)  # report key → its KK
     messages: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # worker → cases'
     rekap: list[dict[str, Any]] = field(default_factory=list)
 
@@ -111,6 +114,7 @@ async def follow_up_cases(api: KesosApi, show: Show, result: FollowUpResult) -> 
             await step(tksk, "request-closure", CLOSURE)
             await step(api, "approve-closure", {})
     await _wait_for_links_and_messages(api, result)
+    await _register_households(api, result)
     _show_cases(show, result)
 
 
@@ -171,6 +175,32 @@ async def _wait_for_links_and_messages(api: KesosApi, result: FollowUpResult) ->
         result.persons[report.key] = await api.get("registry", f"/v1/persons/{person_id}")
 
 
+async def _register_households(api: KesosApi, result: FollowUpResult) -> None:
+    """The Dinas records the Kartu Keluarga of the persons who have one; cases then shows each
+    case's household size (through registry's stream)."""
+    for report in REPORTS:
+        if report.kk is None:
+            continue
+        person_id = result.persons[report.key]["person_id"]
+        body = {
+            "no_kk": report.kk,
+            "desa": report.desa,
+            "members": [{"person_id": person_id, "relationship": "kepala keluarga"}],
+        }
+        family = await api.created("registry", "/v1/families", body, key=f"demo-kk-{report.key}")
+        result.families[report.key] = dict(family)
+        case_path = f"/v1/cases/{result.cases[report.key]['case_id']}"
+        result.cases[report.key] = await _household_shown(api, case_path, family["size"])
+
+
+async def _household_shown(api: KesosApi, case_path: str, size: int) -> dict[str, Any]:
+    async def shown() -> dict[str, Any] | None:
+        case = await api.get("cases", case_path)
+        return case if case["household_size"] == size else None
+
+    return await until("household size in cases", shown)
+
+
 def expected_messages(result: FollowUpResult) -> dict[str, list[str]]:
     """What each worker must have been told about the story's cases."""
     told: dict[str, list[str]] = {}
@@ -191,12 +221,16 @@ def _show_cases(show: Show, result: FollowUpResult) -> None:
     for report in REPORTS:
         case = result.cases[report.key]
         steps = " → ".join(step["action"] for step in case.get("timeline") or [])
+        household = case.get("household_size")
         rows.append((
             place(case["desa"]), _categories(tuple(case["categories"])), case["status"],
-            result.tksk[report.key]["name"], case["person_id"] or "-", steps,
+            result.tksk[report.key]["name"], case["person_id"] or "-",
+            "-" if household is None else str(household), steps,
         ))  # fmt: skip
     show.table(
-        "Kasus PMKS", ("desa", "kategori", "status", "TKSK", "person (registry)", "langkah"), rows
+        "Kasus PMKS",
+        ("desa", "kategori", "status", "TKSK", "person (registry)", "anggota KK", "langkah"),
+        rows,
     )
     names = {w["worker_id"]: w["name"] for w in (*result.reporters.values(), *result.tksk.values())}
     show.table(

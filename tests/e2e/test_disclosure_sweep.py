@@ -55,6 +55,7 @@ def ids(result: StoryResult) -> dict[str, str]:
         "worker_id": result.psm[0]["worker_id"],
         "person_id": follow_up.persons["lut-tungkap"]["person_id"],
         "case_id": follow_up.cases["lut-tungkap"]["case_id"],
+        "family_id": follow_up.families["lut-tungkap"]["family_id"],
         "batch_id": result.batch["batch_id"],
         "delivery_id": result.messages[result.enrolled[0]["worker_id"]][0]["delivery_id"],
         "code": "63.05.01",
