@@ -8,7 +8,7 @@ from fastapi import FastAPI
 
 from services.cases import NAME
 from services.cases.adapters.unit_of_work import CasesUnitOfWork
-from services.cases.entrypoints import http, rekap
+from services.cases.entrypoints import exports, http, rekap
 from services.cases.entrypoints.consumers import HANDLERS
 from shared.security import SecuritySettings, TokenVerifier
 from shared.settings import BusSettings, ServiceSettings
@@ -39,7 +39,7 @@ def build_app(
         version=VERSION,
         bus=bus,
         verifier=TokenVerifier(security or SecuritySettings()),
-        routers=[http.cases_router(uows), rekap.rekap_router(uows)],
+        routers=[http.cases_router(uows), rekap.rekap_router(uows), exports.exports_router(uows)],
         description="PMKS cases from report to closure: assignment, verification, referrals.",
     )
     http.install(app)

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.registry.adapters.tables import families, family_members
 from services.registry.domain.errors import ConcurrentUpdate
 from services.registry.domain.families import Family, Member, Relationship
+from shared.persistence.scope import inside
 
 CURRENT = family_members.c.left_at.is_(None)
 
@@ -32,6 +33,14 @@ class FamilyRepository:
             family_members.c.person_id == person_id, CURRENT
         )
         return await self._one(select(families).where(families.c.family_id.in_(current)))
+
+    async def page(self, scope: str, *, after: str | None, limit: int) -> list[Family]:
+        """Families whose desa lies inside `scope`, by id, after the id `after`."""
+        statement = select(families).where(inside(families.c.desa, scope))
+        if after is not None:
+            statement = statement.where(families.c.family_id > after)
+        rows = await self._session.execute(statement.order_by(families.c.family_id).limit(limit))
+        return [await self._with_members(row) for row in rows]
 
     async def add(self, family: Family) -> bool:
         """Insert the family and its members; False when a uniqueness rule (the No. KK, a
@@ -89,8 +98,9 @@ class FamilyRepository:
 
     async def _one(self, statement: Select[Any]) -> Family | None:
         row = (await self._session.execute(statement)).first()
-        if row is None:
-            return None
+        return None if row is None else await self._with_members(row)
+
+    async def _with_members(self, row: Any) -> Family:
         members = await self._session.execute(
             select(
                 family_members.c.person_id,

@@ -16,6 +16,7 @@ from services.registry.adapters.unit_of_work import RegistryUnitOfWork
 from services.registry.domain import errors
 from services.registry.domain.workers import WorkerRole, WorkerStatus
 from services.registry.entrypoints.deps import UnitsOfWork, id_after
+from services.registry.entrypoints.exports import exports_router
 from services.registry.entrypoints.families import families_router
 from services.registry.entrypoints.persons import persons_router
 from services.registry.entrypoints.reference import reference_router
@@ -171,7 +172,7 @@ def workers_router() -> APIRouter:
 def routers() -> list[APIRouter]:
     return [
         reference_router(), workers_router(), persons_router(), families_router(),
-        reviews_router(),
+        reviews_router(), exports_router(),
     ]  # fmt: skip
 
 

@@ -65,6 +65,17 @@ async def read_family(uow: RegistryWork, family_id: str, by: Principal, now: dat
     return family
 
 
+async def list_families(
+    uow: RegistryWork, scope: str, by: Principal, now: datetime, *, after: str | None, limit: int
+) -> list[Family]:
+    """A page of the families inside `scope` (already narrowed to the caller's), each read
+    audited."""
+    found = await uow.families.page(scope, after=after, limit=limit)
+    for family in found:
+        await uow.audit(Actor.of(by), "family.read", family, now)
+    return found
+
+
 async def add_member(
     uow: RegistryWork,
     family_id: str,

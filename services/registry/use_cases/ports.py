@@ -128,6 +128,10 @@ class Families(Protocol):
 
     async def with_kk(self, no_kk: str) -> Family | None: ...
 
+    async def page(self, scope: str, *, after: str | None, limit: int) -> list[Family]:
+        """Up to `limit` families inside `scope` ordered by id, after the id `after`."""
+        ...
+
     async def of_person(self, person_id: str) -> Family | None:
         """The family a person currently belongs to."""
         ...
