@@ -55,6 +55,7 @@ def create_app(
     background: Sequence[BackgroundWork] = (),
     settings: WebSettings | None = None,
     description: str = "",
+    streamed_paths: tuple[str, ...] = (),
 ) -> FastAPI:
     settings = settings or WebSettings()
     app = FastAPI(
@@ -78,7 +79,10 @@ def create_app(
     openapi.install(app)
     docs.install(app)
     app.add_middleware(
-        RequestContextMiddleware, service=service, max_body_bytes=settings.max_body_bytes
+        RequestContextMiddleware,
+        service=service,
+        max_body_bytes=settings.max_body_bytes,
+        streamed_paths=streamed_paths,
     )
     health.install(app, bus)
     for router in routers:

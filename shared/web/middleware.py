@@ -47,10 +47,20 @@ class BodyTooLarge(Exception):
 
 
 class RequestContextMiddleware:
-    def __init__(self, app: ASGIApp, *, service: str, max_body_bytes: int):
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        service: str,
+        max_body_bytes: int,
+        streamed_paths: tuple[str, ...] = (),
+    ):
         self.app = app
         self.service = service
         self.max_body_bytes = max_body_bytes
+        # Uploads (an import's file): not buffered here; their endpoint streams them to disk
+        # within a limit of its own.
+        self.streamed_paths = streamed_paths
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -62,17 +72,19 @@ class RequestContextMiddleware:
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
         request_id = _client_id(headers.get("x-request-id")) or str(uuid.uuid4())
         correlation_id = _client_id(headers.get("x-correlation-id")) or request_id
-        if _declared_length(headers) > self.max_body_bytes:
-            await _refuse(scope, send, _too_large(self.max_body_bytes))
-            return
-        try:  # read the body here, within the limit (streamed bodies have no Content-Length)
-            body, receive = await self._buffered(receive)
-        except BodyTooLarge:
-            await _refuse(scope, send, _too_large(self.max_body_bytes))
-            return
-        if _holds_nul(scope, body):
-            await _refuse(scope, send, NUL_CHARACTER)
-            return
+        streamed = scope["path"].startswith(self.streamed_paths) if self.streamed_paths else False
+        if not streamed:
+            if _declared_length(headers) > self.max_body_bytes:
+                await _refuse(scope, send, _too_large(self.max_body_bytes))
+                return
+            try:  # read the body here, within the limit (streamed bodies have no Content-Length)
+                body, receive = await self._buffered(receive)
+            except BodyTooLarge:
+                await _refuse(scope, send, _too_large(self.max_body_bytes))
+                return
+            if _holds_nul(scope, body):
+                await _refuse(scope, send, NUL_CHARACTER)
+                return
         status = {"code": 500}
         started = time.perf_counter()
 

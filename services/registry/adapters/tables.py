@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import (
+    Boolean,
     CheckConstraint,
     Column,
     Date,
@@ -189,4 +190,59 @@ Index(
     unique=True,
     postgresql_where=CURRENT_HEAD,
     sqlite_where=CURRENT_HEAD,
+)
+
+# Imports of DTKS-style extracts (use_cases/imports.py). `next_line` is the checkpoint: every row
+# before it is applied, in the same transactions as its effects, so a killed import resumes there.
+imports = Table(
+    "registry_imports",
+    TABLES,
+    Column("import_id", String(36), primary_key=True),
+    Column("submitted_by", String(200), nullable=False),
+    Column("role", String(20), nullable=False),
+    Column("wilayah", String(20), nullable=False),  # the submitter's: every row must be inside
+    Column("filename", String(200), nullable=False),
+    Column("path", String(500), nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("dry_run", Boolean, nullable=False),
+    Column("status", String(10), nullable=False),
+    Column("next_line", Integer, nullable=False),
+    Column("rows", Integer, nullable=False),
+    Column("persons_created", Integer, nullable=False),
+    Column("persons_updated", Integer, nullable=False),
+    Column("families", Integer, nullable=False),
+    Column("errors", Integer, nullable=False),
+    Column("lease_owner", String(200)),
+    Column("lease_until", UtcDateTime),
+    Column("submitted_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    Column("finished_at", UtcDateTime),
+    Column("failure", Text),
+    Column("idempotency_key", String(200)),  # an upload sent again is the same job
+    CheckConstraint("status IN ('queued', 'running', 'done', 'failed')", name="status"),
+)
+Index("ix_registry_imports_status", imports.c.status, imports.c.submitted_at)
+KEYED = text("idempotency_key IS NOT NULL")
+Index(
+    "uq_registry_imports_key",
+    imports.c.submitted_by,
+    imports.c.idempotency_key,
+    unique=True,
+    postgresql_where=KEYED,
+    sqlite_where=KEYED,
+)
+import_errors = Table(
+    "registry_import_errors",
+    TABLES,
+    Column("import_id", String(36), ForeignKey(imports.c.import_id), primary_key=True),
+    Column("line", Integer, primary_key=True),
+    Column("rule", String(60), nullable=False),
+    Column("column_name", String(40)),
+)
+# A person without a NIK, by what the row said of them: importing a file again finds them.
+import_keys = Table(
+    "registry_import_keys",
+    TABLES,
+    Column("row_key", String(64), primary_key=True),
+    Column("person_id", String(36), ForeignKey(persons.c.person_id), nullable=False),
 )

@@ -8,10 +8,12 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.registry.adapters.families import FamilyRepository
+from services.registry.adapters.imports import ImportRepository
 from services.registry.adapters.persons import PersonRepository
 from services.registry.adapters.repositories import WorkerRepository
 from services.registry.adapters.reviews import ReviewRepository
 from services.registry.domain.families import Family
+from services.registry.domain.imports import ImportJob
 from services.registry.domain.persons import Person
 from services.registry.domain.workers import Worker
 from shared.audit import Actor, audit_row, record_audit, record_reads
@@ -29,6 +31,7 @@ class RegistryUnitOfWork(UnitOfWork):
         self.persons = PersonRepository(session)
         self.reviews = ReviewRepository(session)
         self.families = FamilyRepository(session)
+        self.imports = ImportRepository(session)
 
     async def audit(
         self,
@@ -42,6 +45,12 @@ class RegistryUnitOfWork(UnitOfWork):
         self.append(audit, audit_row(
             actor, action, record_type=kind, record_id=record_id, wilayah=wilayah, now=now,
             reason=reason,
+        ))  # fmt: skip
+
+    async def audit_import(self, actor: Actor, action: str, job: ImportJob, now: datetime) -> None:
+        self.append(audit, audit_row(
+            actor, action, record_type="import", record_id=job.import_id, wilayah=job.wilayah,
+            now=now, reason=job.filename,
         ))  # fmt: skip
 
     async def audit_reads(

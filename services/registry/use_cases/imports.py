@@ -1,18 +1,33 @@
 """Importing a DTKS-style extract (CSV or XLSX) into the registry.
 
-This part reads the file: every row becomes an `ImportRow` or a `RowError` naming its line and
-the rule it broke, so the job that applies the rows (persons by NIK, families by No. KK) can
-report every bad row without stopping at one.
+Every row becomes an `ImportRow` or a `RowError` naming its line and the rule it broke; rows are
+applied in batches, each with the job's checkpoint in one transaction (`apply_batch`), as the
+job's submitter: a person by NIK (`register_person`: matched inside their wilayah, held for
+review outside it), else by what the row says of them (`row_key`, so a second import of the
+same file creates no one); a family by No. KK. A dry run checks every row and changes nothing.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from datetime import date
+import hashlib
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, replace
+from datetime import date, datetime
 from pathlib import Path
 
 from services.registry.adapters.spreadsheets import read_rows
+from services.registry.domain.access import require_may_register_in
+from services.registry.domain.errors import OutsideWilayah, RegistryError
+from services.registry.domain.families import Relationship
 from services.registry.domain.import_rows import ImportRow, RowError, columns_of, read_row
+from services.registry.domain.imports import ImportJob
+from services.registry.use_cases.families import FamilyForm, add_member, register_family
+from services.registry.use_cases.persons import add_categories, current, register_person
+from services.registry.use_cases.ports import RegistryWork
+from shared.audit import Actor
+from shared.reference import InvalidReference
+from shared.security import Principal
 
 
 def rows_of(path: Path, *, today: date) -> Iterator[ImportRow | RowError]:
@@ -29,3 +44,110 @@ def rows_of(path: Path, *, today: date) -> Iterator[ImportRow | RowError]:
     for line, cells in rows:
         values = {name: cells[at] if at < len(cells) else None for name, at in columns.items()}
         yield read_row(line, values, today=today)
+
+
+def row_key(row: ImportRow) -> str:
+    """What identifies a person without a NIK in an extract: the same row imported again is the
+    same person (never a second one), even from another file."""
+    person = row.person
+    facts = (person.name.casefold().strip(), person.sex, str(person.birth_date), person.desa,
+             row.no_kk or "")  # fmt: skip
+    return hashlib.sha256("\x1f".join(facts).encode()).hexdigest()
+
+
+async def submit(uow: RegistryWork, job: ImportJob, now: datetime) -> ImportJob:
+    await uow.imports.add(job)
+    await uow.audit_import(Actor.of(job.submitter), "import.submit", job, now)
+    return job
+
+
+async def apply_batch(
+    uow: RegistryWork,
+    job: ImportJob,
+    batch: Sequence[ImportRow | RowError],
+    now: datetime,
+    rule_of: Callable[[Exception], str],
+) -> ImportJob:
+    """Apply a batch of rows and move the checkpoint past it, in one transaction (the caller's):
+    a killed import redoes the whole batch or none of it. A row that breaks a rule is rolled
+    back alone (a savepoint) and reported; the others stand."""
+    errors = [row for row in batch if isinstance(row, RowError)]
+    created = updated = families = 0
+    for row in batch:
+        if isinstance(row, RowError):
+            continue
+        try:
+            async with uow.session.begin_nested():
+                outcome = await _apply(uow, job, row, now)
+                await uow.flush()
+        except (RegistryError, InvalidReference) as error:
+            uow.discard_unflushed()
+            column = "kode_desa" if isinstance(error, OutsideWilayah) else None
+            errors.append(RowError(row.line, rule_of(error), column))
+            continue
+        created += outcome.created
+        updated += outcome.updated
+        families += outcome.family_created
+    await uow.imports.add_errors(job.import_id, errors)
+    advanced = replace(
+        job,
+        next_line=max(row.line for row in batch) + 1 if batch else job.next_line,
+        rows=job.rows + len(batch), persons_created=job.persons_created + created,
+        persons_updated=job.persons_updated + updated, families=job.families + families,
+        errors=job.errors + len(errors), updated_at=now,
+    )  # fmt: skip
+    await uow.imports.save(advanced)
+    return advanced
+
+
+@dataclass(frozen=True, slots=True)
+class _Outcome:
+    created: bool = False
+    updated: bool = False
+    family_created: bool = False
+
+
+async def _apply(uow: RegistryWork, job: ImportJob, row: ImportRow, now: datetime) -> _Outcome:
+    by = job.submitter
+    require_may_register_in(by, row.person.desa)
+    if job.dry_run:
+        return _Outcome()
+    person_id, created, updated = await _person(uow, row, by, now)
+    family_created = False
+    if row.no_kk is not None:
+        family_created = await _in_family(uow, row, person_id, by, now)
+    return _Outcome(created, updated, family_created)
+
+
+async def _person(
+    uow: RegistryWork, row: ImportRow, by: Principal, now: datetime
+) -> tuple[str, bool, bool]:
+    """The row's person (registered, or the one its NIK or its import key names), and whether
+    they were created or changed."""
+    key = row_key(row) if row.person.nik is None else None
+    known = await uow.imports.person_for(key) if key else None
+    if known is not None:
+        person = await current(uow, await uow.persons.get(known))
+        changed = await add_categories(uow, person, row.person.categories, Actor.of(by), now)
+        return person.person_id, False, changed is not person
+    view, created = await register_person(uow, row.person, by, now, str(uuid.uuid4()))
+    if key is not None:
+        await uow.imports.remember(key, view.person.person_id)
+    return view.person.person_id, created, not created and view.person.version > 1
+
+
+async def _in_family(
+    uow: RegistryWork, row: ImportRow, person_id: str, by: Principal, now: datetime
+) -> bool:
+    """The person in the family of the row's No. KK (registered with them when new); True when
+    the family is new. A person already in a family stays there: a move is the Dinas's call."""
+    assert row.no_kk is not None
+    relationship = str(row.relationship or Relationship.LAINNYA)
+    family = await uow.families.with_kk(row.no_kk)
+    if family is None:
+        form = FamilyForm(row.no_kk, row.person.desa, [(person_id, relationship)])
+        await register_family(uow, form, by, now, str(uuid.uuid4()))
+        return True
+    if person_id not in family.member_ids and await uow.families.of_person(person_id) is None:
+        await add_member(uow, family.family_id, person_id, relationship, by, now)
+    return False

@@ -8,7 +8,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from services.registry.domain.families import Family, Member
+from services.registry.domain.import_rows import RowError
+from services.registry.domain.imports import ImportJob
 from services.registry.domain.persons import CaseLink, Person
 from services.registry.domain.reviews import Review, ReviewKind, ReviewStatus
 from services.registry.domain.workers import Worker, WorkerRole, WorkerStatus
@@ -154,6 +158,26 @@ class Families(Protocol):
         ...
 
 
+class Imports(Protocol):
+    async def add(self, job: ImportJob) -> None: ...
+
+    async def get(self, import_id: str) -> ImportJob | None: ...
+
+    async def keyed(self, submitted_by: str, key: str) -> ImportJob | None: ...
+
+    async def save(self, job: ImportJob) -> None: ...
+
+    async def add_errors(self, import_id: str, errors: list[RowError]) -> None: ...
+
+    async def errors_of(self, import_id: str) -> list[RowError]: ...
+
+    async def person_for(self, row_key: str) -> str | None:
+        """The person an earlier import registered for a row without a NIK."""
+        ...
+
+    async def remember(self, row_key: str, person_id: str) -> None: ...
+
+
 class EventSink(Protocol):
     def add(self, event: Event, *, sequence: int | None = None) -> object: ...
 
@@ -170,6 +194,22 @@ class RegistryWork(Protocol):
 
     @property
     def families(self) -> Families: ...
+
+    @property
+    def imports(self) -> Imports: ...
+
+    @property
+    def session(self) -> AsyncSession:
+        """For savepoints: a row of an import that breaks a rule is rolled back alone."""
+        ...
+
+    async def flush(self) -> None: ...
+
+    def discard_unflushed(self) -> None: ...
+
+    async def audit_import(self, actor: Actor, action: str, job: ImportJob, now: datetime) -> None:
+        """An audit row for an import job (its submitter's wilayah)."""
+        ...
 
     @property
     def outbox(self) -> EventSink: ...

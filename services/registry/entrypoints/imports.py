@@ -1,0 +1,273 @@
+"""Imports over HTTP, and the worker that applies them.
+
+`POST /v1/imports?filename=&dry_run=` takes the file itself as the body (CSV or XLSX, streamed to
+`REGISTRY_IMPORT_DIR`, at most `REGISTRY_IMPORT_MAX_BYTES`) and answers 202 with the job;
+`GET /v1/imports/{id}` is its status and progress; `GET /v1/imports/{id}/errors` the bad rows
+(`line,rule,column`, CSV). Dinas staff only, each seeing the jobs inside their wilayah.
+
+The worker (one per replica) takes the oldest job nobody holds a lease on and applies it batch
+by batch from its checkpoint, renewing the lease with each batch: a replica killed mid-import
+leaves a lease that runs out, and another (or the same, restarted) resumes where the last
+committed batch ended.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import socket
+import uuid
+from collections.abc import Iterator
+from dataclasses import replace
+from datetime import datetime, timedelta
+from itertools import islice
+from pathlib import Path
+from typing import Annotated
+
+import structlog
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.exc import IntegrityError
+
+from services.registry.adapters.unit_of_work import RegistryUnitOfWork
+from services.registry.domain.errors import RegistryError
+from services.registry.domain.import_rows import ImportRow, RowError
+from services.registry.domain.imports import ImportJob, ImportStatus
+from services.registry.entrypoints.deps import UnitsOfWork
+from services.registry.use_cases import imports
+from shared.audit import Actor
+from shared.messaging.outbox import utcnow
+from shared.persistence.unit_of_work import UnitOfWorkFactory
+from shared.reference import InvalidReference
+from shared.security import Principal, Role
+from shared.web.auth import allow
+from shared.web.exports import ExportFormat, Pages, export_response
+from shared.web.idempotency import IdempotencyKey
+from shared.web.problems import Problem, not_found
+
+log = structlog.get_logger(__name__)
+
+Staff = Annotated[Principal, Depends(allow(Role.ADMIN, Role.OPERATOR))]
+IMPORTS_PATH = "/v1/imports"
+Rows = Iterator[ImportRow | RowError]
+
+
+class ImportSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="REGISTRY_IMPORT_", extra="ignore")
+
+    dir: Path = Path("var/imports")
+    max_bytes: int = Field(512 * 1024 * 1024, ge=1024)
+    batch: int = Field(500, ge=1)
+    lease_s: float = Field(60.0, gt=0)
+    poll_s: float = Field(2.0, gt=0)
+
+
+class ImportOut(BaseModel):
+    import_id: str
+    filename: str
+    dry_run: bool
+    status: str
+    rows: int = Field(description="rows read so far (the header not counted)")
+    persons_created: int
+    persons_updated: int
+    families: int = Field(description="families registered")
+    errors: int = Field(description="bad rows; their lines and rules: /errors")
+    submitted_by: str
+    submitted_at: str
+    finished_at: str | None
+
+    @classmethod
+    def of(cls, job: ImportJob) -> ImportOut:
+        return cls(
+            import_id=job.import_id, filename=job.filename, dry_run=job.dry_run,
+            status=job.status.value, rows=job.rows, persons_created=job.persons_created,
+            persons_updated=job.persons_updated, families=job.families, errors=job.errors,
+            submitted_by=job.submitted_by, submitted_at=job.submitted_at.isoformat(),
+            finished_at=job.finished_at.isoformat() if job.finished_at else None,
+        )  # fmt: skip
+
+
+def rule_of(error: Exception) -> str:
+    """The problem type a row's error would have as a request (`nik-invalid-format`, …)."""
+    from services.registry.entrypoints.http import problem_of  # the one table of rules
+
+    if isinstance(error, InvalidReference):
+        return str(error.rule)
+    assert isinstance(error, RegistryError)
+    return problem_of(error).rule
+
+
+def imports_router(settings: ImportSettings, doorbell: asyncio.Event) -> APIRouter:
+    router = APIRouter(prefix=IMPORTS_PATH, tags=["imports"])
+
+    @router.post("", status_code=202, response_model=ImportOut, summary="Import an extract")
+    async def submit(
+        request: Request,
+        caller: Staff,
+        uows: UnitsOfWork,
+        key: IdempotencyKey,
+        filename: Annotated[str, Query(min_length=1, max_length=200)] = "extract.csv",
+        dry_run: bool = False,
+    ) -> JSONResponse:
+        if key is not None:  # sent again (a timeout, a retry): the job it started, not another
+            async with uows() as uow:
+                earlier = await uow.imports.keyed(caller.sub, key)
+            if earlier is not None:
+                return JSONResponse(ImportOut.of(earlier).model_dump(mode="json"), status_code=202)
+        import_id = str(uuid.uuid4())
+        path, digest = await _store(request, settings, import_id)
+        job = ImportJob.submit(
+            import_id, caller, filename, str(path), digest, dry_run, utcnow(), key
+        )
+        try:
+            async with uows() as uow:
+                await imports.submit(uow, job, utcnow())
+                await uow.commit()
+        except IntegrityError:  # the same key sent twice at once: the other request's job
+            path.unlink(missing_ok=True)
+            async with uows() as uow:
+                earlier = await uow.imports.keyed(caller.sub, key or "")
+            if earlier is None:
+                raise
+            return JSONResponse(ImportOut.of(earlier).model_dump(mode="json"), status_code=202)
+        doorbell.set()
+        return JSONResponse(ImportOut.of(job).model_dump(mode="json"), status_code=202)
+
+    @router.get("/{import_id}", response_model=ImportOut, summary="An import's progress")
+    async def status(import_id: str, caller: Staff, uows: UnitsOfWork) -> ImportOut:
+        async with uows() as uow:
+            return ImportOut.of(await _visible(uow, import_id, caller))
+
+    @router.get("/{import_id}/errors", summary="An import's bad rows, as CSV: line, rule, column")
+    async def errors(import_id: str, caller: Staff, uows: UnitsOfWork) -> Response:
+        async with uows() as uow:
+            await _visible(uow, import_id, caller)
+            found = await uow.imports.errors_of(import_id)
+
+        async def pages() -> Pages:
+            yield [{"line": e.line, "rule": e.rule, "column": e.column} for e in found]
+
+        return await export_response(
+            pages(), ("line", "rule", "column"), name=f"import-{import_id}-errors",
+            format=ExportFormat.CSV,
+        )  # fmt: skip
+
+    return router
+
+
+async def _visible(uow: RegistryUnitOfWork, import_id: str, caller: Principal) -> ImportJob:
+    job = await uow.imports.get(import_id)
+    if job is None or not caller.covers(job.wilayah):
+        raise not_found("import")
+    return job
+
+
+async def _store(request: Request, settings: ImportSettings, import_id: str) -> tuple[Path, str]:
+    """The body to a file of its own, within the size limit; its SHA-256."""
+    settings.dir.mkdir(parents=True, exist_ok=True)
+    path = settings.dir / f"{import_id}.upload"
+    digest, size = hashlib.sha256(), 0
+    with path.open("wb") as file:
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > settings.max_bytes:
+                file.close()
+                path.unlink(missing_ok=True)
+                raise Problem(413, "payload-too-large", "File too large",
+                              f"at most {settings.max_bytes} bytes")  # fmt: skip
+            digest.update(chunk)
+            file.write(chunk)
+    if size == 0:
+        path.unlink(missing_ok=True)
+        raise Problem(422, "import-file-empty", "Empty file", "send the file as the body")
+    return path, digest.hexdigest()
+
+
+class ImportWorker:
+    def __init__(
+        self,
+        uows: UnitOfWorkFactory[RegistryUnitOfWork],
+        settings: ImportSettings,
+        doorbell: asyncio.Event,
+    ) -> None:
+        self._uows = uows
+        self._settings = settings
+        self._doorbell = doorbell
+        self._owner = f"{socket.gethostname()}-{uuid.uuid4().hex[:8]}"
+        self._stopping = False
+
+    def stop(self) -> None:
+        self._stopping = True
+        self._doorbell.set()
+
+    async def run(self) -> None:
+        while not self._stopping:
+            self._doorbell.clear()
+            try:
+                job = await self._claim()
+                if job is not None:
+                    await self.apply(job)
+                    continue
+            except Exception as error:  # the store is down: try again later
+                log.warning("import_round_failed", error=repr(error))
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._doorbell.wait(), self._settings.poll_s)
+
+    async def _claim(self) -> ImportJob | None:
+        now = utcnow()
+        async with self._uows() as uow:
+            job = await uow.imports.claim(self._owner, now, now + self._lease())
+            await uow.commit()
+        return job
+
+    def _lease(self) -> timedelta:
+        return timedelta(seconds=self._settings.lease_s)
+
+    async def apply(self, job: ImportJob) -> ImportJob:
+        """From the job's checkpoint to its end, a batch per transaction."""
+        rows = imports.rows_of(Path(job.path), today=utcnow().date())
+        log.info("import_started", import_id=job.import_id, from_line=job.next_line)
+        try:
+            while not self._stopping:
+                batch = await asyncio.to_thread(self._next_batch, rows, job.next_line)
+                if not batch:
+                    return await self._finish(job, ImportStatus.DONE)
+                job = await self._apply_batch(job, batch)
+        except (OSError, ValueError) as error:  # an unreadable file: nothing to retry
+            log.warning("import_failed", import_id=job.import_id, error=repr(error))
+            return await self._finish(job, ImportStatus.FAILED, type(error).__name__)
+        return job
+
+    def _next_batch(self, rows: Rows, from_line: int) -> list[ImportRow | RowError]:
+        wanted = (row for row in rows if row.line >= from_line)
+        return list(islice(wanted, self._settings.batch))
+
+    async def _apply_batch(self, job: ImportJob, batch: list[ImportRow | RowError]) -> ImportJob:
+        now = utcnow()
+        async with self._uows() as uow:
+            advanced = await imports.apply_batch(uow, job, batch, now, rule_of)
+            leased = _with_lease(advanced, self._owner, now + self._lease())
+            await uow.imports.save(leased)
+            await uow.commit()
+        return leased
+
+    async def _finish(
+        self, job: ImportJob, status: ImportStatus, failure: str | None = None
+    ) -> ImportJob:
+        now = utcnow()
+        done = replace(job, status=status, finished_at=now, updated_at=now, failure=failure,
+                       lease_owner=None, lease_until=None)  # fmt: skip
+        async with self._uows() as uow:
+            await uow.imports.save(done)
+            await uow.audit_import(Actor.of(job.submitter), f"import.{status.value}", done, now)
+            await uow.commit()
+        log.info("import_finished", import_id=job.import_id, status=status.value,
+                 rows=done.rows, errors=done.errors)  # fmt: skip
+        return done
+
+
+def _with_lease(job: ImportJob, owner: str, until: datetime) -> ImportJob:
+    return replace(job, lease_owner=owner, lease_until=until)

@@ -1,0 +1,121 @@
+"""Importing a DTKS-style extract through the API: good rows register persons and families,
+every bad row is reported with its line and rule, a second import of the same file changes
+nothing, a dry run changes nothing, and nobody imports outside their wilayah."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+
+from tests.registry.integration.conftest import bearer
+from tests.support.waiting import eventually
+
+pytestmark = pytest.mark.integration
+
+EXTRACT = "\n".join([
+    "nik;no_kk;nama;jenis_kelamin;tanggal_lahir;kode_desa;hubungan_keluarga;kategori_pmks",
+    "6305015402400003;6305011203150004;Masriah;P;14-02-1940;63.05.01.2003;Kepala Keluarga;LUT",
+    ";6305011203150004;Rahmat;L;03/09/1995;6305012003;anak;PD",
+    ";;Udin;L;1995-09-03;63.05.01.2003;;GLD",
+    "630501540240;;Siti;P;1940-02-14;63.05.01.2003;;LUT",
+    ";;Ahmad;L;1960-01-01;63.03.01.2001;;LUT",
+]).encode()  # fmt: skip
+BAD = [(5, "nik-invalid-length", "nik"), (6, "outside-wilayah", "kode_desa")]
+
+
+@pytest.fixture(autouse=True)
+def imports_in_tmp(tmp_path, monkeypatch):
+    monkeypatch.setenv("REGISTRY_IMPORT_DIR", str(tmp_path / "imports"))
+    monkeypatch.setenv("REGISTRY_IMPORT_POLL_S", "0.2")
+
+
+async def imported(registry, body: bytes = EXTRACT, headers=None, **params) -> dict:
+    headers = headers or bearer()
+    answer = await registry.client.post(
+        "/v1/imports", content=body, params={"filename": "dtks.csv", **params}, headers=headers
+    )
+    assert answer.status_code == 202, answer.text
+    path = f"/v1/imports/{answer.json()['import_id']}"
+
+    async def finished() -> dict | None:
+        job = (await registry.client.get(path, headers=headers)).json()
+        return job if job["status"] in ("done", "failed") else None
+
+    return await eventually(finished, timeout=30, message="the import finished")
+
+
+async def bad_rows(registry, job: dict, headers=None) -> list[tuple[int, str, str]]:
+    answer = await registry.client.get(
+        f"/v1/imports/{job['import_id']}/errors", headers=headers or bearer()
+    )
+    rows = csv.DictReader(io.StringIO(answer.content.decode().removeprefix("\ufeff")))
+    return [(int(r["line"]), r["rule"], r["column"]) for r in rows]
+
+
+async def persons(registry) -> list[dict]:
+    return (await registry.client.get("/v1/persons", headers=bearer())).json()["items"]
+
+
+async def test_an_extract_registers_persons_and_families_and_a_second_import_changes_nothing(
+    make_registry, store_kind
+):
+    registry = await make_registry(store_kind)
+    job = await imported(registry)
+    assert {k: job[k] for k in ("status", "rows", "persons_created", "families", "errors")} == {
+        "status": "done", "rows": 5, "persons_created": 3, "families": 1, "errors": 2,
+    }  # fmt: skip
+    assert await bad_rows(registry, job) == BAD
+    found = {p["name"]: p for p in await persons(registry)}
+    assert sorted(found) == ["Masriah", "Rahmat", "Udin"]
+    family = await registry.client.get(
+        "/v1/families/" + await family_of(registry, found["Masriah"]["person_id"]),
+        headers=bearer(),
+    )
+    members = {m["person_id"]: m["relationship"] for m in family.json()["members"]}
+    assert members == {
+        found["Masriah"]["person_id"]: "kepala_keluarga",
+        found["Rahmat"]["person_id"]: "anak",
+    }
+
+    again = await imported(registry)
+    counts = ("persons_created", "persons_updated", "families", "errors")
+    assert [again[k] for k in counts] == [0, 0, 0, 2]
+    assert len(await persons(registry)) == 3  # the NIK-less rows found their persons again
+
+
+async def family_of(registry, person_id: str) -> str:
+    export = await registry.client.get("/v1/exports/families", headers=bearer())
+    rows = csv.DictReader(io.StringIO(export.content.decode().removeprefix("\ufeff")))
+    return next(r["family_id"] for r in rows if person_id in r["members"])
+
+
+async def test_a_dry_run_checks_every_row_and_changes_nothing(registry):
+    job = await imported(registry, dry_run="true")
+    assert (job["status"], job["rows"], job["errors"], job["persons_created"]) == ("done", 5, 2, 0)
+    assert await bad_rows(registry, job) == BAD
+    assert await persons(registry) == []
+
+
+async def test_nobody_imports_outside_their_wilayah_or_sees_anothers_import(registry):
+    banjar = bearer("operator", "63.03")
+    job = await imported(registry, headers=banjar)
+    assert (job["persons_created"], job["errors"]) == (1, 4)  # the one row of Banjar: Ahmad
+    rules = {rule for _, rule, _ in await bad_rows(registry, job, banjar)}
+    assert rules == {"outside-wilayah", "nik-invalid-length"}
+    assert await persons(registry) == []
+    tapin_job = await imported(registry, dry_run="true")
+    hidden = await registry.client.get(f"/v1/imports/{tapin_job['import_id']}", headers=banjar)
+    assert hidden.status_code == 404
+    for role, wilayah in (("psm", "63.05.01.2003"), ("tksk", "63.05.01"), ("integration", "63")):
+        refused = await registry.client.post(
+            "/v1/imports", content=EXTRACT, headers=bearer(role, wilayah)
+        )
+        assert refused.status_code == 403, role
+    keyed = {**bearer(), "Idempotency-Key": "dtks-2026-1"}
+    first = await registry.client.post("/v1/imports", content=EXTRACT, headers=keyed)
+    again = await registry.client.post("/v1/imports", content=EXTRACT, headers=keyed)
+    assert first.json()["import_id"] == again.json()["import_id"]  # a retried upload: one job
+    empty = await registry.client.post("/v1/imports", content=b"", headers=bearer())
+    assert (empty.status_code, empty.json()["type"]) == (422, "urn:kesos:problem:import-file-empty")
