@@ -112,7 +112,8 @@ class SentinelGroup:
                 f"sentinel monitor {GROUP} 127.0.0.1 {self.primary.port} 1",
                 f"sentinel auth-user {GROUP} {ADMIN}",
                 f"sentinel auth-pass {GROUP} {self.admin_password}",
-                f"sentinel down-after-milliseconds {GROUP} 1000",
+                # 2 s: a primary stalled by a loaded CI machine is not taken for a dead one
+                f"sentinel down-after-milliseconds {GROUP} 2000",
                 f"sentinel failover-timeout {GROUP} 10000",
             ]) + "\n"
         )  # fmt: skip
