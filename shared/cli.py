@@ -14,6 +14,7 @@ import typer
 from shared.cli_bus import agency, bus
 from shared.cli_dead import dead
 from shared.cli_deploy import deploy
+from shared.cli_import import imports
 from shared.cli_system import demo, migrate_services
 from shared.cli_token import token
 from shared.contracts import CATALOG
@@ -29,6 +30,7 @@ app.add_typer(dead, name="dead")
 app.add_typer(bus, name="bus")
 app.add_typer(agency, name="agency")
 app.add_typer(deploy, name="deploy")
+app.add_typer(imports, name="import")
 app.command("token")(token)
 app.command("migrate")(migrate_services)
 app.command("demo")(demo)
