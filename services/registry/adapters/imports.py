@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from dataclasses import asdict
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, insert, or_, select, update
+from sqlalchemy import CursorResult, delete, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.registry.adapters.tables import import_errors, import_keys, imports
+from services.registry.adapters.tables import import_chunks, import_errors, import_keys, imports
 from services.registry.domain.import_rows import RowError
 from services.registry.domain.imports import ImportJob, ImportStatus
 from shared.persistence.projection import upsert
@@ -71,6 +72,31 @@ class ImportRepository:
             ),
         )
         return await self.get(import_id) if taken.rowcount == 1 else None
+
+    async def add_chunk(self, import_id: str, seq: int, data: bytes) -> None:
+        await self._session.execute(
+            insert(import_chunks), {"import_id": import_id, "seq": seq, "data": data}
+        )
+
+    async def chunks(self, import_id: str) -> AsyncIterator[bytes]:
+        """The file's chunks in order, one query each (a chunk is a megabyte)."""
+        seq = 0
+        while True:
+            found = await self._session.execute(
+                select(import_chunks.c.data).where(
+                    import_chunks.c.import_id == import_id, import_chunks.c.seq == seq
+                )
+            )
+            data = found.scalar_one_or_none()
+            if data is None:
+                return
+            yield bytes(data)
+            seq += 1
+
+    async def drop_chunks(self, import_id: str) -> None:
+        await self._session.execute(
+            delete(import_chunks).where(import_chunks.c.import_id == import_id)
+        )
 
     async def add_errors(self, import_id: str, errors: list[RowError]) -> None:
         if errors:

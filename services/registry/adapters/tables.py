@@ -10,6 +10,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -238,6 +239,15 @@ import_errors = Table(
     Column("line", Integer, primary_key=True),
     Column("rule", String(60), nullable=False),
     Column("column_name", String(40)),
+)
+# The uploaded file itself, in chunks: any replica can apply (or resume) a job, and a backup of
+# the store holds what was imported. Removed once the job is finished.
+import_chunks = Table(
+    "registry_import_chunks",
+    TABLES,
+    Column("import_id", String(36), ForeignKey(imports.c.import_id), primary_key=True),
+    Column("seq", Integer, primary_key=True),
+    Column("data", LargeBinary, nullable=False),
 )
 # A person without a NIK, by what the row said of them: importing a file again finds them.
 import_keys = Table(

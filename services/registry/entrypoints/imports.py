@@ -1,7 +1,8 @@
 """Imports over HTTP, and the worker that applies them.
 
-`POST /v1/imports?filename=&dry_run=` takes the file itself as the body (CSV or XLSX, streamed to
-`REGISTRY_IMPORT_DIR`, at most `REGISTRY_IMPORT_MAX_BYTES`) and answers 202 with the job;
+`POST /v1/imports?filename=&dry_run=` takes the file itself as the body (CSV or XLSX, at most
+`REGISTRY_IMPORT_MAX_BYTES`), keeps it in the store (so any replica can apply it) and answers
+202 with the job;
 `GET /v1/imports/{id}` is its status and progress; `GET /v1/imports/{id}/errors` the bad rows
 (`line,rule,column`, CSV). Dinas staff only, each seeing the jobs inside their wilayah.
 
@@ -52,6 +53,7 @@ log = structlog.get_logger(__name__)
 
 Staff = Annotated[Principal, Depends(allow(Role.ADMIN, Role.OPERATOR))]
 IMPORTS_PATH = "/v1/imports"
+CHUNK_BYTES = 1024 * 1024
 Rows = Iterator[ImportRow | RowError]
 
 
@@ -120,11 +122,13 @@ def imports_router(settings: ImportSettings, doorbell: asyncio.Event) -> APIRout
         import_id = str(uuid.uuid4())
         path, digest = await _store(request, settings, import_id)
         job = ImportJob.submit(
-            import_id, caller, filename, str(path), digest, dry_run, utcnow(), key
+            import_id, caller, filename, path.name, digest, dry_run, utcnow(), key
         )
         try:
             async with uows() as uow:
                 await imports.submit(uow, job, utcnow())
+                for seq, chunk in enumerate(_chunks_of(path)):  # any replica may apply it
+                    await uow.imports.add_chunk(import_id, seq, chunk)
                 await uow.commit()
         except IntegrityError:  # the same key sent twice at once: the other request's job
             path.unlink(missing_ok=True)
@@ -165,10 +169,21 @@ async def _visible(uow: RegistryUnitOfWork, import_id: str, caller: Principal) -
     return job
 
 
+def local_copy(settings: ImportSettings, import_id: str) -> Path:
+    """Where this process keeps a job's file while it reads it (the store holds the file)."""
+    return settings.dir / f"{import_id}.upload"
+
+
+def _chunks_of(path: Path) -> Iterator[bytes]:
+    with path.open("rb") as file:
+        while chunk := file.read(CHUNK_BYTES):
+            yield chunk
+
+
 async def _store(request: Request, settings: ImportSettings, import_id: str) -> tuple[Path, str]:
     """The body to a file of its own, within the size limit; its SHA-256."""
     settings.dir.mkdir(parents=True, exist_ok=True)
-    path = settings.dir / f"{import_id}.upload"
+    path = local_copy(settings, import_id)
     digest, size = hashlib.sha256(), 0
     with path.open("wb") as file:
         async for chunk in request.stream():
@@ -228,7 +243,8 @@ class ImportWorker:
 
     async def apply(self, job: ImportJob) -> ImportJob:
         """From the job's checkpoint to its end, a batch per transaction."""
-        rows = imports.rows_of(Path(job.path), today=utcnow().date())
+        path = await self._local(job)
+        rows = imports.rows_of(path, today=utcnow().date())
         log.info("import_started", import_id=job.import_id, from_line=job.next_line)
         try:
             while not self._stopping:
@@ -240,6 +256,21 @@ class ImportWorker:
             log.warning("import_failed", import_id=job.import_id, error=repr(error))
             return await self._finish(job, ImportStatus.FAILED, type(error).__name__)
         return job
+
+    async def _local(self, job: ImportJob) -> Path:
+        """The job's file on this replica's disk: the one uploaded here, else a copy from the
+        store (a job resumed by another replica, or after a restart)."""
+        path = local_copy(self._settings, job.import_id)
+        if path.exists():
+            return path
+        self._settings.dir.mkdir(parents=True, exist_ok=True)
+        partial = path.with_suffix(".partial")
+        async with self._uows() as uow:
+            with partial.open("wb") as file:
+                async for chunk in uow.imports.chunks(job.import_id):
+                    file.write(chunk)
+        partial.rename(path)
+        return path
 
     def _next_batch(self, rows: Rows, from_line: int) -> list[ImportRow | RowError]:
         wanted = (row for row in rows if row.line >= from_line)
@@ -262,8 +293,10 @@ class ImportWorker:
                        lease_owner=None, lease_until=None)  # fmt: skip
         async with self._uows() as uow:
             await uow.imports.save(done)
+            await uow.imports.drop_chunks(job.import_id)  # its rows are applied or reported
             await uow.audit_import(Actor.of(job.submitter), f"import.{status.value}", done, now)
             await uow.commit()
+        local_copy(self._settings, job.import_id).unlink(missing_ok=True)
         log.info("import_finished", import_id=job.import_id, status=status.value,
                  rows=done.rows, errors=done.errors)  # fmt: skip
         return done

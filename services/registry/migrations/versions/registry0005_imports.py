@@ -67,6 +67,18 @@ def upgrade() -> None:
         ),
     )
     op.create_table(
+        "registry_import_chunks",
+        sa.Column("import_id", sa.String(36), nullable=False),
+        sa.Column("seq", sa.Integer, nullable=False),
+        sa.Column("data", sa.LargeBinary, nullable=False),
+        sa.PrimaryKeyConstraint("import_id", "seq", name="pk_registry_import_chunks"),
+        sa.ForeignKeyConstraint(
+            ["import_id"],
+            ["registry_imports.import_id"],
+            name="fk_registry_import_chunks_import_id_registry_imports",
+        ),
+    )
+    op.create_table(
         "registry_import_keys",
         sa.Column("row_key", sa.String(64), nullable=False),
         sa.Column("person_id", sa.String(36), nullable=False),
@@ -81,6 +93,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("registry_import_keys")
+    op.drop_table("registry_import_chunks")
     op.drop_table("registry_import_errors")
     op.drop_index("uq_registry_imports_key", table_name="registry_imports")
     op.drop_index("ix_registry_imports_status", table_name="registry_imports")
