@@ -62,6 +62,7 @@ def ids(result: StoryResult) -> dict[str, str]:
         "delivery_id": result.messages[result.enrolled[0]["worker_id"]][0]["delivery_id"],
         "code": "63.05.01",
         "review_id": "00000000-0000-0000-0000-000000000000",
+        "import_id": "00000000-0000-0000-0000-000000000000",
     }
 
 
