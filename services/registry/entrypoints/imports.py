@@ -38,6 +38,7 @@ from services.registry.domain.errors import RegistryError
 from services.registry.domain.import_rows import ImportRow, RowError
 from services.registry.domain.imports import ImportJob, ImportStatus
 from services.registry.entrypoints.deps import UnitsOfWork
+from services.registry.entrypoints.http import problem_of
 from services.registry.use_cases import imports
 from shared.audit import Actor
 from shared.messaging.outbox import utcnow
@@ -94,8 +95,6 @@ class ImportOut(BaseModel):
 
 def rule_of(error: Exception) -> str:
     """The problem type a row's error would have as a request (`nik-invalid-format`, …)."""
-    from services.registry.entrypoints.http import problem_of  # the one table of rules
-
     if isinstance(error, InvalidReference):
         return str(error.rule)
     assert isinstance(error, RegistryError)
@@ -118,7 +117,7 @@ def imports_router(settings: ImportSettings, doorbell: asyncio.Event) -> APIRout
             async with uows() as uow:
                 earlier = await uow.imports.keyed(caller.sub, key)
             if earlier is not None:
-                return JSONResponse(ImportOut.of(earlier).model_dump(mode="json"), status_code=202)
+                return _accepted(earlier)
         import_id = str(uuid.uuid4())
         path, digest = await _store(request, settings, import_id)
         job = ImportJob.submit(
@@ -136,9 +135,9 @@ def imports_router(settings: ImportSettings, doorbell: asyncio.Event) -> APIRout
                 earlier = await uow.imports.keyed(caller.sub, key or "")
             if earlier is None:
                 raise
-            return JSONResponse(ImportOut.of(earlier).model_dump(mode="json"), status_code=202)
+            return _accepted(earlier)
         doorbell.set()
-        return JSONResponse(ImportOut.of(job).model_dump(mode="json"), status_code=202)
+        return _accepted(job)
 
     @router.get("/{import_id}", response_model=ImportOut, summary="An import's progress")
     async def status(import_id: str, caller: Staff, uows: UnitsOfWork) -> ImportOut:
@@ -160,6 +159,10 @@ def imports_router(settings: ImportSettings, doorbell: asyncio.Event) -> APIRout
         )  # fmt: skip
 
     return router
+
+
+def _accepted(job: ImportJob) -> JSONResponse:
+    return JSONResponse(ImportOut.of(job).model_dump(mode="json"), status_code=202)
 
 
 async def _visible(uow: RegistryUnitOfWork, import_id: str, caller: Principal) -> ImportJob:
