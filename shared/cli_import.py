@@ -28,7 +28,7 @@ from shared.settings import service_url
 
 imports = typer.Typer(help="Importing extracts into the registry.", no_args_is_help=True)
 POLL_S = 0.5
-SUMMARY = ("rows", "persons_created", "persons_updated", "families", "errors")
+SUMMARY = ("rows", "persons_created", "persons_updated", "families", "duplicates", "errors")
 
 
 @imports.command("persons")

@@ -10,9 +10,15 @@ from typing import Any, cast
 from sqlalchemy import CursorResult, delete, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.registry.adapters.tables import import_chunks, import_errors, import_keys, imports
+from services.registry.adapters.tables import (
+    import_chunks,
+    import_duplicates,
+    import_errors,
+    import_keys,
+    imports,
+)
 from services.registry.domain.import_rows import RowError
-from services.registry.domain.imports import ImportJob, ImportStatus
+from services.registry.domain.imports import Duplicate, ImportJob, ImportStatus
 from shared.persistence.projection import upsert
 
 UNFINISHED = (ImportStatus.QUEUED.value, ImportStatus.RUNNING.value)
@@ -97,6 +103,24 @@ class ImportRepository:
         await self._session.execute(
             delete(import_chunks).where(import_chunks.c.import_id == import_id)
         )
+
+    async def add_duplicates(self, import_id: str, found: list[Duplicate]) -> None:
+        if found:
+            await self._session.execute(
+                insert(import_duplicates),
+                [{"import_id": import_id, **asdict(duplicate)} for duplicate in found],
+            )
+
+    async def duplicates_of(self, import_id: str) -> list[Duplicate]:
+        found = await self._session.execute(
+            select(
+                import_duplicates.c.line, import_duplicates.c.person_id,
+                import_duplicates.c.other_id, import_duplicates.c.score,
+            )
+            .where(import_duplicates.c.import_id == import_id)
+            .order_by(import_duplicates.c.line, import_duplicates.c.other_id)
+        )  # fmt: skip
+        return [Duplicate(*row) for row in found]
 
     async def add_errors(self, import_id: str, errors: list[RowError]) -> None:
         if errors:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection
+from datetime import date
 from typing import Any, cast
 
 from sqlalchemy import CursorResult, Select, insert, literal, select, update
@@ -76,6 +77,20 @@ class PersonRepository:
             statement = statement.where(persons.c.person_id > after)
         rows = await self._session.execute(statement.order_by(persons.c.person_id).limit(limit))
         return [_person(row._mapping) for row in rows]
+
+    async def in_block(self, desa: str, sex: str, born: date | None) -> list[Person]:
+        """Who a new record could duplicate: the same desa, sex and birth year (or also none),
+        records merged away left out."""
+        statement = select(persons).where(
+            persons.c.desa == desa, persons.c.sex == sex, persons.c.merged_into.is_(None)
+        )
+        if born is None:
+            statement = statement.where(persons.c.birth_date.is_(None))
+        else:
+            statement = statement.where(
+                persons.c.birth_date.between(date(born.year, 1, 1), date(born.year, 12, 31))
+            )
+        return [_person(row._mapping) for row in await self._session.execute(statement)]
 
     async def link_of(self, case_id: str) -> CaseLink | None:
         found = await self._session.execute(

@@ -213,6 +213,7 @@ imports = Table(
     Column("persons_updated", Integer, nullable=False),
     Column("families", Integer, nullable=False),
     Column("errors", Integer, nullable=False),
+    Column("duplicates", Integer, nullable=False),
     Column("lease_owner", String(200)),
     Column("lease_until", UtcDateTime),
     Column("submitted_at", UtcDateTime, nullable=False),
@@ -239,6 +240,17 @@ import_errors = Table(
     Column("line", Integer, primary_key=True),
     Column("rule", String(60), nullable=False),
     Column("column_name", String(40)),
+)
+# Persons an import registered without a NIK who look like a person already registered: for the
+# Dinas to check (domain.duplicates).
+import_duplicates = Table(
+    "registry_import_duplicates",
+    TABLES,
+    Column("import_id", String(36), ForeignKey(imports.c.import_id), primary_key=True),
+    Column("line", Integer, primary_key=True),
+    Column("other_id", String(36), primary_key=True),
+    Column("person_id", String(36), nullable=False),
+    Column("score", Integer, nullable=False),
 )
 # The uploaded file itself, in chunks: any replica can apply (or resume) a job, and a backup of
 # the store holds what was imported. Removed once the job is finished.

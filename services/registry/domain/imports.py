@@ -22,6 +22,16 @@ FIRST_ROW = 2  # line 1 is the header
 
 
 @dataclass(frozen=True, slots=True)
+class Duplicate:
+    """A person a row registered (no NIK) who looks like one registered before."""
+
+    line: int
+    person_id: str
+    other_id: str
+    score: int  # name similarity, 0–100
+
+
+@dataclass(frozen=True, slots=True)
 class ImportJob:
     import_id: str
     submitted_by: str
@@ -38,6 +48,7 @@ class ImportJob:
     persons_updated: int
     families: int
     errors: int
+    duplicates: int
     submitted_at: datetime
     updated_at: datetime
     lease_owner: str | None = None
@@ -55,7 +66,8 @@ class ImportJob:
             import_id=import_id, submitted_by=by.sub, role=str(by.role), wilayah=by.wilayah,
             filename=filename, path=path, sha256=sha256, dry_run=dry_run,
             status=ImportStatus.QUEUED, next_line=FIRST_ROW, rows=0, persons_created=0,
-            persons_updated=0, families=0, errors=0, submitted_at=now, updated_at=now,
+            persons_updated=0, families=0, errors=0, duplicates=0, submitted_at=now,
+            updated_at=now,
             idempotency_key=idempotency_key,
         )  # fmt: skip
 

@@ -20,7 +20,7 @@ import hashlib
 import socket
 import uuid
 from collections.abc import Iterator
-from dataclasses import replace
+from dataclasses import asdict, replace
 from datetime import datetime, timedelta
 from itertools import islice
 from pathlib import Path
@@ -78,6 +78,10 @@ class ImportOut(BaseModel):
     persons_updated: int
     families: int = Field(description="families registered")
     errors: int = Field(description="bad rows; their lines and rules: /errors")
+    duplicates: int = Field(
+        description="persons registered without a NIK who look like one registered before: "
+        "/duplicates"
+    )
     submitted_by: str
     submitted_at: str
     finished_at: str | None
@@ -88,6 +92,7 @@ class ImportOut(BaseModel):
             import_id=job.import_id, filename=job.filename, dry_run=job.dry_run,
             status=job.status.value, rows=job.rows, persons_created=job.persons_created,
             persons_updated=job.persons_updated, families=job.families, errors=job.errors,
+            duplicates=job.duplicates,
             submitted_by=job.submitted_by, submitted_at=job.submitted_at.isoformat(),
             finished_at=job.finished_at.isoformat() if job.finished_at else None,
         )  # fmt: skip
@@ -157,6 +162,24 @@ def imports_router(settings: ImportSettings, doorbell: asyncio.Event) -> APIRout
             pages(), ("line", "rule", "column"), name=f"import-{import_id}-errors",
             format=ExportFormat.CSV,
         )  # fmt: skip
+
+    @router.get(
+        "/{import_id}/duplicates",
+        summary="Persons the import registered without a NIK who look like one registered "
+        "before, as CSV: line, person_id, other_id, score",
+    )
+    async def duplicates(import_id: str, caller: Staff, uows: UnitsOfWork) -> Response:
+        async with uows() as uow:
+            await _visible(uow, import_id, caller)
+            found = await uow.imports.duplicates_of(import_id)
+
+        async def pages() -> Pages:
+            yield [asdict(duplicate) for duplicate in found]
+
+        columns = ("line", "person_id", "other_id", "score")
+        return await export_response(
+            pages(), columns, name=f"import-{import_id}-duplicates", format=ExportFormat.CSV
+        )
 
     return router
 

@@ -18,10 +18,11 @@ from pathlib import Path
 
 from services.registry.adapters.spreadsheets import read_rows
 from services.registry.domain.access import require_may_register_in
+from services.registry.domain.duplicates import Candidate, candidate_pairs
 from services.registry.domain.errors import OutsideWilayah, RegistryError
 from services.registry.domain.families import Relationship
 from services.registry.domain.import_rows import ImportRow, RowError, columns_of, read_row
-from services.registry.domain.imports import ImportJob
+from services.registry.domain.imports import Duplicate, ImportJob
 from services.registry.use_cases.families import FamilyForm, add_member, register_family
 from services.registry.use_cases.persons import add_categories, current, register_person
 from services.registry.use_cases.ports import RegistryWork
@@ -72,6 +73,7 @@ async def apply_batch(
     a killed import redoes the whole batch or none of it. A row that breaks a rule is rolled
     back alone (a savepoint) and reported; the others stand."""
     errors = [row for row in batch if isinstance(row, RowError)]
+    duplicates: list[Duplicate] = []
     created = updated = families = 0
     for row in batch:
         if isinstance(row, RowError):
@@ -88,13 +90,16 @@ async def apply_batch(
         created += outcome.created
         updated += outcome.updated
         families += outcome.family_created
+        duplicates += outcome.duplicates
     await uow.imports.add_errors(job.import_id, errors)
+    await uow.imports.add_duplicates(job.import_id, duplicates)
     advanced = replace(
         job,
         next_line=max(row.line for row in batch) + 1 if batch else job.next_line,
         rows=job.rows + len(batch), persons_created=job.persons_created + created,
         persons_updated=job.persons_updated + updated, families=job.families + families,
-        errors=job.errors + len(errors), updated_at=now,
+        errors=job.errors + len(errors), duplicates=job.duplicates + len(duplicates),
+        updated_at=now,
     )  # fmt: skip
     await uow.imports.save(advanced)
     return advanced
@@ -105,6 +110,7 @@ class _Outcome:
     created: bool = False
     updated: bool = False
     family_created: bool = False
+    duplicates: tuple[Duplicate, ...] = ()
 
 
 async def _apply(uow: RegistryWork, job: ImportJob, row: ImportRow, now: datetime) -> _Outcome:
@@ -116,7 +122,21 @@ async def _apply(uow: RegistryWork, job: ImportJob, row: ImportRow, now: datetim
     family_created = False
     if row.no_kk is not None:
         family_created = await _in_family(uow, row, person_id, by, now)
-    return _Outcome(created, updated, family_created)
+    found = await _look_alikes(uow, row, person_id) if created and not row.person.nik else ()
+    return _Outcome(created, updated, family_created, found)
+
+
+async def _look_alikes(uow: RegistryWork, row: ImportRow, person_id: str) -> tuple[Duplicate, ...]:
+    """Persons registered before who may be the one this NIK-less row just registered."""
+    form = row.person
+    block = await uow.persons.in_block(form.desa, form.sex, form.birth_date)
+    records = [Candidate(p.person_id, p.name, p.sex, p.birth_date, p.desa, p.nik) for p in block]
+    return tuple(
+        Duplicate(row.line, person_id, pair.first if pair.second == person_id else pair.second,
+                  round(pair.score))
+        for pair in candidate_pairs(records)
+        if person_id in (pair.first, pair.second)
+    )  # fmt: skip
 
 
 async def _person(

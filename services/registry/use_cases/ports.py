@@ -5,14 +5,14 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.registry.domain.families import Family, Member
 from services.registry.domain.import_rows import RowError
-from services.registry.domain.imports import ImportJob
+from services.registry.domain.imports import Duplicate, ImportJob
 from services.registry.domain.persons import CaseLink, Person
 from services.registry.domain.reviews import Review, ReviewKind, ReviewStatus
 from services.registry.domain.workers import Worker, WorkerRole, WorkerStatus
@@ -90,6 +90,10 @@ class Persons(Protocol):
 
     async def page(self, query: PersonQuery, *, after: str | None, limit: int) -> list[Person]:
         """Up to `limit` persons ordered by id, after the id `after`."""
+        ...
+
+    async def in_block(self, desa: str, sex: str, born: date | None) -> list[Person]:
+        """Persons of the desa and sex born the same year (or all without a birth date)."""
         ...
 
     async def link_of(self, case_id: str) -> CaseLink | None: ...
@@ -172,6 +176,8 @@ class Imports(Protocol):
     async def drop_chunks(self, import_id: str) -> None: ...
 
     async def add_errors(self, import_id: str, errors: list[RowError]) -> None: ...
+
+    async def add_duplicates(self, import_id: str, found: list[Duplicate]) -> None: ...
 
     async def errors_of(self, import_id: str) -> list[RowError]: ...
 

@@ -21,6 +21,7 @@ EXTRACT = "\n".join([
     ";;Udin;L;1995-09-03;63.05.01.2003;;GLD",
     "630501540240;;Siti;P;1940-02-14;63.05.01.2003;;LUT",
     ";;Ahmad;L;1960-01-01;63.03.01.2001;;LUT",
+    ";;Masriyah;P;1940-02-14;63.05.01.2003;;LUT",  # Masriah again, spelt otherwise, no NIK
 ]).encode()  # fmt: skip
 BAD = [(5, "nik-invalid-length", "nik"), (6, "outside-wilayah", "kode_desa")]
 
@@ -63,12 +64,22 @@ async def test_an_extract_registers_persons_and_families_and_a_second_import_cha
 ):
     registry = await make_registry(store_kind)
     job = await imported(registry)
-    assert {k: job[k] for k in ("status", "rows", "persons_created", "families", "errors")} == {
-        "status": "done", "rows": 5, "persons_created": 3, "families": 1, "errors": 2,
+    counts = ("status", "rows", "persons_created", "families", "errors", "duplicates")
+    assert {k: job[k] for k in counts} == {
+        "status": "done", "rows": 6, "persons_created": 4, "families": 1, "errors": 2,
+        "duplicates": 1,
     }  # fmt: skip
     assert await bad_rows(registry, job) == BAD
     found = {p["name"]: p for p in await persons(registry)}
-    assert sorted(found) == ["Masriah", "Rahmat", "Udin"]
+    assert sorted(found) == ["Masriah", "Masriyah", "Rahmat", "Udin"]
+    report = await registry.client.get(
+        f"/v1/imports/{job['import_id']}/duplicates", headers=bearer()
+    )
+    [pair] = csv.DictReader(io.StringIO(report.content.decode().removeprefix("\ufeff")))
+    assert (pair["line"], pair["person_id"], pair["other_id"]) == (
+        "7", found["Masriyah"]["person_id"], found["Masriah"]["person_id"],
+    )  # fmt: skip
+    assert int(pair["score"]) >= 90
     family = await registry.client.get(
         "/v1/families/" + await family_of(registry, found["Masriah"]["person_id"]),
         headers=bearer(),
@@ -80,9 +91,9 @@ async def test_an_extract_registers_persons_and_families_and_a_second_import_cha
     }
 
     again = await imported(registry)
-    counts = ("persons_created", "persons_updated", "families", "errors")
-    assert [again[k] for k in counts] == [0, 0, 0, 2]
-    assert len(await persons(registry)) == 3  # the NIK-less rows found their persons again
+    counts = ("persons_created", "persons_updated", "families", "errors", "duplicates")
+    assert [again[k] for k in counts] == [0, 0, 0, 2, 0]
+    assert len(await persons(registry)) == 4  # the NIK-less rows found their persons again
 
 
 async def family_of(registry, person_id: str) -> str:
@@ -93,7 +104,7 @@ async def family_of(registry, person_id: str) -> str:
 
 async def test_a_dry_run_checks_every_row_and_changes_nothing(registry):
     job = await imported(registry, dry_run="true")
-    assert (job["status"], job["rows"], job["errors"], job["persons_created"]) == ("done", 5, 2, 0)
+    assert (job["status"], job["rows"], job["errors"], job["persons_created"]) == ("done", 6, 2, 0)
     assert await bad_rows(registry, job) == BAD
     assert await persons(registry) == []
 
@@ -101,7 +112,7 @@ async def test_a_dry_run_checks_every_row_and_changes_nothing(registry):
 async def test_nobody_imports_outside_their_wilayah_or_sees_anothers_import(registry):
     banjar = bearer("operator", "63.03")
     job = await imported(registry, headers=banjar)
-    assert (job["persons_created"], job["errors"]) == (1, 4)  # the one row of Banjar: Ahmad
+    assert (job["persons_created"], job["errors"]) == (1, 5)  # the one row of Banjar: Ahmad
     rules = {rule for _, rule, _ in await bad_rows(registry, job, banjar)}
     assert rules == {"outside-wilayah", "nik-invalid-length"}
     assert await persons(registry) == []

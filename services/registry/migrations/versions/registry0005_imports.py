@@ -36,6 +36,7 @@ def upgrade() -> None:
         sa.Column("persons_updated", sa.Integer, nullable=False),
         sa.Column("families", sa.Integer, nullable=False),
         sa.Column("errors", sa.Integer, nullable=False),
+        sa.Column("duplicates", sa.Integer, nullable=False),
         sa.Column("lease_owner", sa.String(200)),
         sa.Column("lease_until", sa.DateTime(timezone=True)),
         sa.Column("submitted_at", sa.DateTime(timezone=True), nullable=False),
@@ -67,6 +68,22 @@ def upgrade() -> None:
         ),
     )
     op.create_table(
+        "registry_import_duplicates",
+        sa.Column("import_id", sa.String(36), nullable=False),
+        sa.Column("line", sa.Integer, nullable=False),
+        sa.Column("other_id", sa.String(36), nullable=False),
+        sa.Column("person_id", sa.String(36), nullable=False),
+        sa.Column("score", sa.Integer, nullable=False),
+        sa.PrimaryKeyConstraint(
+            "import_id", "line", "other_id", name="pk_registry_import_duplicates"
+        ),
+        sa.ForeignKeyConstraint(
+            ["import_id"],
+            ["registry_imports.import_id"],
+            name="fk_registry_import_duplicates_import_id_registry_imports",
+        ),
+    )
+    op.create_table(
         "registry_import_chunks",
         sa.Column("import_id", sa.String(36), nullable=False),
         sa.Column("seq", sa.Integer, nullable=False),
@@ -94,6 +111,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table("registry_import_keys")
     op.drop_table("registry_import_chunks")
+    op.drop_table("registry_import_duplicates")
     op.drop_table("registry_import_errors")
     op.drop_index("uq_registry_imports_key", table_name="registry_imports")
     op.drop_index("ix_registry_imports_status", table_name="registry_imports")
