@@ -165,18 +165,6 @@ def _calendar_dates(day: int, month: str, year: str) -> list[date]:
     return dates
 
 
-def _kept_all(province: str, regions: Wilayah) -> bool:
-    """Whether a province still holds every kab/kota it numbered: kabupaten 01, 02, … and kota
-    71, 72, … without a gap. A gap is a kab/kota gone to a newer province, whose old code
-    lives on in the NIKs issued there before."""
-    numbers = [int(region.code[3:]) for region in regions.children(province)]
-    kabupaten = sorted(n for n in numbers if n < 70)
-    kota = sorted(n for n in numbers if n > 70)
-    return kabupaten == list(range(1, len(kabupaten) + 1)) and kota == list(
-        range(71, 71 + len(kota))
-    )
-
-
 def _area(number: str) -> str:
     return f"{number[0:2]}.{number[2:4]}.{number[4:6]}"
 
@@ -194,7 +182,8 @@ def _area_is_known(area: str, regions: Wilayah, *, kecamatan_listed: bool) -> bo
     province, kabkota, kecamatan = area[:2], f"{area[:2]}.{area[2:4]}", _area(area)
     if regions.find(province) is None or kind_of(kabkota) is None or area[4:] == "00":
         return False
-    if regions.find(kabkota) is None and (kecamatan_listed or _kept_all(province, regions)):
+    gave_away = province in regions.provinces_that_gave_kabkota_away
+    if regions.find(kabkota) is None and (kecamatan_listed or not gave_away):
         return False
     if not kecamatan_listed:
         return True

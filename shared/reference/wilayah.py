@@ -98,6 +98,17 @@ class Wilayah:
                 index[key].append(region)
         return index
 
+    @cached_property
+    def provinces_that_gave_kabkota_away(self) -> frozenset[str]:
+        """Provinces whose kabupaten (01, 02, …) or kota (71, 72, …) numbers have a gap: a
+        kab/kota gone to a newer province, whose old code lives on in the NIKs issued there
+        before. Derived from the data once, not typed."""
+        return frozenset(
+            province
+            for province in self.codes(Level.PROVINSI)
+            if not _numbered_without_gaps([int(r.code[3:]) for r in self.children(province)])
+        )
+
     def __len__(self) -> int:
         return len(self._by_code)
 
@@ -194,6 +205,14 @@ class Wilayah:
     def require_kecamatan(self, code: str) -> Region:
         """A known kecamatan (a TKSK's scope)."""
         return self.require_level(code, Level.KECAMATAN, Rule.WILAYAH_NOT_KECAMATAN)
+
+
+def _numbered_without_gaps(numbers: list[int]) -> bool:
+    kabupaten = sorted(n for n in numbers if n < 70)
+    kota = sorted(n for n in numbers if n > 70)
+    return kabupaten == list(range(1, len(kabupaten) + 1)) and kota == list(
+        range(71, 71 + len(kota))
+    )
 
 
 def region_from_row(row: dict[str, str]) -> Region:

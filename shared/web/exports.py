@@ -13,7 +13,7 @@ import csv
 import io
 import os
 import tempfile
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -40,6 +40,21 @@ Separator = Annotated[
     str, Query(pattern="^[,;]$", description="CSV only: `,` or `;` (Excel in Indonesian)")
 ]
 Pages = AsyncIterator[list[dict[str, Any]]]
+Rows = list[dict[str, Any]]
+PAGE = 500  # records read, disclosed and audited per transaction
+
+
+async def paged(read: Callable[[Any], Awaitable[tuple[Rows, Any]]]) -> Pages:
+    """The pages `read(after)` returns, each with the key to read the next one after; a key of
+    None ends the export."""
+    after = None
+    while True:
+        rows, after = await read(after)
+        yield rows
+        if after is None:
+            return
+
+
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 EXPORT_RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {"content": {"text/csv": {}, XLSX_TYPE: {}}, "description": "The file"}

@@ -14,6 +14,7 @@ from services.cases.adapters.cases import CaseFilter
 from services.cases.adapters.unit_of_work import CasesUnitOfWork
 from services.cases.domain.states import CaseState
 from services.cases.entrypoints import schemas as s
+from services.cases.entrypoints.http import households_of
 from services.cases.use_cases import queries
 from services.cases.use_cases.disclosure import disclose_cases
 from shared.messaging.outbox import utcnow
@@ -22,17 +23,19 @@ from shared.security import Principal, Role
 from shared.web.auth import allow
 from shared.web.exports import (
     EXPORT_RESPONSES,
+    PAGE,
     ExportFormat,
     Format,
-    Pages,
+    Rows,
     Separator,
     Wilayah,
     export_response,
     export_scope,
+    paged,
 )
+from shared.web.pagination import TimeAndId
 
 Staff = Annotated[Principal, Depends(allow(Role.ADMIN, Role.OPERATOR))]
-PAGE = 500
 COLUMNS = (
     "case_id", "categories", "protected", "desa", "kecamatan", "status", "reported_by",
     "reporter_role", "assigned_tksk_id", "person_id", "household_size", "risk_level", "needs",
@@ -57,27 +60,23 @@ def exports_router(uows: UnitOfWorkFactory[CasesUnitOfWork]) -> APIRouter:
     ) -> Response:
         scope = export_scope(caller, wilayah)
 
-        async def pages() -> Pages:
-            wanted = CaseFilter(scope, status=status.value if status else None)
-            while True:
-                async with uows() as uow:
-                    found = await queries.list_cases(uow, wanted, PAGE)
-                    shown = await disclose_cases(uow, found, caller, utcnow())
-                    sizes = await uow.households.sizes_of([c.person_id or "" for c in found])
-                    await uow.commit()  # this page's audit rows, before it leaves
-                yield [
-                    _row(s.CaseOut.of(stored, seen, households=sizes))
-                    for stored, seen in zip(found, shown, strict=True)
-                ]
-                if len(found) < PAGE:
-                    return
-                last = found[-1].case
-                wanted = CaseFilter(
-                    scope, status=wanted.status, after=(last.reported_at, last.case_id)
-                )
+        wanted = status.value if status else None
+
+        async def read(after: TimeAndId | None) -> tuple[Rows, TimeAndId | None]:
+            async with uows() as uow:
+                found = await queries.list_cases(uow, CaseFilter(scope, wanted, after=after), PAGE)
+                shown = await disclose_cases(uow, found, caller, utcnow())
+                sizes = await households_of(uow, found)
+                await uow.commit()  # this page's audit rows, before it leaves
+            rows = [
+                _row(s.CaseOut.of(stored, seen, households=sizes))
+                for stored, seen in zip(found, shown, strict=True)
+            ]
+            last = found[-1].case if len(found) == PAGE else None
+            return rows, (last.reported_at, last.case_id) if last else None
 
         return await export_response(
-            pages(), COLUMNS, name=f"cases-{scope}", format=format, separator=sep
+            paged(read), COLUMNS, name=f"cases-{scope}", format=format, separator=sep
         )
 
     return router

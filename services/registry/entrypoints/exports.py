@@ -22,17 +22,18 @@ from shared.security import Principal, Role
 from shared.web.auth import allow
 from shared.web.exports import (
     EXPORT_RESPONSES,
+    PAGE,
     ExportFormat,
     Format,
-    Pages,
+    Rows,
     Separator,
     Wilayah,
     export_response,
     export_scope,
+    paged,
 )
 
 Staff = Annotated[Principal, Depends(allow(Role.ADMIN, Role.OPERATOR))]
-PAGE = 500
 
 PERSON_COLUMNS = (
     "person_id", "nik", "nik_recorded", "name", "sex", "birth_date", "desa", "kecamatan",
@@ -52,21 +53,17 @@ async def export_persons(
 ) -> Response:
     scope = export_scope(caller, wilayah)
 
-    async def pages() -> Pages:
-        after: str | None = None
-        while True:
-            async with uows() as uow:
-                filters = persons.PersonFilters(wilayah=scope)
-                found = await persons.list_persons(uow, filters, caller, after=after, limit=PAGE)
-                shown = await answer(uow, found, caller, audit=True)
-                await uow.commit()  # this page's audit rows, before it leaves
-            yield [item.model_dump(mode="json") for item in shown]
-            if len(found) < PAGE:
-                return
-            after = found[-1].person.person_id
+    async def read(after: str | None) -> tuple[Rows, str | None]:
+        async with uows() as uow:
+            filters = persons.PersonFilters(wilayah=scope)
+            found = await persons.list_persons(uow, filters, caller, after=after, limit=PAGE)
+            shown = await answer(uow, found, caller, audit=True)
+            await uow.commit()  # this page's audit rows, before it leaves
+        last = found[-1].person.person_id if len(found) == PAGE else None
+        return [item.model_dump(mode="json") for item in shown], last
 
     return await export_response(
-        pages(), PERSON_COLUMNS, name=f"persons-{scope}", format=format, separator=sep
+        paged(read), PERSON_COLUMNS, name=f"persons-{scope}", format=format, separator=sep
     )
 
 
@@ -79,21 +76,17 @@ async def export_families(
 ) -> Response:
     scope = export_scope(caller, wilayah)
 
-    async def pages() -> Pages:
-        after: str | None = None
-        while True:
-            async with uows() as uow:
-                found = await families.list_families(
-                    uow, scope, caller, utcnow(), after=after, limit=PAGE
-                )
-                await uow.commit()  # this page's audit rows, before it leaves
-            yield [_family_row(family) for family in found]
-            if len(found) < PAGE:
-                return
-            after = found[-1].family_id
+    async def read(after: str | None) -> tuple[Rows, str | None]:
+        async with uows() as uow:
+            found = await families.list_families(
+                uow, scope, caller, utcnow(), after=after, limit=PAGE
+            )
+            await uow.commit()  # this page's audit rows, before it leaves
+        last = found[-1].family_id if len(found) == PAGE else None
+        return [_family_row(family) for family in found], last
 
     return await export_response(
-        pages(), FAMILY_COLUMNS, name=f"families-{scope}", format=format, separator=sep
+        paged(read), FAMILY_COLUMNS, name=f"families-{scope}", format=format, separator=sep
     )
 
 

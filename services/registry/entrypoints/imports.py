@@ -21,7 +21,7 @@ import socket
 import uuid
 from collections.abc import Iterator
 from dataclasses import asdict, replace
-from datetime import datetime, timedelta
+from datetime import timedelta
 from itertools import islice
 from pathlib import Path
 from typing import Annotated
@@ -304,12 +304,11 @@ class ImportWorker:
 
     async def _apply_batch(self, job: ImportJob, batch: list[ImportRow | RowError]) -> ImportJob:
         now = utcnow()
-        async with self._uows() as uow:
-            advanced = await imports.apply_batch(uow, job, batch, now, rule_of)
-            leased = _with_lease(advanced, self._owner, now + self._lease())
-            await uow.imports.save(leased)
+        leased = replace(job, lease_owner=self._owner, lease_until=now + self._lease())
+        async with self._uows() as uow:  # the lease renewed with the batch's checkpoint
+            advanced = await imports.apply_batch(uow, leased, batch, now, rule_of)
             await uow.commit()
-        return leased
+        return advanced
 
     async def _finish(
         self, job: ImportJob, status: ImportStatus, failure: str | None = None
@@ -326,7 +325,3 @@ class ImportWorker:
         log.info("import_finished", import_id=job.import_id, status=status.value,
                  rows=done.rows, errors=done.errors)  # fmt: skip
         return done
-
-
-def _with_lease(job: ImportJob, owner: str, until: datetime) -> ImportJob:
-    return replace(job, lease_owner=owner, lease_until=until)
