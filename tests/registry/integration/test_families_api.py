@@ -4,6 +4,8 @@ without identity."""
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from sqlalchemy import select
 
@@ -209,3 +211,17 @@ async def test_families_are_seen_and_changed_only_inside_the_callers_wilayah(reg
         f"{path}/members", {"person_id": head, "relationship": "anak"}, banjar
     )
     assert unseen.status_code == 404
+
+
+async def test_concurrent_families_naming_one_person_leave_them_in_one(make_registry, store_kind):
+    """The store keeps one current family per person: of requests racing to put the same person
+    in different families, exactly one succeeds and the others are told why."""
+    registry = await make_registry(store_kind)
+    head = await person(registry, 1)
+    bodies = [family(f"630501010110{n:04d}", **{head: "kepala keluarga"}) for n in range(1, 6)]
+    answers = await asyncio.gather(*(registry.post("/v1/families", body) for body in bodies))
+    assert sorted(a.status_code for a in answers) == [201, 409, 409, 409, 409]
+    assert {rule(a) for a in answers if a.status_code == 409} <= {
+        "person-in-another-family",
+        "concurrent-update",
+    }
