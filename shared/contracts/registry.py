@@ -157,6 +157,23 @@ class PersonLinked(Event):
     )
 
 
+@CATALOG.register
+class PersonMerged(Event):
+    """The Dinas found two records to be one person: `person_id` is merged into `into` (kept),
+    and every case that was about either is now about `into`. Ids and place only."""
+
+    type: ClassVar[str] = "kesos.registry.person_merged.v1"
+    subject_field: ClassVar[str] = "person_id"
+
+    person_id: str = Field(description="the record merged away: it now stands for `into`")
+    into: str = Field(description="the person kept")
+    desa: str = Field(description="where the kept person lives")
+    kecamatan: str
+    cases: tuple[str, ...] = Field(
+        description="every case now about `into`, those of both records, oldest link first"
+    )
+
+
 PERSON_EVENTS: tuple[type[PersonState], ...] = (PersonRegistered, PersonUpdated)
 
 WORKER_EVENTS: tuple[type[WorkerState], ...] = (

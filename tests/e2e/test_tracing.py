@@ -57,7 +57,7 @@ async def test_one_trace_spans_the_api_call_and_the_projection_in_another_servic
         assert consumed.name == "process kesos.registry.worker_registered.v2"
         assert consumed.attributes["messaging.consumer.group.name"] == "cases"
         trace = await eventually(
-            lambda: _with_store_work(collector, consumed), timeout=30, message="its SQL spans"
+            lambda: _complete(collector, consumed), timeout=30, message="its SQL, publish spans"
         )
 
     spans = {s.span_id: s for s in trace}
@@ -80,9 +80,13 @@ def _exporting_to(collector: Collector) -> dict[str, str]:
     }
 
 
-def _with_store_work(collector: Collector, consumed: ReceivedSpan) -> list[ReceivedSpan] | None:
+def _complete(collector: Collector, consumed: ReceivedSpan) -> list[ReceivedSpan] | None:
+    """The trace once both processes exported their part: the projection's SQL (cases) and the
+    relay's publish (registry). Each process exports on its own schedule."""
     trace = [s for s in collector.received() if s.trace_id == consumed.trace_id]
-    return trace if any(s.parent_id == consumed.span_id for s in trace) else None
+    store_work = any(s.parent_id == consumed.span_id for s in trace)
+    published = any(s.kind == PRODUCER and s.service == "kesos-registry" for s in trace)
+    return trace if store_work and published else None
 
 
 def _ancestors(span: ReceivedSpan, spans: dict[str, ReceivedSpan]) -> list[str]:

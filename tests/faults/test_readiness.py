@@ -3,10 +3,10 @@ stops for good (Redis lost its data), so the launcher or Kubernetes restarts it.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import signal
 from datetime import UTC, datetime
+from pathlib import Path
 
 import httpx
 import pytest
@@ -114,12 +114,19 @@ async def test_readyz_turns_red_while_the_store_is_unreachable_and_green_after(
             await proxy.cut()
             body = await eventually(lambda: _problem_body(client), message="red without store")
             assert body["checks"]["store"] is False and body["checks"]["redis"] is True
-            await asyncio.sleep(6)  # the relay and the reclaimer retry through the outage
+            # The relay and the reclaimer retry through the outage, and say so.
+            await eventually(
+                lambda: {"outbox-relay", "reclaimer"} <= _components(log, "store_unavailable"),
+                timeout=30, message="the outage noticed",
+            )  # fmt: skip
             await proxy.start()
             await eventually(
                 lambda: _status(client, "/readyz", 200), timeout=30, message="ready again"
             )
-            await asyncio.sleep(6)  # each component's next round sees the store back
+            await eventually(  # each component's next round sees the store back
+                lambda: _components(log, "store_unavailable") <= _components(log, RECOVERED),
+                timeout=30, message="every component recovered",
+            )  # fmt: skip
     finally:
         stopping_at = datetime.now(UTC).isoformat().replace("+00:00", "Z")
         stop(process)
@@ -133,3 +140,12 @@ async def test_readyz_turns_red_while_the_store_is_unreachable_and_green_after(
         assert outage.count(("store_unavailable", component)) == 1, outage
         assert outage.count(("store_recovered", component)) == 1, outage
     assert ("store_unavailable", "reclaimer") in outage
+
+
+RECOVERED = "store_recovered"
+
+
+def _components(log: Path, event: str) -> set[str]:
+    """The components that logged `event` so far."""
+    lines = [json.loads(line) for line in log.read_text().splitlines() if line.startswith("{")]
+    return {line["component"] for line in lines if line["event"] == event}

@@ -294,10 +294,13 @@ class Load:
         await self._writer.post("cases", path, {}, key=f"v-{case['case_id']}", bearer=bearer)
 
 
-async def faults(cluster: Cluster, log: Callable[[str], None]) -> None:
+async def faults(cluster: Cluster, log: Callable[[str], None], *, whole_roll: bool) -> None:
+    """A rolling restart (of every replica, or — bounded — of the first of each service, so
+    the SIGKILL that follows takes the other: both original replicas go either way), a SIGKILL
+    of a replica of each service, and a Redis restart."""
     log("rolling restart of every service, one replica at a time")
     for service in SERVICES:
-        for replica in list(cluster.replicas[service]):
+        for replica in list(cluster.replicas[service])[: None if whole_roll else 1]:
             await cluster.replace(replica, kill=False)
     log("SIGKILL of one replica of each service")
     for service in SERVICES:
@@ -495,7 +498,12 @@ async def start_cluster(
 
 
 async def run_chaos(
-    postgres: PostgresDatabases, workdir: Path, *, rate: float, log: Callable[[str], None] = print
+    postgres: PostgresDatabases,
+    workdir: Path,
+    *,
+    rate: float,
+    log: Callable[[str], None] = print,
+    whole_roll: bool = True,
 ) -> Counts:
     started = time.monotonic()
     cluster = await start_cluster(workdir, postgres, log)
@@ -510,7 +518,7 @@ async def run_chaos(
         leadership = Leadership(cluster)
         running = asyncio.gather(load.run(), leadership.run())
         await asyncio.sleep(3)
-        await faults(cluster, log)
+        await faults(cluster, log, whole_roll=whole_roll)
         await asyncio.sleep(3)
         load.stop()
         leadership.stop()

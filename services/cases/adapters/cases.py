@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, cast
@@ -147,6 +147,27 @@ class CaseRepository:
         )
         result = cast(CursorResult[Any], await self._session.execute(statement))
         return bool(result.rowcount)
+
+    async def relink_merged(
+        self, person_id: str, into: str, case_ids: Collection[str]
+    ) -> list[tuple[str, str]]:
+        """The cases about `person_id`, and those of `case_ids` not linked yet, now about
+        `into` (the registry merged the records); each changed case's id and desa."""
+        about = or_(
+            cases.c.person_id == person_id,
+            and_(cases.c.case_id.in_(sorted(case_ids)), cases.c.person_id.is_(None)),
+        )
+        found = await self._session.execute(
+            select(cases.c.case_id, cases.c.desa).where(about).order_by(cases.c.case_id)
+        )
+        changed = [(row.case_id, row.desa) for row in found]
+        if changed:
+            await self._session.execute(
+                update(cases)
+                .where(cases.c.case_id.in_([case_id for case_id, _ in changed]))
+                .values(person_id=into)
+            )
+        return changed
 
     def _add_categories(self, case_id: str, codes: Iterable[str]) -> None:
         for code in codes:

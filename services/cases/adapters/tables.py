@@ -33,6 +33,16 @@ persons = Table(
     Column("sequence", BigInteger, nullable=False),  # the person's registry version
 )
 
+# The registry's merges: `person_id` is a record the Dinas found to be `merged_into`. A case
+# linked to it (a link arriving after the merge) is linked to that person instead.
+person_merges = Table(
+    "cases_person_merges",
+    TABLES,
+    Column("person_id", String(64), primary_key=True),
+    Column("merged_into", String(64), nullable=False),
+    Column("merged_at", UtcDateTime, nullable=False),
+)
+
 # Cases' projection of registry's families: a household's size (a case shows it), and which
 # household each person is in now. `joined_at` keeps a person in the family they joined last,
 # whatever order two families' events arrive in; a household's `sequence` keeps its newest state.

@@ -1,12 +1,17 @@
 """What cases consumes, all from registry's stream: worker events into its workers projection,
 person events into its persons projection, family events into its households projection, and
-`person_linked` onto the reported cases."""
+`person_linked` and `person_merged` onto the reported cases."""
 
 from __future__ import annotations
 
 from services.cases.adapters.persons import KnownPerson
 from services.cases.adapters.workers import Worker
-from services.cases.use_cases.persons import link_person, project_household, project_person
+from services.cases.use_cases.persons import (
+    link_person,
+    merge_persons,
+    project_household,
+    project_person,
+)
 from services.cases.use_cases.workers import project_worker
 from shared.contracts.registry import (
     PERSON_EVENTS,
@@ -16,6 +21,7 @@ from shared.contracts.registry import (
     FamilyRegistered,
     FamilyState,
     PersonLinked,
+    PersonMerged,
     PersonState,
     WorkerState,
     WorkerStateV1,
@@ -49,6 +55,10 @@ async def apply_person_linked(event: PersonLinked, context: HandlerContext) -> N
     await link_person(context.uow, event.case_id, event.person_id, event.matched_by, utcnow())
 
 
+async def apply_person_merged(event: PersonMerged, context: HandlerContext) -> None:
+    await merge_persons(context.uow, event.person_id, event.into, event.cases, utcnow())
+
+
 # One logical handler per projection, registered for each of its event types. All read
 # registry's stream, so the chassis still runs one subscriber for it (DESIGN.md §3).
 HANDLERS = [
@@ -58,6 +68,7 @@ HANDLERS = [
     ),
     *(Handler("cases.persons", event_type, apply_person_event) for event_type in PERSON_EVENTS),
     Handler("cases.link_person", PersonLinked, apply_person_linked),
+    Handler("cases.person_merged", PersonMerged, apply_person_merged),
     *(
         Handler("cases.households", event, apply_family)
         for event in (FamilyRegistered, FamilyChanged)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 
 import structlog
@@ -36,6 +37,7 @@ async def link_person(
     it is logged, not applied, so the case does not silently change whose it is. Returns
     whether the case changed. Links carry no step: the case's version and events stay as they
     are, and its next step's event carries the person id."""
+    person_id = await uow.persons.standing_for(person_id)  # a record merged since
     current = await uow.cases.person_link(case_id)
     if current is None:
         # The registry links only cases it read on our stream: a store restored from an old
@@ -51,3 +53,19 @@ async def link_person(
     if linked != person_id:  # None here: a concurrent link committed first
         log.warning("case_person_link_refused", case_id=case_id, person_id=person_id, kept=linked)
     return False
+
+
+async def merge_persons(
+    uow: CasesUnitOfWork, person_id: str, into: str, case_ids: Collection[str], now: datetime
+) -> int:
+    """The registry found `person_id` to be `into`: every case about the one is about the other
+    (and those the registry listed, not linked here yet, are linked), each change audited; a
+    link arriving later follows the merge. Idempotent; returns how many cases changed."""
+    await uow.persons.merged(person_id, into, now)
+    changed = await uow.cases.relink_merged(person_id, into, case_ids)
+    for case_id, desa in changed:
+        await uow.audit(
+            SYSTEM.sub, SYSTEM.role.value, "case.person_merged", record_id=case_id, wilayah=desa,
+            now=now, reason=f"person {person_id} merged into {into}",
+        )  # fmt: skip
+    return len(changed)

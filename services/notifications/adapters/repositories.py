@@ -10,7 +10,7 @@ from sqlalchemy import CursorResult, and_, exists, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.notifications.adapters.tables import contacts, deliveries
+from services.notifications.adapters.tables import case_assignees, contacts, deliveries
 from services.notifications.domain.deliveries import Delivery, DeliveryStatus
 from shared.persistence.projection import upsert, upsert_if_newer
 
@@ -33,6 +33,22 @@ class ContactRepository:
     async def known(self, worker_id: str) -> bool:
         query = select(exists().where(contacts.c.worker_id == worker_id))
         return bool(await self._session.scalar(query))
+
+
+class CaseAssigneeRepository:
+    def __init__(self, session: AsyncSession):
+        self._session = session
+
+    async def project(self, case_id: str, tksk_id: str, sequence: int) -> bool:
+        values = {"case_id": case_id, "tksk_id": tksk_id, "sequence": sequence}
+        return await upsert_if_newer(self._session, case_assignees, values)
+
+    async def of(self, case_ids: list[str]) -> dict[str, str]:
+        """The TKSK of each of the cases that has one, by case id."""
+        query = select(case_assignees.c.case_id, case_assignees.c.tksk_id).where(
+            case_assignees.c.case_id.in_(sorted(case_ids))
+        )
+        return {case_id: tksk_id for case_id, tksk_id in await self._session.execute(query)}
 
 
 class DeliveryRepository:

@@ -34,6 +34,16 @@ contacts = Table(
     Column("updated_at", UtcDateTime, nullable=False),
 )
 
+# Which TKSK each case waits on, from cases' assignment events: whom to tell when the registry
+# finds two of their cases to be about one person (`person_merged`).
+case_assignees = Table(
+    "case_assignees",
+    TABLES,
+    Column("case_id", String(64), primary_key=True),
+    Column("tksk_id", String(64), nullable=False),
+    Column("sequence", Integer, nullable=False),  # the case's version
+)
+
 deliveries = Table(
     "deliveries",
     TABLES,

@@ -6,7 +6,11 @@ from collections.abc import Callable
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.notifications.adapters.repositories import ContactRepository, DeliveryRepository
+from services.notifications.adapters.repositories import (
+    CaseAssigneeRepository,
+    ContactRepository,
+    DeliveryRepository,
+)
 from shared.messaging.outbox import Outbox
 from shared.persistence.unit_of_work import UnitOfWork
 
@@ -28,6 +32,7 @@ class NotificationsUnitOfWork(UnitOfWork):
         super().__init__(session, outbox)
         self.contacts = ContactRepository(session)
         self.deliveries = DeliveryRepository(session)
+        self.case_assignees = CaseAssigneeRepository(session)
         self.deliveries_ready = False
         self._on_ready = on_ready
 

@@ -1,5 +1,5 @@
 """Stream consumers: registry's worker contacts feed contacts; training's and cases' events make
-deliveries."""
+deliveries; cases' assignments say whom registry's `person_merged` concerns."""
 
 from __future__ import annotations
 
@@ -10,7 +10,12 @@ from typing import Any
 
 import structlog
 
-from services.notifications.domain.case_notices import assigned_tksk, case_words, reporting_psm
+from services.notifications.domain.case_notices import (
+    CASE_REF_LENGTH,
+    assigned_tksk,
+    case_words,
+    reporting_psm,
+)
 from services.notifications.domain.officers import OVERSIGHT_TEMPLATE, Officers, glass_words
 from services.notifications.domain.templates import Template, TemplateBook
 from services.notifications.use_cases.contacts import project_contact, project_officer
@@ -28,6 +33,7 @@ from shared.contracts.envelope import Event
 from shared.contracts.oversight import ProtectedRecordOpened
 from shared.contracts.registry import (
     WORKER_EVENTS_V1,
+    PersonMerged,
     PersonRecordOpened,
     WorkerContact,
     WorkerStateV1,
@@ -45,6 +51,7 @@ CASE_VERIFIED = "case_verified"
 CASE_RETURNED = "case_returned"
 CASE_CLOSED = "case_closed"
 GLASS = OVERSIGHT_TEMPLATE
+PERSON_MERGED = "person_merged"
 # A case step older than this is history, not news: the first start of a notifications that
 # reads the cases stream (its group starts at 0) must not message every TKSK about every case
 # it ever had. A week is the verification deadline the assignment message gives.
@@ -111,6 +118,33 @@ def case_notice(template: Template, channel: str, recipient: Recipient) -> Apply
     return apply
 
 
+async def on_case_assignee(event: CaseStep, context: HandlerContext) -> None:
+    """Which TKSK a case waits on now, whatever the age of the step."""
+    if event.assigned_tksk_id is not None:
+        sequence = context.envelope.sequence or 0
+        await context.uow.case_assignees.project(event.case_id, event.assigned_tksk_id, sequence)
+
+
+def merge_notice(template: Template, channel: str) -> Apply:
+    """A handler telling the TKSK of a person's cases that the registry found two records of
+    theirs to be one person: two of the cases may be one report made twice."""
+
+    async def apply(event: PersonMerged, context: HandlerContext) -> None:
+        if len(event.cases) < 2 or context.now - context.envelope.time > CASE_NOTICE_MAX_AGE:
+            return  # one case: nothing to compare; an old merge: history, not news
+        assignees = await context.uow.case_assignees.of(list(event.cases))
+        refs = ", ".join(case_id[:CASE_REF_LENGTH] for case_id in event.cases)
+        for tksk_id in sorted(set(assignees.values())):
+            await record_delivery(
+                context.uow, template=template, recipient_id=tksk_id, channel=channel,
+                cause=context.envelope, event_data={**event.model_dump(mode="json"),
+                                                    "case_refs": refs},
+                delivery_id=str(uuid.uuid4()), now=context.now,
+            )  # fmt: skip
+
+    return apply
+
+
 def glass_notice(template: Template, channel: str, officers: Officers) -> Apply:
     """A handler telling the designated officers covering a record that its glass was broken."""
 
@@ -143,9 +177,10 @@ def consumer_handlers(
     # A missing template stops start-up, not a batch.
     book.require(
         ENROLMENT, CERTIFICATE, CASE_ASSIGNED, CASE_REASSIGNED, CASE_VERIFIED, CASE_RETURNED,
-        CASE_CLOSED, GLASS,
+        CASE_CLOSED, GLASS, PERSON_MERGED,
     )  # fmt: skip
     told = glass_notice(book[GLASS], channel, officers or Officers())
+    merged = merge_notice(book[PERSON_MERGED], channel)
 
     def to_tksk(template: str) -> Apply:
         return case_notice(book[template], channel, assigned_tksk)
@@ -164,6 +199,11 @@ def consumer_handlers(
         Handler("notifications.case_verified", CaseVerified, to_psm(CASE_VERIFIED)),
         Handler("notifications.case_returned", CaseReturned, to_psm(CASE_RETURNED)),
         Handler("notifications.case_closed", CaseClosed, to_psm(CASE_CLOSED)),
+        *(
+            Handler("notifications.case_assignees", event, on_case_assignee)
+            for event in (CaseAssigned, CaseReassigned)
+        ),
+        Handler("notifications.person_merged", PersonMerged, merged),
         # From the restricted oversight streams of cases and registry.
         Handler("notifications.glass_opened", CaseRecordOpened, told),
         Handler("notifications.glass_opened", PersonRecordOpened, told),

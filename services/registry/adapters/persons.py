@@ -92,6 +92,21 @@ class PersonRepository:
             )
         return [_person(row._mapping) for row in await self._session.execute(statement)]
 
+    async def desa_inside(self, scope: str) -> list[str]:
+        """The desa inside `scope` where someone (not merged away) lives."""
+        statement = (
+            select(persons.c.desa)
+            .where(inside(persons.c.desa, scope), persons.c.merged_into.is_(None))
+            .distinct()
+            .order_by(persons.c.desa)
+        )
+        return list((await self._session.scalars(statement)).all())
+
+    async def in_desa(self, desa: str) -> list[Person]:
+        """Who lives in the desa, records merged away left out."""
+        statement = select(persons).where(persons.c.desa == desa, persons.c.merged_into.is_(None))
+        return [_person(row._mapping) for row in await self._session.execute(statement)]
+
     async def link_of(self, case_id: str) -> CaseLink | None:
         found = await self._session.execute(
             select(case_links).where(case_links.c.case_id == case_id)
@@ -102,6 +117,13 @@ class PersonRepository:
     async def link(self, link: CaseLink) -> None:
         values = {**_fields(link, case_links), "matched_by": str(link.matched_by)}
         await self._session.execute(insert(case_links), values)
+
+    async def relink_cases(self, from_person: str, to_person: str) -> None:
+        await self._session.execute(
+            update(case_links)
+            .where(case_links.c.person_id == from_person)
+            .values(person_id=to_person)
+        )
 
     async def cases_of(self, person_ids: list[str]) -> dict[str, list[str]]:
         if not person_ids:

@@ -54,6 +54,7 @@ class ReviewRepository:
         self,
         scope: str,
         status: ReviewStatus | None,
+        kind: ReviewKind | None = None,
         *,
         after: tuple[datetime, str] | None,
         limit: int,
@@ -65,6 +66,8 @@ class ReviewRepository:
         )
         if status is not None:
             statement = statement.where(reviews.c.status == str(status))
+        if kind is not None:
+            statement = statement.where(reviews.c.kind == str(kind))
         if after is not None:
             at, review_id = after
             statement = statement.where(

@@ -135,7 +135,13 @@ reviews = Table(
     CheckConstraint("status IN ('open', 'resolved')", name="status"),
 )
 Index("ix_registry_reviews_listing", reviews.c.status, reviews.c.opened_at, reviews.c.review_id)
-Index("uq_registry_reviews_record", reviews.c.kind, reviews.c.record_id, unique=True)
+Index(
+    "uq_registry_reviews_record",
+    reviews.c.kind,
+    reviews.c.record_id,
+    reviews.c.other_id,
+    unique=True,
+)
 
 # Families as on the Kartu Keluarga (domain.families). A membership row stays when it ends
 # (`left_at`): the KK's history. One current family per person, one current head per family,

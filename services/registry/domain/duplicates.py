@@ -19,6 +19,8 @@ from itertools import combinations
 
 from rapidfuzz import fuzz
 
+from services.registry.domain.persons import Person
+
 THRESHOLD = 90.0  # of 100: variants of one name score 90+, two people's names well below
 
 # Spellings of one name, and abbreviations, folded to one form.
@@ -55,6 +57,12 @@ class Candidate:
     birth_date: date | None
     desa: str
     nik: str | None
+
+
+def candidate_of(person: Person) -> Candidate:
+    return Candidate(
+        person.person_id, person.name, person.sex, person.birth_date, person.desa, person.nik
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,6 +112,21 @@ def candidate_pairs(records: Iterable[Candidate], threshold: float = THRESHOLD) 
                 first, second = sorted((a.person_id, b.person_id))
                 found.append(Pair(first, second, score))
         yield from sorted(found, key=lambda pair: -pair.score)
+
+
+def look_alikes(
+    record: Candidate, block: Iterable[Candidate], threshold: float = THRESHOLD
+) -> list[Pair]:
+    """The pairs `record` makes with the records of its block (one new record against those
+    before it: linear, where `candidate_pairs` compares the whole block with itself)."""
+    found = []
+    for other in block:
+        if other.person_id == record.person_id or not _may_be_one(record, other):
+            continue
+        if (score := similarity(record.name, other.name)) >= threshold:
+            first, second = sorted((record.person_id, other.person_id))
+            found.append(Pair(first, second, score))
+    return sorted(found, key=lambda pair: -pair.score)
 
 
 def _may_be_one(a: Candidate, b: Candidate) -> bool:

@@ -131,6 +131,13 @@ class DecisionNotAllowed(RegistryError):
         )
 
 
+class KeepNotInReview(RegistryError):
+    """`keep` names which of a duplicate pair stays: one of the two, on a same-person decision."""
+
+    def __init__(self) -> None:
+        super().__init__("keep names one of the two persons of a duplicate found to be one")
+
+
 class CasePersonUnknown(RegistryError):
     """A reported case names a person id the registry never registered.
 

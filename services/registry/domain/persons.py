@@ -103,6 +103,27 @@ class Person:
             updated_at=now,
         )
 
+    def absorbing(self, other: Person, now: datetime) -> Person | None:
+        """This person after the Dinas found `other` to be them: their categories added, and
+        the NIK and birth date `other` has and this record lacks; None when that adds nothing.
+        A NIK under review on `other` is not theirs to give."""
+        nik = self.nik or (other.nik if other.nik_review is None else None)
+        birth_date = self.birth_date or other.birth_date
+        categories = tuple(dict.fromkeys((*self.categories, *other.categories)))
+        if (nik, birth_date, categories) == (self.nik, self.birth_date, self.categories):
+            return None
+        return replace(
+            self, nik=nik, birth_date=birth_date, categories=categories,
+            version=self.version + 1, updated_at=now,
+        )  # fmt: skip
+
+    def merged(self, into: Person, now: datetime) -> Person:
+        """This record as a pointer to `into`; its NIK goes with it when `into` took it."""
+        nik = None if into.nik == self.nik and self.nik_review is None else self.nik
+        return replace(
+            self, nik=nik, merged_into=into.person_id, version=self.version + 1, updated_at=now
+        )
+
 
 @dataclass(frozen=True, slots=True)
 class CaseLink:

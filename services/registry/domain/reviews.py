@@ -10,6 +10,10 @@
 - `report-mismatch`: a case report's NIK names a person whose name or birth date differ. Nothing
   is linked and the person's categories stay as they are until the Dinas decides: the same
   person (the case links to them) or different persons (a new person, without the disputed NIK).
+- `duplicate`: two records look like one person (domain.duplicates: an import, or a scan of a
+  wilayah). The same person: one is merged into the other (by default the newer record into
+  the one registered first; the Dinas may keep the other), families and cases follow; different
+  persons: nothing changes, and the pair is never proposed again.
 
 A review is seen and decided only by Dinas staff whose wilayah covers every place it involves.
 """
@@ -25,13 +29,14 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from services.registry.domain.errors import DecisionNotAllowed, ReviewClosed
+from services.registry.domain.errors import DecisionNotAllowed, KeepNotInReview, ReviewClosed
 
 
 class ReviewKind(StrEnum):
     NIK_ELSEWHERE = "nik-elsewhere"
     WORKER_NIK_ELSEWHERE = "worker-nik-elsewhere"
     REPORT_MISMATCH = "report-mismatch"
+    DUPLICATE = "duplicate"
 
 
 class Decision(StrEnum):
@@ -48,6 +53,7 @@ RECORD_TYPE = {
     ReviewKind.NIK_ELSEWHERE: "person",
     ReviewKind.WORKER_NIK_ELSEWHERE: "worker",
     ReviewKind.REPORT_MISMATCH: "case",
+    ReviewKind.DUPLICATE: "person",
 }
 
 
@@ -61,7 +67,8 @@ class Review:
     other_id: str | None  # the person or worker already holding the NIK
     wilayah: str  # where the record is
     other_wilayah: str | None  # where the other is
-    details: Mapping[str, Any] | None  # a report's typed-in person (report-mismatch)
+    # A report's typed-in person (report-mismatch); a duplicate's score, and whom it kept.
+    details: Mapping[str, Any] | None
     opened_at: datetime
     resolved_at: datetime | None = None
     resolved_by: str | None = None
@@ -99,17 +106,34 @@ class Review:
         details["categories"] = list(dict.fromkeys([*details.get("categories", ()), *codes]))
         return replace(self, details=details)
 
-    def resolved(self, decision: str, by: str, note: str, now: datetime) -> Review:
+    def resolved(
+        self, decision: str, by: str, note: str, now: datetime, keep: str | None = None
+    ) -> Review:
+        """Decided; a duplicate found to be one person records which of the two is kept."""
         if self.status is not ReviewStatus.OPEN:
             raise ReviewClosed()
         try:
             chosen = Decision(decision)
         except ValueError:
             raise DecisionNotAllowed(decision) from None
+        details = self.details
+        if keep is not None and (
+            self.kind is not ReviewKind.DUPLICATE
+            or chosen is not Decision.SAME_PERSON
+            or keep not in (self.record_id, self.other_id)
+        ):
+            raise KeepNotInReview()
+        if self.kind is ReviewKind.DUPLICATE and chosen is Decision.SAME_PERSON:
+            details = {**(details or {}), "kept": keep or self.other_id}
         return replace(
             self, status=ReviewStatus.RESOLVED, resolved_at=now, resolved_by=by,
-            decision=chosen, note=note,
+            decision=chosen, note=note, details=details,
         )  # fmt: skip
+
+    @property
+    def kept(self) -> str | None:
+        """The person a duplicate decided to be one is kept as (the other is merged into it)."""
+        return None if self.details is None else self.details.get("kept")
 
 
 def names_agree(a: str, b: str) -> bool:

@@ -192,6 +192,7 @@ PROBLEMS: dict[type[errors.RegistryError], tuple[int, str, str]] = {
     errors.ReviewNotFound: (404, "not-found", "Not found"),
     errors.ReviewClosed: (409, "review-closed", "Review decided already"),
     errors.DecisionNotAllowed: (422, "review-decision-unknown", "Unknown decision"),
+    errors.KeepNotInReview: (422, "review-keep-invalid", "Not a person of this duplicate"),
     errors.NotProtected: (409, "record-not-protected", "Not protected"),
     errors.ProtectedCategoryFilter: (403, "protected-category", "Protected category"),
     errors.CasePersonUnknown: (409, "case-person-unknown", "Unknown person"),  # consumers only

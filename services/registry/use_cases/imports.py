@@ -18,7 +18,7 @@ from pathlib import Path
 
 from services.registry.adapters.spreadsheets import read_rows
 from services.registry.domain.access import require_may_register_in
-from services.registry.domain.duplicates import Candidate, candidate_pairs
+from services.registry.domain.duplicates import candidate_of, look_alikes
 from services.registry.domain.errors import OutsideWilayah, RegistryError
 from services.registry.domain.families import Relationship
 from services.registry.domain.import_rows import ImportRow, RowError, columns_of, read_row
@@ -26,6 +26,7 @@ from services.registry.domain.imports import Duplicate, ImportJob
 from services.registry.use_cases.families import FamilyForm, add_member, register_family
 from services.registry.use_cases.persons import add_categories, current, register_person
 from services.registry.use_cases.ports import RegistryWork
+from services.registry.use_cases.reviews import open_duplicate_review
 from shared.audit import Actor
 from shared.reference import InvalidReference
 from shared.security import Principal
@@ -122,20 +123,29 @@ async def _apply(uow: RegistryWork, job: ImportJob, row: ImportRow, now: datetim
     family_created = False
     if row.no_kk is not None:
         family_created = await _in_family(uow, row, person_id, by, now)
-    found = await _look_alikes(uow, row, person_id) if created and not row.person.nik else ()
+    found: tuple[Duplicate, ...] = ()
+    if created and not row.person.nik:
+        found = await _look_alikes(uow, job, row, person_id, now)
     return _Outcome(created, updated, family_created, found)
 
 
-async def _look_alikes(uow: RegistryWork, row: ImportRow, person_id: str) -> tuple[Duplicate, ...]:
-    """Persons registered before who may be the one this NIK-less row just registered."""
+async def _look_alikes(
+    uow: RegistryWork, job: ImportJob, row: ImportRow, person_id: str, now: datetime
+) -> tuple[Duplicate, ...]:
+    """Persons registered before who may be the one this NIK-less row just registered: listed
+    with the job, and each pair put to the Dinas as a review."""
     form = row.person
-    block = await uow.persons.in_block(form.desa, form.sex, form.birth_date)
-    records = [Candidate(p.person_id, p.name, p.sex, p.birth_date, p.desa, p.nik) for p in block]
+    block = {
+        p.person_id: p for p in await uow.persons.in_block(form.desa, form.sex, form.birth_date)
+    }
+    pairs = look_alikes(candidate_of(block[person_id]), map(candidate_of, block.values()))
+    for pair in pairs:
+        found_by = f"import {job.import_id}"
+        await open_duplicate_review(uow, pair, block, now, found_by, newer=person_id)
     return tuple(
         Duplicate(row.line, person_id, pair.first if pair.second == person_id else pair.second,
                   round(pair.score))
-        for pair in candidate_pairs(records)
-        if person_id in (pair.first, pair.second)
+        for pair in pairs
     )  # fmt: skip
 
 

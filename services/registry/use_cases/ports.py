@@ -96,9 +96,21 @@ class Persons(Protocol):
         """Persons of the desa and sex born the same year (or all without a birth date)."""
         ...
 
+    async def desa_inside(self, scope: str) -> list[str]:
+        """The desa inside `scope` where someone (not merged away) lives."""
+        ...
+
+    async def in_desa(self, desa: str) -> list[Person]:
+        """Who lives in the desa, records merged away left out."""
+        ...
+
     async def link_of(self, case_id: str) -> CaseLink | None: ...
 
     async def link(self, link: CaseLink) -> None: ...
+
+    async def relink_cases(self, from_person: str, to_person: str) -> None:
+        """Every case linked to `from_person` is now about `to_person` (a merge)."""
+        ...
 
     async def cases_of(self, person_ids: list[str]) -> dict[str, list[str]]:
         """The case ids linked to each person (in link order); absent: none."""
@@ -107,7 +119,8 @@ class Persons(Protocol):
 
 class Reviews(Protocol):
     async def add(self, review: Review) -> bool:
-        """False when the record has a review of this kind already."""
+        """False when the record has a review of this kind already (a duplicate: with the
+        same other record)."""
         ...
 
     async def get(self, review_id: str) -> Review | None: ...
@@ -123,6 +136,7 @@ class Reviews(Protocol):
         self,
         scope: str,
         status: ReviewStatus | None,
+        kind: ReviewKind | None = None,
         *,
         after: tuple[datetime, str] | None,
         limit: int,

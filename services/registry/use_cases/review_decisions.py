@@ -13,6 +13,7 @@ from services.registry.domain.reviews import Decision, Review, ReviewKind, Revie
 from services.registry.domain.workers import Worker
 from services.registry.use_cases.case_links import link_case
 from services.registry.use_cases.events import record_change, record_person_change
+from services.registry.use_cases.merges import merge
 from services.registry.use_cases.persons import add_categories, register_or_merge
 from services.registry.use_cases.ports import RegistryWork
 from shared.audit import Actor
@@ -37,11 +38,12 @@ async def list_reviews(
     uow: RegistryWork,
     by: Principal,
     status: ReviewStatus | None,
+    kind: ReviewKind | None = None,
     *,
     after: tuple[datetime, str] | None,
     limit: int,
 ) -> list[Review]:
-    return await uow.reviews.page(by.wilayah, status, after=after, limit=limit)
+    return await uow.reviews.page(by.wilayah, status, kind, after=after, limit=limit)
 
 
 async def decide(
@@ -52,11 +54,13 @@ async def decide(
     by: Principal,
     now: datetime,
     new_person_id: str,
+    keep: str | None = None,
 ) -> Review:
     """The review decided (who, when, what, why are kept on it) and its decision applied; every
-    change it makes is audited with the review's id as its reason."""
+    change it makes is audited with the review's id as its reason. `keep`: which of a duplicate
+    pair found to be one person stays (by default the one registered first)."""
     review = await read_review(uow, review_id, by)
-    decided = review.resolved(decision, by.sub, note, now)
+    decided = review.resolved(decision, by.sub, note, now, keep)
     await uow.reviews.save_open(decided)
     await APPLY[review.kind](uow, decided, Actor.of(by), now, new_person_id)
     return decided
@@ -69,12 +73,7 @@ async def _nik_elsewhere(
     why = f"review {review.review_id}"
     if review.decision is Decision.SAME_PERSON:
         # One person: the registration becomes a pointer to the one who held the NIK.
-        await add_categories(uow, other, held.categories, by, now, why)
-        merged = replace(
-            held, merged_into=other.person_id, version=held.version + 1, updated_at=now
-        )
-        await uow.persons.save(merged, expected_version=held.version)
-        await uow.audit(by, "person.merge", merged, now, why)
+        await merge(uow, held, other, by, now, why)
         return
     # Different persons: the NIK was typed for the wrong one; the new record waits for its own.
     cleared = replace(held, nik=None, nik_review=None, version=held.version + 1, updated_at=now)
@@ -124,10 +123,21 @@ async def _report_mismatch(
     await link_case(uow, review.record_id, person, MatchedBy.NEW, by=by, now=now)
 
 
+async def _duplicate(uow: RegistryWork, review: Review, by: Actor, now: datetime, _: str) -> None:
+    if review.decision is not Decision.SAME_PERSON:
+        return  # two people: the decided review keeps the pair from being proposed again
+    pair = {review.record_id, review.other_id}
+    kept = review.kept
+    [dropped] = pair - {kept}
+    why = f"review {review.review_id}"
+    await merge(uow, await _person(uow, dropped), await _person(uow, kept), by, now, why)
+
+
 APPLY: dict[ReviewKind, Apply] = {
     ReviewKind.NIK_ELSEWHERE: _nik_elsewhere,
     ReviewKind.WORKER_NIK_ELSEWHERE: _worker_nik_elsewhere,
     ReviewKind.REPORT_MISMATCH: _report_mismatch,
+    ReviewKind.DUPLICATE: _duplicate,
 }
 
 

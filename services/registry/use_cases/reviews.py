@@ -4,11 +4,13 @@ that does not match (domain.reviews, ADR 0005). Deciding one: `review_decisions`
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from dataclasses import replace
 from datetime import datetime
 
 import structlog
 
+from services.registry.domain.duplicates import Pair
 from services.registry.domain.persons import Person
 from services.registry.domain.reviews import Review, ReviewKind
 from services.registry.domain.workers import Worker
@@ -71,6 +73,32 @@ async def hold_report_for_review(
     }
     await _open(uow, ReviewKind.REPORT_MISMATCH, event.case_id, event.desa, known, now, details)
     log.warning("case_report_does_not_match_its_nik", case_id=event.case_id)
+
+
+async def open_duplicate_review(
+    uow: RegistryWork,
+    pair: Pair,
+    persons: Mapping[str, Person],
+    now: datetime,
+    found_by: str,
+    *,
+    newer: str | None = None,
+) -> bool:
+    """The pair put to the Dinas, once: the newer record (`newer`, else the one registered
+    last) is the one a merge drops unless they say otherwise. False when the pair was put
+    before (whatever was decided then)."""
+    first, second = persons[pair.first], persons[pair.second]
+    if newer == first.person_id or (newer is None and first.registered_at > second.registered_at):
+        first, second = second, first
+    older, newer_record = first, second
+    kind = ReviewKind.DUPLICATE
+    review = Review.open(
+        review_id_for(kind, f"{pair.first}/{pair.second}"), kind,
+        record_id=newer_record.person_id, wilayah=newer_record.desa, other_id=older.person_id,
+        other_wilayah=older.desa, now=now,
+        details={"score": round(pair.score), "found_by": found_by},
+    )  # fmt: skip
+    return await uow.reviews.add(review)
 
 
 async def _open(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from shared.contracts.registry import PersonUpdated
+from shared.contracts.registry import PersonMerged, PersonUpdated
 from shared.persistence.tables import audit
 from tests.cases.integration.conftest import (
     RANTAU_KIWA,
@@ -66,3 +66,31 @@ async def test_a_person_link_is_applied_once_and_the_first_one_kept(cases_app: C
             audit.c.record_id == case_id, audit.c.action == "case.person_linked"
         )
         assert (await connection.execute(query)).scalars().all() == ["matched_by=new"]
+
+
+async def test_a_merge_moves_every_case_of_the_record_and_later_links_follow_it(
+    cases_app: Cases,
+) -> None:
+    linked_before = (await cases_app.report(bearer()))["case_id"]
+    listed_only = (await cases_app.report(bearer()))["case_id"]  # its link is still on its way
+    linked_after = (await cases_app.report(bearer()))["case_id"]
+    await cases_app.publish_link(linked_before, "double")
+    await cases_app.handled("cases.link_person", 1)
+
+    merged = PersonMerged(
+        person_id="double", into="masriah", desa=TUNGKAP, kecamatan="63.05.01",
+        cases=(linked_before, listed_only),
+    )  # fmt: skip
+    await cases_app.publish(merged, sequence=2)
+    await cases_app.publish(merged, sequence=2)  # redelivered: changes nothing more
+    await cases_app.handled("cases.person_merged", 2)
+    await cases_app.publish_link(linked_after, "double")  # a link to the record merged away
+    await cases_app.publish_link(listed_only, "double")  # the late link of a listed case
+    await cases_app.handled("cases.link_person", 3)
+
+    for case_id in (linked_before, listed_only, linked_after):
+        assert (await cases_app.case_row(case_id))["person_id"] == "masriah"
+    async with cases_app.store.engine.connect() as connection:
+        query = select(audit.c.record_id).where(audit.c.action == "case.person_merged")
+        audited = sorted((await connection.execute(query)).scalars().all())
+    assert audited == sorted([linked_before, listed_only])  # once each, not per delivery

@@ -9,8 +9,9 @@ import pytest
 from services.notifications.domain.case_notices import verify_by
 from services.notifications.domain.templates import tanggal
 from shared.contracts.cases import CaseAssigned, CaseVerified
+from shared.contracts.registry import PersonMerged
 from shared.messaging.streams import events_stream
-from tests.notifications.integration.story import case_step, worker
+from tests.notifications.integration.story import TUNGKAP, case_step, worker
 
 pytestmark = pytest.mark.integration
 
@@ -60,3 +61,34 @@ async def test_the_reporting_psm_hears_of_verification_but_a_walk_in_report_tell
 
     assert delivery["text"].startswith("Yth. Siti Aminah, laporan PMKS Anda di Desa Tungkap,")
     assert [d["recipient_id"] for d in await service.deliveries()] == ["w-siti"]
+
+
+async def test_a_merge_of_two_persons_tells_the_tksk_of_their_cases_once(make_notifications):
+    """The registry found two records to be one person: the TKSK of their cases hears that two
+    of them may be one report made twice; a merge touching one case tells nobody."""
+    service = await make_notifications()
+    await service.publish(worker("w-rahmat", "Rahmat Hidayat", "63.05.01", role="tksk"), sequence=1)
+    first, second = "aaaaaaaa-0000-4000-8000-000000000001", "bbbbbbbb-0000-4000-8000-000000000002"
+    for case_id in (first, second):  # old steps: no assignment notice, but whom they wait on
+        await service.publish(
+            case_step(CaseAssigned, case_id=case_id, at=NOW - timedelta(days=30)), sequence=1
+        )
+    lone = PersonMerged(
+        person_id="p-3", into="p-4", desa=TUNGKAP, kecamatan="63.05.01", cases=(first,)
+    )
+    merged = PersonMerged(
+        person_id="p-1", into="p-2", desa=TUNGKAP, kecamatan="63.05.01", cases=(first, second)
+    )
+    await service.publish(lone, sequence=2)
+    cause = await service.publish(merged, sequence=2)
+    await service.redis.xadd(events_stream(service.namespace, "registry"), cause.to_fields())
+
+    delivery = await service.delivery_of("w-rahmat", template="person_merged")
+    await service.handled(6)
+    assert delivery["text"] == (
+        "Yth. Rahmat Hidayat, Dinas Sosial menemukan data ganda: kasus PMKS aaaaaaaa, bbbbbbbb "
+        "ternyata tercatat atas orang yang sama, dan datanya telah digabung. Mohon periksa kasus "
+        "tersebut di aplikasi Kesos; bila laporannya ganda, usulkan penutupan dengan alasan "
+        "duplikat."
+    )
+    assert [d["template"] for d in await service.deliveries()] == ["person_merged"]
