@@ -156,7 +156,7 @@ def _person(row: Any) -> Person:
     return Person(
         **{
             **values,
-            "categories": tuple(values["categories"].split(SEPARATOR)),
+            "categories": tuple(code for code in values["categories"].split(SEPARATOR) if code),
             "registered_at": values["registered_at"],
             "updated_at": values["updated_at"],
         }

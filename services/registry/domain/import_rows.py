@@ -6,7 +6,8 @@ The columns (`COLUMNS`) may come in any order and under the names the extracts u
 Values as Indonesian spreadsheets hold them: `jenis_kelamin` L/P (or spelled out), `tanggal_lahir`
 YYYY-MM-DD, DD-MM-YYYY or DD/MM/YYYY (or a spreadsheet date), `kode_desa` dotted or as 10 digits,
 `hubungan_keluarga` as printed on the KK, `kategori_pmks` codes separated by `|`; `nik` and
-`no_kk` may be empty (not yet recorded).
+`no_kk` may be empty (not yet recorded). A row with a No. KK and no category is a member of the
+PMKS's household (a spouse, a child), registered without one.
 """
 
 from __future__ import annotations
@@ -128,9 +129,9 @@ def read_row(
         relation = _optional(values.get("hubungan_keluarga"))
         relationship = Relationship.of(relation) if relation and no_kk else None
         column = "kategori_pmks"
-        listed = _required(values.get("kategori_pmks")).split(CATEGORY_SEPARATOR)
+        listed = (_optional(values.get("kategori_pmks")) or "").split(CATEGORY_SEPARATOR)
         categories = catalogue.canonical(code.strip() for code in listed if code.strip())
-        if not categories:
+        if not categories and no_kk is None:  # only a KK's member may be without one
             return RowError(line, ImportRule.MISSING, column)
         column = "tanggal_lahir"
         if born is not None and born > today:
@@ -145,8 +146,9 @@ def read_row(
     except UnknownRelationship:
         return RowError(line, "relationship-unknown", column)
     form = PersonForm(
-        nik=nik, name=name, sex=sex, birth_date=born, desa=desa, categories=categories
-    )
+        nik=nik, name=name, sex=sex, birth_date=born, desa=desa, categories=categories,
+        household=not categories,
+    )  # fmt: skip
     return ImportRow(line, form, no_kk, relationship)
 
 

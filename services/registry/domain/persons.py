@@ -42,6 +42,9 @@ class PersonForm:
     birth_date: date | None
     desa: str
     categories: tuple[str, ...]
+    # Registered as a member of a KK: someone the family's PMKS live with (a spouse, a child),
+    # who needs no PMKS category of their own.
+    household: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,7 +56,8 @@ class Person:
     birth_date: date | None
     desa: str  # desa/kelurahan code where the person lives
     kecamatan: str
-    categories: tuple[str, ...]  # PMKS codes: first report's order, later additions appended
+    # PMKS codes: first report's order, later additions appended; none for a household member.
+    categories: tuple[str, ...]
     version: int
     registered_at: datetime
     updated_at: datetime
@@ -73,7 +77,7 @@ class Person:
         nik = normalise_nik(form.nik) if form.nik and form.nik.strip() else None
         regions = wilayah() if regions is None else regions
         desa = regions.require_desa(form.desa).code  # UnknownRegion, WrongRegionLevel, …
-        categories = known_categories(form.categories, catalogue)
+        categories = known_categories(form.categories, catalogue, required=not form.household)
         # Today is allowed: an abandoned newborn is reported on the day they are found.
         if form.birth_date is not None and form.birth_date > now.date():
             raise BirthDateInFuture()
@@ -93,7 +97,8 @@ class Person:
     ) -> Person | None:
         """The person also holding `codes`; None when they add nothing (categories are only
         ever added here: a report never takes a category away)."""
-        added = [code for code in known_categories(codes, catalogue) if code not in self.categories]
+        known = known_categories(codes, catalogue, required=False)
+        added = [code for code in known if code not in self.categories]
         if not added:
             return None
         return replace(
@@ -136,13 +141,14 @@ class CaseLink:
 
 
 def known_categories(
-    codes: Iterable[str], catalogue: PmksCategories | None = None
+    codes: Iterable[str], catalogue: PmksCategories | None = None, *, required: bool = True
 ) -> tuple[str, ...]:
-    """The canonical codes (upper case), in the order given, each once; at least one.
+    """The canonical codes (upper case), in the order given, each once; at least one when
+    `required`.
 
     An unknown code raises the reference data's `UnknownCategory` (`pmks-category-unknown`).
     """
     canonical = (pmks_categories() if catalogue is None else catalogue).canonical(codes)
-    if not canonical:
+    if required and not canonical:
         raise PersonCategoryRequired()
     return canonical

@@ -56,8 +56,9 @@ async def add_member(
 ) -> Response:
     async def write(uow: RegistryUnitOfWork) -> tuple[int, FamilyOut]:
         family = await families.add_member(
-            uow, family_id, body.person_id, body.relationship, caller, utcnow(), move=body.move
-        )
+            uow, family_id, body.member(), body.relationship, caller, utcnow(),
+            move=body.move,
+        )  # fmt: skip
         return 200, FamilyOut.of(family, caller)
 
     return await idempotent_write(request, caller.sub, uows, write, key=key)

@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Generic, Literal, TypeVar
 
-from pydantic import BaseModel, Field, StringConstraints
+from pydantic import BaseModel, Field, StringConstraints, model_validator
 
 from services.registry.domain.families import Family
 from services.registry.domain.persons import PersonForm
 from services.registry.domain.workers import Registration, Worker, WorkerRole
-from services.registry.use_cases.families import FamilyForm
+from services.registry.use_cases.families import FamilyForm, NewMemberRef
 from services.registry.use_cases.persons import PersonView
 from shared.security import Principal, Role
 from shared.security.disclosure import Disclosure, is_protected, mask_nik
@@ -158,12 +158,47 @@ RelationshipText = Annotated[
 ]
 
 
+class HouseholdPerson(Body):
+    """A member not registered yet: registered with the family, in its desa."""
+
+    nik: NikText | None = Field(None, description="null or absent: NIK not yet recorded")
+    name: Name
+    sex: Literal["L", "P"] = Field(description="L = laki-laki, P = perempuan")
+    birth_date: date | None = None
+    categories: list[CategoryCode] = Field(
+        default_factory=list, max_length=30, description="PMKS codes, when they are PMKS too"
+    )
+
+    def form(self, desa: str) -> PersonForm:
+        return PersonForm(
+            nik=self.nik, name=self.name, sex=self.sex, birth_date=self.birth_date, desa=desa,
+            categories=tuple(self.categories), household=True,
+        )  # fmt: skip
+
+
 class NewMember(Body):
-    person_id: str = Field(max_length=100)
+    person_id: str | None = Field(None, max_length=100, description="a registered person")
+    person: HouseholdPerson | None = Field(
+        None,
+        description="or a member not registered yet (a spouse, a child): registered with the "
+        "family, without a PMKS category unless given; a NIK already registered is that person",
+    )
     relationship: RelationshipText = Field(
         description="as on the KK: kepala keluarga, suami, istri, anak, menantu, cucu, "
         "orang tua, mertua, famili lain, pembantu, lainnya"
     )
+
+    @model_validator(mode="after")
+    def one_person(self) -> NewMember:
+        if (self.person_id is None) == (self.person is None):
+            raise ValueError("give either person_id or person")
+        return self
+
+    def member(self) -> NewMemberRef:
+        """The registered person's id, or how to register the new one in the family's desa."""
+        named = self.person_id if self.person is None else self.person.form
+        assert named is not None
+        return named
 
 
 class MoveMember(NewMember):
@@ -181,7 +216,7 @@ class NewFamily(Body):
         return FamilyForm(
             no_kk=self.no_kk,
             desa=self.desa,
-            members=[(member.person_id, member.relationship) for member in self.members],
+            members=[(member.member(), member.relationship) for member in self.members],
         )
 
 

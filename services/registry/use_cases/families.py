@@ -8,7 +8,8 @@ audited and published; a read is audited (a family names who lives with whom).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import uuid
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -20,31 +21,37 @@ from services.registry.domain.errors import (
     PersonInAnotherFamily,
 )
 from services.registry.domain.families import Family, Relationship
-from services.registry.domain.persons import Person
+from services.registry.domain.persons import Person, PersonForm
 from services.registry.use_cases.events import record_family_change
-from services.registry.use_cases.persons import current
+from services.registry.use_cases.persons import current, register_person
 from services.registry.use_cases.ports import RegistryWork
 from shared.audit import Actor
 from shared.contracts.registry import FamilyChanged, FamilyRegistered
+from shared.reference import wilayah
 from shared.security import Principal
+
+# A member: a registered person's id, or how to register a new one in the family's desa (a
+# household member: no PMKS category needed).
+NewMemberRef = str | Callable[[str], PersonForm]
 
 
 @dataclass(frozen=True, slots=True)
 class FamilyForm:
     no_kk: str | None
     desa: str
-    members: Sequence[tuple[str, str]]  # person id, relationship as typed
+    members: Sequence[tuple[NewMemberRef, str]]  # a member, their relationship as typed
 
 
 async def register_family(
     uow: RegistryWork, form: FamilyForm, by: Principal, now: datetime, family_id: str
 ) -> Family:
+    desa = wilayah().require_desa(form.desa).code
+    require_may_register_in(by, desa)
     members = [
-        ((await _member(uow, person_id, by)).person_id, Relationship.of(relationship))
-        for person_id, relationship in form.members
+        ((await _member(uow, named, desa, by, now)).person_id, Relationship.of(relationship))
+        for named, relationship in form.members
     ]
-    family = Family.register(family_id, form.no_kk, form.desa, members, now)
-    require_may_register_in(by, family.desa)
+    family = Family.register(family_id, form.no_kk, desa, members, now)
     if family.no_kk is not None:
         known = await uow.families.with_kk(family.no_kk)
         if known is not None:
@@ -79,17 +86,18 @@ async def list_families(
 async def add_member(
     uow: RegistryWork,
     family_id: str,
-    person_id: str,
+    named: NewMemberRef,
     relationship: str,
     by: Principal,
     now: datetime,
     *,
     move: bool = False,
 ) -> Family:
-    """The family with the person joined; with `move`, the person leaves their current family
-    first (both changes published). Without it, a person in another family is refused."""
+    """The family with the person joined (a new one registered first); with `move`, the person
+    leaves their current family first (both changes published). Without it, a person in
+    another family is refused."""
     family = _visible(by, await uow.families.get(family_id))
-    person = await _member(uow, person_id, by)
+    person = await _member(uow, named, family.desa, by, now)
     kind = Relationship.of(relationship)
     previous = await uow.families.of_person(person.person_id)
     if previous is not None and previous.family_id == family.family_id:
@@ -120,9 +128,15 @@ async def _leave(
     )
 
 
-async def _member(uow: RegistryWork, person_id: str, by: Principal) -> Person:
-    """The person a member id stands for (one merged away: the person it was merged into)."""
-    person = require_visible_person(by, await uow.persons.get(person_id))
+async def _member(
+    uow: RegistryWork, named: NewMemberRef, desa: str, by: Principal, now: datetime
+) -> Person:
+    """The person a member id stands for (one merged away: the person it was merged into), or
+    the new member registered in the family's desa (a NIK the caller's records hold: them)."""
+    if callable(named):
+        view, _ = await register_person(uow, named(desa), by, now, str(uuid.uuid4()))
+        return await current(uow, view.person)
+    person = require_visible_person(by, await uow.persons.get(named))
     return require_visible_person(by, await current(uow, person))
 
 

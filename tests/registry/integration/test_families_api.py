@@ -225,3 +225,36 @@ async def test_concurrent_families_naming_one_person_leave_them_in_one(make_regi
         "person-in-another-family",
         "concurrent-update",
     }
+
+
+async def test_a_household_member_is_registered_with_the_family_without_a_pmks_category(
+    make_registry, store_kind, redis
+):
+    registry = await make_registry(store_kind)
+    head = await person(registry, 1, sex="P")
+    spouse = {"name": "Abdul Hamid", "sex": "L", "birth_date": "1938-03-01"}
+    body = {
+        "no_kk": KK, "desa": "6305012003",
+        "members": [
+            {"person_id": head, "relationship": "kepala keluarga"},
+            {"person": spouse, "relationship": "suami"},
+        ],
+    }  # fmt: skip
+    created = await registry.post("/v1/families", body)
+    assert created.status_code == 201, created.text
+    [husband] = [m["person_id"] for m in created.json()["members"] if m["relationship"] == "suami"]
+    registered = (await registry.client.get(f"/v1/persons/{husband}", headers=bearer())).json()
+    assert (registered["name"], registered["categories"], registered["desa"]) == (
+        "Abdul Hamid", [], TUNGKAP,
+    )  # fmt: skip
+    grandchild = {"person": {"name": "Aisyah", "sex": "P", "categories": ["AT"]},
+                  "relationship": "cucu"}  # fmt: skip
+    joined = await registry.post(f"/v1/families/{created.json()['family_id']}/members", grandchild)
+    assert joined.status_code == 200, joined.text
+    assert created.json()["size"] + 1 == joined.json()["size"]
+    both = await registry.post(
+        "/v1/families", {**family(OTHER_KK), "members": [{**grandchild, "person_id": head}]}
+    )
+    assert both.status_code == 422  # a member is a person id or a new person, not both
+    alone = await registry.post("/v1/persons", new_person(nik=None, categories=[]))
+    assert rule(alone) == "person-category-required"  # outside a KK, a PMKS needs a category

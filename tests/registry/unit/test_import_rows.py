@@ -122,3 +122,16 @@ def test_an_xlsx_extract_with_number_and_date_cells_reads_like_its_csv(tmp_path)
         "6305015402400003", "6305011203150004", date(1940, 2, 14),
     )  # fmt: skip
     assert nameless == RowError(3, "import-value-missing", "nama")
+
+
+def test_a_kk_member_without_a_category_is_a_household_member_but_nobody_else_is(tmp_path):
+    path = write(tmp_path, [
+        HEADER,
+        ",6305011203150004,Aisyah,P,2015-05-01,63.05.01.2003,cucu,",
+        ",,Aisyah,P,2015-05-01,63.05.01.2003,,",
+    ])  # fmt: skip
+    member, stranger = rows_of(path, today=TODAY)
+    assert isinstance(member, ImportRow)
+    assert (member.person.categories, member.person.household) == ((), True)
+    assert member.relationship is Relationship.CUCU
+    assert stranger == RowError(3, "import-value-missing", "kategori_pmks")
