@@ -89,6 +89,18 @@ class KesosApi:
         headers = {"Idempotency-Key": key}
         return await self._send("POST", service, path, json=body, headers=headers)
 
+    async def upload(
+        self, service: str, path: str, content: bytes, *, key: str, **params: Any
+    ) -> Any:
+        """POST a file as the request body (an import), once in effect; its accepted answer."""
+        headers = {"Idempotency-Key": key, "Content-Type": "text/csv"}
+        answer = await self._send(
+            "POST", service, path, content=content, params=params, headers=headers
+        )
+        if answer.status not in (200, 201, 202):
+            raise ApiError("POST", path, answer)
+        return answer.body
+
     async def created(self, service: str, path: str, body: Any, *, key: str) -> Any:
         answer = await self.post(service, path, body, key=key)
         if answer.status not in (200, 201):

@@ -1,6 +1,7 @@
 """The Tapin story (DOMAIN.md §6): steps 1–4 here — reference data, workers, the Diklat Dasar PSM
-2011, attendance, certificates, tiers raised and the messages each PSM got — and steps 5–6 (cases
-and the rekap) in `follow_up`; through the APIs only.
+2011, attendance, certificates, tiers raised and the messages each PSM got — steps 5–6 (cases
+and the rekap) in `follow_up`, and step 7 (a DTKS extract imported, its duplicates decided) in
+`extract`; through the APIs only.
 
 `play` returns what happened (the end-to-end tests assert on it) and calls `after_step` after
 each step, where the fault tests kill and restart a service.
@@ -13,8 +14,9 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from shared.demo import follow_up
+from shared.demo import extract, follow_up
 from shared.demo.client import Answer, KesosApi, deliveries_to, until
+from shared.demo.extract import ExtractResult
 from shared.demo.follow_up import FollowUpResult
 from shared.demo.people import TAPIN, DemoWorker, psm_workers, tksk_workers
 from shared.demo.show import Show, place
@@ -55,6 +57,7 @@ class StoryResult:
     tiers: dict[str, str | None] = field(default_factory=dict)  # worker id → tier in registry
     messages: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # worker → deliveries
     follow_up: FollowUpResult = field(default_factory=FollowUpResult)  # steps 5–6
+    extract: ExtractResult = field(default_factory=ExtractResult)  # step 7
 
 
 async def play(api: KesosApi, show: Show, after_step: AfterStep | None = None) -> StoryResult:
@@ -74,6 +77,7 @@ async def play(api: KesosApi, show: Show, after_step: AfterStep | None = None) -
     await after("reports")
     await follow_up.follow_up_cases(api, show, result.follow_up)
     await follow_up.rekap(api, show, result.follow_up)
+    result.extract = await extract.import_extract(api, show)
     return result
 
 

@@ -1,4 +1,4 @@
-"""The whole Tapin story (DOMAIN.md §6, steps 1–6), end to end: four services as processes, real
+"""The whole Tapin story (DOMAIN.md §6, steps 1–7), end to end: four services as processes, real
 Redis, and PostgreSQL or SQLite stores; then a run where every service is SIGKILLed once, right
 after an API call whose events it must process, and restarted."""
 
@@ -91,11 +91,37 @@ async def assert_final_state(system: System, result: StoryResult) -> None:
     assert result.messages.get(refused["worker_id"], []) == []
 
     await assert_cases_followed_up(system, result.follow_up)
+    await assert_extract_imported(system, result)
 
     exported = [json.loads(line) for line in system.export_file.read_text().splitlines()]
     case_messages = sum(len(t) for t in expected_messages(result.follow_up).values())
     assert case_messages == 5  # 2 TKSK assigned; 2 PSM verified, 1 closed
     assert len(exported) == 60 + case_messages == len({line["delivery_id"] for line in exported})
+
+
+async def assert_extract_imported(system: System, result: StoryResult) -> None:
+    """Step 7: the extract's good rows in, its bad rows named, its look-alikes decided."""
+    job, found = result.extract.job, result.extract.duplicates
+    counts = ("rows", "persons_created", "families", "errors", "duplicates")
+    assert [job[k] for k in counts] == [13, 9, 2, 4, 3]
+    assert [(r["line"], r["rule"]) for r in result.extract.bad_rows] == [
+        ("11", "nik-invalid-length"), ("12", "outside-wilayah"),
+        ("13", "import-date-unreadable"), ("14", "import-sex-unknown"),
+    ]  # fmt: skip
+    pairs = {(r["persons"][0]["name"], r["persons"][1]["name"]): r for r in found}
+    assert sorted(pairs) == [
+        ("Hj. Masriyah", "Masriah"), ("M. Rizky", "Muhammad Rizki"),
+        ("Rahmat Hidayat", "Rahmat Hidayat"),
+    ]  # fmt: skip
+    masriah = result.follow_up.persons["lut-tungkap"]
+    assert pairs[("Hj. Masriyah", "Masriah")]["details"]["kept"] == masriah["person_id"]
+    assert pairs[("Rahmat Hidayat", "Rahmat Hidayat")]["status"] == "open"  # for Dukcapil
+    api = system.api()
+    try:
+        kept = await api.get("registry", f"/v1/persons/{masriah['person_id']}")
+        assert kept["cases"] == masriah["cases"]  # her case stays hers; the double had none
+    finally:
+        await api.close()
 
 
 async def assert_cases_followed_up(system: System, follow_up: FollowUpResult) -> None:
@@ -140,7 +166,8 @@ async def assert_cases_followed_up(system: System, follow_up: FollowUpResult) ->
         cases = await api.get("cases", "/v1/cases", wilayah="63.05")
     finally:
         await api.close()
-    assert len(persons["items"]) == 2 and len(cases["items"]) == 2  # no duplicate after faults
+    # No duplicate after faults: the reports' two persons, and the extract's nine (step 7).
+    assert len(persons["items"]) == 2 + 9 and len(cases["items"]) == 2
     assert sorted(
         (r["kecamatan"], r["category"], r["status"], r["count"]) for r in follow_up.rekap
     ) == [
