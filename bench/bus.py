@@ -9,7 +9,8 @@ Against one Redis and one PostgreSQL server, in one run:
     fast path) → one XACK per batch. "raw drain" = N / (first read → last ack).
 (b) the backbone. N events are committed as outbox rows (500 per unit of work, relay not
     running, not timed). Then the consumer's `ServiceBus` (FastStream subscriber + runner with
-    a projecting handler) and the producer's `ServiceBus` (relay) start, in that order.
+    a projecting handler: its batch form, one upsert per batch, or with `--handler single`
+    one upsert per event) and the producer's `ServiceBus` (relay) start, in that order.
     "backbone drain" = N / (just before the buses start → the first 50 ms poll of the
     projection that counts N rows). Producer and consumer have their own databases; both buses
     run in this one process and event loop, so the relay and the consumer share a core.
@@ -38,6 +39,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from importlib.metadata import version
 from typing import Any, ClassVar
 
@@ -57,7 +59,7 @@ from shared.messaging.subscriber import create_groups
 from shared.observability.logging import configure_logging
 from shared.persistence.engine import create_engine, session_factory
 from shared.persistence.migrate import migrate_async
-from shared.persistence.projection import upsert_if_newer
+from shared.persistence.projection import upsert_if_newer, upsert_many
 from shared.persistence.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from shared.settings import BusSettings
 
@@ -124,7 +126,19 @@ async def project_reading(event: ReadingRecorded, context: HandlerContext) -> No
     context.uow.applied.append(event.meter_id)
 
 
-HANDLERS = [Handler(HANDLER_NAME, ReadingRecorded, project_reading)]
+async def project_readings(
+    uow: MeterUnitOfWork, items: Sequence[tuple[ReadingRecorded, Envelope]], now: datetime
+) -> None:
+    """The batch form: one upsert statement for the runner's whole batch."""
+    rows = [projection_row(event, envelope) for event, envelope in items]
+    await upsert_many(uow.session, readings, rows, newer_by="sequence")
+    uow.applied.extend(event.meter_id for event, _ in items)
+
+
+HANDLERS = {
+    "batch": [Handler(HANDLER_NAME, ReadingRecorded, project_reading, project_readings)],
+    "single": [Handler(HANDLER_NAME, ReadingRecorded, project_reading)],
+}
 
 
 def unit_of_work_factory(
@@ -194,7 +208,7 @@ def build_buses(
         engine=consumer_engine,
         uows=unit_of_work_factory(consumer_engine, namespace, CONSUMER, committed_at),
         catalog=CATALOG,
-        handlers=HANDLERS,
+        handlers=HANDLERS[env.handler],
     )
     return Buses(producer, consumer, writer)
 
@@ -207,6 +221,7 @@ class Env:
     redis_url: str
     admin_url: str
     base: str  # every namespace of this run starts with it
+    handler: str = "batch"  # the consumer's handler: its batch form, or one event at a time
     producer_url: str = ""
     consumer_url: str = ""
 
@@ -540,6 +555,13 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--runs", type=int, default=3, help="repetitions; medians are printed")
     parser.add_argument("--paced-seconds", type=float, default=15.0, help="latency phase length")
     parser.add_argument("--paced-rate", type=float, default=200.0, help="latency phase ev/s")
+    parser.add_argument(
+        "--handler",
+        choices=sorted(HANDLERS),
+        default="batch",
+        help="the consumer's projection: its batch form (set-based upsert per batch) or one "
+        "upsert per event",
+    )
     return parser.parse_args(argv)
 
 
@@ -554,6 +576,7 @@ async def main(argv: Sequence[str] | None = None) -> None:
         or os.environ.get("TEST_DATABASE_URL")
         or "postgresql+asyncpg://postgres@127.0.0.1:5432/test",
         base=f"bench{uuid.uuid4().hex[:8]}",
+        handler=args.handler,
     )
     databases = [f"{env.base}_producer", f"{env.base}_consumer"]
     try:

@@ -7,6 +7,11 @@ SAVEPOINT per entry and handler, so only the failing entries are rolled back and
 the reclaimer. After the commit, exactly the committed entries are XACKed. Unknown types are
 acked with no effect.
 
+A handler may also have a batch form (`apply_many`): on the fast path it is given all of the
+batch's fresh events for it at once (set-based upserts instead of one statement per event), after
+the batch's other handlers ran; on the careful path the entry-by-entry form runs, so the inbox
+and savepoint guarantees are the same.
+
 Poison goes to the dead letters at once, with the reason — retrying cannot mend it: an entry
 that is not an envelope, a known type whose data does not validate, and a forged entry, whose
 type or `source` is not of the producer whose stream it is on (only that producer's Redis user
@@ -66,13 +71,20 @@ class HandlerContext:
     now: datetime
 
 
+# A handler's batch form: the unit of work, the fresh events with their envelopes, in stream
+# order, and the batch's clock.
+ApplyMany = Callable[[Any, Sequence[tuple[Any, Envelope]], datetime], Awaitable[None]]
+
+
 @dataclass(frozen=True)
 class Handler:
-    """A consumer: `name` is its stable logical name, the inbox key (never a replica's name)."""
+    """A consumer: `name` is its stable logical name, the inbox key (never a replica's name).
+    `apply_many`, when given, must have the effect of `apply` on each event in turn."""
 
     name: str
     event: type[Event]
     apply: Callable[[Any, HandlerContext], Awaitable[None]]
+    apply_many: ApplyMany | None = None
 
 
 @dataclass(frozen=True)
@@ -203,15 +215,22 @@ class ConsumerRunner:
             now = self._clock()
             claims = [claim for d in deliveries for claim in d.claims()]
             fresh = await first_deliveries(uow.session, claims, stream, now)
+            batched: dict[str, tuple[Handler, list[tuple[Any, Envelope]]]] = {}
             for delivery in deliveries:
                 for handler, claim in zip(delivery.handlers, delivery.claims(), strict=True):
                     if claim not in fresh:
                         log.debug("event_already_handled", handler=handler.name)
                         continue
                     fresh.discard(claim)  # the same event twice in one batch applies once
+                    if handler.apply_many is not None and delivery.envelope is not None:
+                        _, items = batched.setdefault(handler.name, (handler, []))
+                        items.append((delivery.event, delivery.envelope))
+                        continue
                     error = await self._run(uow, handler, delivery, stream, now)
                     if error is not None:
                         raise HandlerFailed(error)
+            for handler, items in batched.values():
+                await self._run_many(uow, handler, items, now)
             await uow.commit()
 
     async def _apply_one_by_one(self, stream: str, deliveries: list[Delivery]) -> dict[bytes, str]:
@@ -273,6 +292,25 @@ class ConsumerRunner:
                 )
             log.debug("event_handled", handler=handler.name)
         return None
+
+    async def _run_many(
+        self, uow: UnitOfWork, handler: Handler, items: list[tuple[Any, Envelope]], now: datetime
+    ) -> None:
+        """A handler's batch form over its fresh events; `HandlerFailed` if it raises."""
+        assert handler.apply_many is not None
+        started = time.perf_counter()
+        try:
+            await handler.apply_many(uow, items, now)
+            await uow.flush()
+        except Exception as error:
+            uow.discard_unflushed()
+            log.warning("batch_handler_failed", handler=handler.name, error=repr(error))
+            raise HandlerFailed(f"{handler.name}: {error!r}"[:2000]) from error
+        finally:
+            HANDLER_SECONDS.labels(self.service, handler.name).observe(
+                time.perf_counter() - started
+            )
+        log.debug("events_handled", handler=handler.name, count=len(items))
 
     def _count(self, delivery: Delivery, failed: dict[bytes, str]) -> None:
         if delivery.poison is not None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict, fields
 from typing import Any, Generic, TypeVar, cast
 
@@ -42,6 +43,34 @@ async def upsert(
     return bool(result.rowcount)
 
 
+async def upsert_many(
+    session: AsyncSession,
+    table: Table,
+    rows: Sequence[dict[str, Any]],
+    *,
+    newer_by: str | None = None,
+) -> list[Any]:
+    """`upsert` for a whole batch in one statement; the keys (first key column) of the rows
+    that changed. Rows for one key are folded first — the newest by `newer_by`, else the last —
+    as one statement may not touch a row twice."""
+    if not rows:
+        return []
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    keys = [column.name for column in table.primary_key.columns]
+    folded: dict[tuple[Any, ...], dict[str, Any]] = {}
+    for row in rows:
+        key = tuple(row[name] for name in keys)
+        held = folded.get(key)
+        if held is None or newer_by is None or held[newer_by] < row[newer_by]:
+            folded[key] = row
+    statement = dialect.insert(table).values(list(folded.values()))
+    changed = {name: statement.excluded[name] for name in rows[0] if name not in keys}
+    newer = None if newer_by is None else table.c[newer_by] < statement.excluded[newer_by]
+    statement = statement.on_conflict_do_update(index_elements=keys, set_=changed, where=newer)
+    result = await session.execute(statement.returning(table.c[keys[0]]))
+    return list(result.scalars())
+
+
 class Projection(Generic[R]):
     """Another service's records as this one keeps them: one table, one row per record (a
     dataclass whose fields are the table's columns, the first being the key), plus the
@@ -57,6 +86,11 @@ class Projection(Generic[R]):
         """Record `record` unless a newer state (higher sequence) is held; whether it changed."""
         values = {**asdict(cast(Any, record)), "sequence": sequence}
         return await upsert_if_newer(self._session, self._table, values)
+
+    async def apply_many(self, records: Sequence[tuple[R, int]]) -> int:
+        """`apply` for a batch, in one statement; how many rows changed."""
+        rows = [{**asdict(cast(Any, record)), "sequence": sequence} for record, sequence in records]
+        return len(await upsert_many(self._session, self._table, rows, newer_by="sequence"))
 
     async def get(self, key: str) -> R | None:
         query = select(*self._columns).where(self._columns[0] == key)

@@ -266,3 +266,43 @@ async def test_idle_consumers_holding_nothing_are_removed(store, redis_url, redi
 async def _idle_over(redis: Redis, stream: str, name: str, ms: int) -> bool:
     consumers = {c["name"].decode(): c for c in await redis.xinfo_consumers(stream, "tally")}
     return name not in consumers or consumers[name]["idle"] > ms  # the bus may remove it first
+
+
+@pytest.mark.parametrize("kind", ["postgresql", "sqlite"])
+async def test_a_batch_handler_applies_each_fresh_event_once_and_a_failure_falls_back_per_entry(
+    make_store, redis_url, redis, namespace, kind
+):
+    """The batch form sees a whole batch at once (repeats and older versions included) and
+    ends where entry-by-entry handling ends; when it raises, the batch runs entry by entry
+    and only the failing entry stays pending."""
+    store = await make_store(kind, "tally")
+    stream = events_stream(namespace, "counter")
+    first = envelope_of(tally.CounterSet(counter_id="k0", value=0), sequence=1)
+    entries = [first]
+    for value in range(1, 60):  # ten counters, each set six times, newest last
+        counter = tally.CounterSet(counter_id=f"k{value % 10}", value=value)
+        entries.append(envelope_of(counter, sequence=value // 10 + 1))
+    for envelope in [*reversed(entries), first]:  # oldest versions last; one event twice
+        await publish(redis, namespace, envelope)
+    tally.Faults.batches = []
+    bus = tally_bus(
+        store, redis_url, settings_for_tests(namespace, "c1", max_records=100), tally.BATCHED
+    )
+    await bus.start()
+    try:
+        await eventually(lambda: count_is(store.engine, 60), message="every event applied")
+        assert sum(tally.Faults.batches) == 60  # by the batch form
+        tally.Faults.fail_values = {77}
+        for counter_id, value in (("k7", 77), ("k8", 88)):
+            counter = tally.CounterSet(counter_id=counter_id, value=value)
+            await publish(redis, namespace, envelope_of(counter, sequence=9))
+        await eventually(lambda: count_is(store.engine, 61), message="all but the refused one")
+        await eventually(lambda: bus.runner.failed >= 1, message="the refused entry failed")
+        assert await tally.duplicate_effects(store.engine) == []
+        projected = await tally.projected(store.engine)
+        assert projected["k8"] == (88, 9) and projected["k7"] == (57, 6)  # 77 was refused
+        assert projected["k0"] == (50, 6)
+        assert int((await redis.xpending(stream, "tally"))["pending"]) == 1
+    finally:
+        tally.Faults.fail_values = set()
+        await bus.stop()

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shared.messaging.bus import ServiceBus
+from shared.messaging.runner import Handler
 from shared.persistence.engine import create_engine, session_factory
 from shared.persistence.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from shared.settings import BusSettings
@@ -47,7 +48,9 @@ def settings_for_tests(namespace: str, consumer: str, **overrides: Any) -> BusSe
     return BusSettings(**values)
 
 
-def tally_bus(store: Store, redis_url: str, settings: BusSettings) -> ServiceBus:
+def tally_bus(
+    store: Store, redis_url: str, settings: BusSettings, handlers: list[Handler] | None = None
+) -> ServiceBus:
     return ServiceBus(
         service="tally",
         settings=settings,
@@ -55,7 +58,7 @@ def tally_bus(store: Store, redis_url: str, settings: BusSettings) -> ServiceBus
         engine=store.engine,
         uows=store.uows(settings.namespace, "tally"),
         catalog=tally.CATALOG,
-        handlers=tally.HANDLERS,
+        handlers=tally.HANDLERS if handlers is None else handlers,
     )
 
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from datetime import datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import ColumnElement, and_, delete, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.cases.adapters.tables import household_members, households
-from shared.persistence.projection import upsert, upsert_if_newer
+from shared.persistence.projection import upsert, upsert_if_newer, upsert_many
 
 
 class HouseholdProjection:
@@ -35,6 +35,33 @@ class HouseholdProjection:
             row = {"person_id": person_id, "family_id": family_id, "joined_at": joined_at}
             await upsert(self._session, household_members, row, newer_by="joined_at")
         return True
+
+    async def apply_many(
+        self, families: Sequence[tuple[str, Sequence[tuple[str, datetime]], int]]
+    ) -> int:
+        """`apply` for a batch of families' states (id, members, sequence) in a few set-based
+        statements, with the same outcome; how many families changed."""
+        rows = [{"family_id": family_id, "size": len(members), "sequence": sequence}
+                for family_id, members, sequence in families]  # fmt: skip
+        changed = set(await upsert_many(self._session, households, rows, newer_by="sequence"))
+        if not changed:
+            return 0
+        newest: dict[str, tuple[Sequence[tuple[str, datetime]], int]] = {}
+        for family_id, members, sequence in families:
+            if family_id in changed and sequence >= newest.get(family_id, ((), -1))[1]:
+                newest[family_id] = (members, sequence)
+        current = [(family_id, person_id) for family_id, (members, _) in newest.items()
+                   for person_id, _ in members]  # fmt: skip
+        gone: ColumnElement[bool] = household_members.c.family_id.in_(sorted(changed))
+        if current:
+            pair = tuple_(household_members.c.family_id, household_members.c.person_id)
+            gone = and_(gone, pair.not_in(current))
+        await self._session.execute(delete(household_members).where(gone))
+        joined = [{"person_id": person_id, "family_id": family_id, "joined_at": joined_at}
+                  for family_id, (members, _) in newest.items()
+                  for person_id, joined_at in members]  # fmt: skip
+        await upsert_many(self._session, household_members, joined, newer_by="joined_at")
+        return len(changed)
 
     async def sizes_of(self, person_ids: Collection[str]) -> dict[str, int]:
         """person id → the size of their household, for those in one (one query per page)."""

@@ -4,15 +4,22 @@ person events into its persons projection, family events into its households pro
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from datetime import datetime
+
 from services.cases.adapters.persons import KnownPerson
+from services.cases.adapters.unit_of_work import CasesUnitOfWork
 from services.cases.adapters.workers import Worker
 from services.cases.use_cases.persons import (
     link_person,
     merge_persons,
     project_household,
+    project_households,
     project_person,
+    project_persons,
 )
 from services.cases.use_cases.workers import project_worker
+from shared.contracts.envelope import Envelope
 from shared.contracts.registry import (
     PERSON_EVENTS,
     WORKER_EVENTS,
@@ -41,14 +48,36 @@ async def apply_worker_event(event: WorkerState | WorkerStateV1, context: Handle
 
 async def apply_person_event(event: PersonState, context: HandlerContext) -> None:
     """Every person event carries where the person lives; its sequence is their version."""
+    await project_person(context.uow, *_known(event, context.envelope))
+
+
+async def apply_person_events(
+    uow: CasesUnitOfWork, items: Sequence[tuple[PersonState, Envelope]], now: datetime
+) -> None:
+    await project_persons(uow, [_known(event, envelope) for event, envelope in items])
+
+
+def _known(event: PersonState, envelope: Envelope) -> tuple[KnownPerson, int]:
     person = KnownPerson(person_id=event.person_id, desa=event.desa, kecamatan=event.kecamatan)
-    await project_person(context.uow, person, context.envelope.sequence or 0)
+    return person, envelope.sequence or 0
 
 
 async def apply_family(event: FamilyState, context: HandlerContext) -> None:
     """A family's members, by id, and since when: the household sizes cases shows."""
+    await project_household(context.uow, *_household(event, context.envelope))
+
+
+async def apply_families(
+    uow: CasesUnitOfWork, items: Sequence[tuple[FamilyState, Envelope]], now: datetime
+) -> None:
+    await project_households(uow, [_household(event, envelope) for event, envelope in items])
+
+
+def _household(
+    event: FamilyState, envelope: Envelope
+) -> tuple[str, list[tuple[str, datetime]], int]:
     members = [(member.person_id, member.joined_at) for member in event.members]
-    await project_household(context.uow, event.family_id, members, context.envelope.sequence or 0)
+    return event.family_id, members, envelope.sequence or 0
 
 
 async def apply_person_linked(event: PersonLinked, context: HandlerContext) -> None:
@@ -66,11 +95,14 @@ HANDLERS = [
         Handler("cases.project_worker", event_type, apply_worker_event)
         for event_type in (*WORKER_EVENTS, *WORKER_EVENTS_V1)  # v1 entries stay readable
     ),
-    *(Handler("cases.persons", event_type, apply_person_event) for event_type in PERSON_EVENTS),
+    *(
+        Handler("cases.persons", event_type, apply_person_event, apply_person_events)
+        for event_type in PERSON_EVENTS
+    ),
     Handler("cases.link_person", PersonLinked, apply_person_linked),
     Handler("cases.person_merged", PersonMerged, apply_person_merged),
     *(
-        Handler("cases.households", event, apply_family)
+        Handler("cases.households", event, apply_family, apply_families)
         for event in (FamilyRegistered, FamilyChanged)
     ),
 ]

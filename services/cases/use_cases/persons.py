@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from datetime import datetime
 
 import structlog
@@ -18,6 +18,18 @@ log = structlog.get_logger(__name__)
 async def project_person(uow: CasesUnitOfWork, person: KnownPerson, sequence: int) -> bool:
     """Record a person's place from a registry event; older versions are ignored."""
     return await uow.persons.apply(person, sequence)
+
+
+async def project_persons(uow: CasesUnitOfWork, persons: Sequence[tuple[KnownPerson, int]]) -> int:
+    """`project_person` for a batch (one statement)."""
+    return await uow.persons.apply_many(persons)
+
+
+async def project_households(
+    uow: CasesUnitOfWork, families: Sequence[tuple[str, list[tuple[str, datetime]], int]]
+) -> int:
+    """`project_household` for a batch (a few set-based statements)."""
+    return await uow.households.apply_many(families)
 
 
 async def project_household(
