@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Any, cast
 
 from sqlalchemy import CursorResult, Select, and_, insert, select, update
@@ -33,6 +33,50 @@ class FamilyRepository:
             family_members.c.person_id == person_id, CURRENT
         )
         return await self._one(select(families).where(families.c.family_id.in_(current)))
+
+    async def with_kks(self, kks: Collection[str]) -> dict[str, Family]:
+        """`with_kk` for many numbers at once: No. KK → its family, for those registered."""
+        if not kks:
+            return {}
+        rows = (await self._session.execute(
+            select(families).where(families.c.no_kk.in_(sorted(kks)))
+        )).all()  # fmt: skip
+        members = await self._session.execute(
+            select(family_members).where(
+                family_members.c.family_id.in_([row.family_id for row in rows]), CURRENT
+            )
+        )
+        listed: dict[str, list[Member]] = {}
+        for member in members:
+            listed.setdefault(member.family_id, []).append(
+                Member(member.person_id, Relationship(member.relationship), member.joined_at)
+            )
+        return {
+            row.no_kk: Family(
+                **{**row._mapping},
+                members=tuple(sorted(listed.get(row.family_id, []), key=Member.kk_order)),
+            )
+            for row in rows
+        }
+
+    async def in_a_family(self, person_ids: Collection[str]) -> set[str]:
+        """Those of the persons who belong to a family now."""
+        if not person_ids:
+            return set()
+        query = select(family_members.c.person_id).where(
+            family_members.c.person_id.in_(sorted(person_ids)), CURRENT
+        )
+        return set((await self._session.scalars(query)).all())
+
+    async def add_many(self, added: Sequence[Family]) -> None:
+        """New families and their members, a statement per table; `IntegrityError` when a
+        uniqueness rule was won meanwhile."""
+        if not added:
+            return
+        await self._session.execute(insert(families), [_row(family) for family in added])
+        memberships = [_membership(f, member) for f in added for member in f.members]
+        if memberships:
+            await self._session.execute(insert(family_members), memberships)
 
     async def page(self, scope: str, *, after: str | None, limit: int) -> list[Family]:
         """Families whose desa lies inside `scope`, by id, after the id `after`."""

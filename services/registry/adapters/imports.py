@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Collection, Mapping
 from dataclasses import asdict
 from datetime import datetime
 from typing import Any, cast
@@ -151,8 +151,25 @@ class ImportRepository:
         )
         return found.scalar_one_or_none()
 
+    async def persons_for(self, row_keys: Collection[str]) -> dict[str, str]:
+        """`person_for` for many keys at once: key → person id, for the keys known."""
+        if not row_keys:
+            return {}
+        found = await self._session.execute(
+            select(import_keys.c.row_key, import_keys.c.person_id).where(
+                import_keys.c.row_key.in_(sorted(row_keys))
+            )
+        )
+        return {key: person_id for key, person_id in found}
+
     async def remember(self, row_key: str, person_id: str) -> None:
         await upsert(self._session, import_keys, {"row_key": row_key, "person_id": person_id})
+
+    async def remember_many(self, keys: Mapping[str, str]) -> None:
+        """New keys only (the caller found none of them known)."""
+        if keys:
+            rows = [{"row_key": key, "person_id": person_id} for key, person_id in keys.items()]
+            await self._session.execute(insert(import_keys), rows)
 
 
 def _row(job: ImportJob) -> dict[str, Any]:

@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from datetime import date
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, Select, insert, literal, select, update
+from sqlalchemy import (
+    ColumnElement,
+    CursorResult,
+    Select,
+    and_,
+    insert,
+    literal,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -39,6 +49,34 @@ class PersonRepository:
         """The person holding the NIK; a record under review does not hold it (yet)."""
         query = select(persons).where(persons.c.nik == nik, persons.c.nik_review.is_(None))
         return await self._one(query)
+
+    async def with_niks(self, niks: Collection[str]) -> dict[str, list[Person]]:
+        """`all_with_nik` for many NIKs at once: NIK → its records, for the NIKs on record."""
+        if not niks:
+            return {}
+        rows = await self._session.execute(
+            select(persons).where(persons.c.nik.in_(sorted(niks))).order_by(persons.c.registered_at)
+        )
+        found: dict[str, list[Person]] = {}
+        for row in rows:
+            person = _person(row._mapping)
+            found.setdefault(str(person.nik), []).append(person)
+        return found
+
+    async def add_many(self, added: Sequence[Person]) -> None:
+        """New persons in one statement; `IntegrityError` when one's NIK was taken meanwhile."""
+        if added:
+            await self._session.execute(insert(persons), [_row(person) for person in added])
+
+    async def in_blocks(self, blocks: Collection[tuple[str, str, int | None]]) -> list[Person]:
+        """`in_block` for many (desa, sex, birth year) blocks at once."""
+        found: list[Person] = []
+        ordered = sorted(blocks, key=lambda block: (block[0], block[1], block[2] or 0))
+        for start in range(0, len(ordered), 200):
+            terms = [_block(*block) for block in ordered[start : start + 200]]
+            statement = select(persons).where(persons.c.merged_into.is_(None), or_(*terms))
+            found += [_person(row._mapping) for row in await self._session.execute(statement)]
+        return found
 
     async def all_with_nik(self, nik: str) -> list[Person]:
         rows = await self._session.execute(
@@ -81,16 +119,7 @@ class PersonRepository:
     async def in_block(self, desa: str, sex: str, born: date | None) -> list[Person]:
         """Who a new record could duplicate: the same desa, sex and birth year (or also none),
         records merged away left out."""
-        statement = select(persons).where(
-            persons.c.desa == desa, persons.c.sex == sex, persons.c.merged_into.is_(None)
-        )
-        if born is None:
-            statement = statement.where(persons.c.birth_date.is_(None))
-        else:
-            statement = statement.where(
-                persons.c.birth_date.between(date(born.year, 1, 1), date(born.year, 12, 31))
-            )
-        return [_person(row._mapping) for row in await self._session.execute(statement)]
+        return await self.in_blocks([(desa, sex, born.year if born else None)])
 
     async def desa_inside(self, scope: str) -> list[str]:
         """The desa inside `scope` where someone (not merged away) lives."""
@@ -141,6 +170,15 @@ class PersonRepository:
     async def _one(self, statement: Select[Any]) -> Person | None:
         row = (await self._session.execute(statement)).first()
         return None if row is None else _person(row._mapping)
+
+
+def _block(desa: str, sex: str, year: int | None) -> ColumnElement[bool]:
+    born = (
+        persons.c.birth_date.is_(None)
+        if year is None
+        else persons.c.birth_date.between(date(year, 1, 1), date(year, 12, 31))
+    )
+    return and_(persons.c.desa == desa, persons.c.sex == sex, born)
 
 
 def _fields(value: object, table: Any) -> dict[str, Any]:

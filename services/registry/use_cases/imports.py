@@ -16,20 +16,26 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 from pathlib import Path
 
+import structlog
+from sqlalchemy.exc import IntegrityError
+
 from services.registry.adapters.spreadsheets import read_rows
 from services.registry.domain.access import require_may_register_in
 from services.registry.domain.duplicates import candidate_of, look_alikes
-from services.registry.domain.errors import OutsideWilayah, RegistryError
+from services.registry.domain.errors import ConcurrentUpdate, OutsideWilayah, RegistryError
 from services.registry.domain.families import Relationship
 from services.registry.domain.import_rows import ImportRow, RowError, columns_of, read_row
 from services.registry.domain.imports import Duplicate, ImportJob
 from services.registry.use_cases.families import FamilyForm, add_member, register_family
+from services.registry.use_cases.import_batches import Applied, NeedsRowByRow, apply_together
 from services.registry.use_cases.persons import add_categories, current, register_person
 from services.registry.use_cases.ports import RegistryWork
 from services.registry.use_cases.reviews import open_duplicate_review
 from shared.audit import Actor
 from shared.reference import InvalidReference
 from shared.security import Principal
+
+log = structlog.get_logger(__name__)
 
 
 def rows_of(path: Path, *, today: date) -> Iterator[ImportRow | RowError]:
@@ -71,14 +77,67 @@ async def apply_batch(
     rule_of: Callable[[Exception], str],
 ) -> ImportJob:
     """Apply a batch of rows and move the checkpoint past it, in one transaction (the caller's):
-    a killed import redoes the whole batch or none of it. A row that breaks a rule is rolled
-    back alone (a savepoint) and reported; the others stand."""
+    a killed import redoes the whole batch or none of it. A row that breaks a rule is reported
+    and has no effect; the others stand. Set-based when it can (`import_batches`), else row by
+    row, each row in a savepoint."""
     errors = [row for row in batch if isinstance(row, RowError)]
+    good = [row for row in batch if isinstance(row, ImportRow)]
+    together = None if job.dry_run else await _together(uow, job, good, now, rule_of)
+    if together is not None:
+        errors += together.errors
+        created, updated = together.created, together.updated
+        families, duplicates = together.families, together.duplicates
+    else:
+        created, updated, families, duplicates = await _one_by_one(
+            uow, job, good, now, rule_of, errors
+        )
+    await uow.imports.add_errors(job.import_id, sorted(errors, key=lambda error: error.line))
+    await uow.imports.add_duplicates(job.import_id, duplicates)
+    advanced = replace(
+        job,
+        next_line=max(row.line for row in batch) + 1 if batch else job.next_line,
+        rows=job.rows + len(batch), persons_created=job.persons_created + created,
+        persons_updated=job.persons_updated + updated, families=job.families + families,
+        errors=job.errors + len(errors), duplicates=job.duplicates + len(duplicates),
+        updated_at=now,
+    )  # fmt: skip
+    await uow.imports.save(advanced)
+    return advanced
+
+
+async def _together(
+    uow: RegistryWork,
+    job: ImportJob,
+    rows: list[ImportRow],
+    now: datetime,
+    rule_of: Callable[[Exception], str],
+) -> Applied | None:
+    """The batch set-based (`import_batches`), in a savepoint; None when it needs the
+    row-by-row path (nothing of the attempt stays)."""
+    try:
+        async with uow.session.begin_nested():
+            applied = await apply_together(uow, job, rows, now, rule_of, row_key)
+            await uow.flush()
+    except (NeedsRowByRow, IntegrityError, ConcurrentUpdate) as reason:
+        uow.discard_unflushed()
+        log.info("import_batch_row_by_row", import_id=job.import_id, reason=repr(reason))
+        return None
+    return applied
+
+
+async def _one_by_one(
+    uow: RegistryWork,
+    job: ImportJob,
+    rows: list[ImportRow],
+    now: datetime,
+    rule_of: Callable[[Exception], str],
+    errors: list[RowError],
+) -> tuple[int, int, int, list[Duplicate]]:
+    """Each row in its own savepoint: one that breaks a rule is rolled back alone and added
+    to `errors`; (created, updated, families, duplicates) of the others."""
     duplicates: list[Duplicate] = []
     created = updated = families = 0
-    for row in batch:
-        if isinstance(row, RowError):
-            continue
+    for row in rows:
         try:
             async with uow.session.begin_nested():
                 outcome = await _apply(uow, job, row, now)
@@ -92,18 +151,7 @@ async def apply_batch(
         updated += outcome.updated
         families += outcome.family_created
         duplicates += outcome.duplicates
-    await uow.imports.add_errors(job.import_id, errors)
-    await uow.imports.add_duplicates(job.import_id, duplicates)
-    advanced = replace(
-        job,
-        next_line=max(row.line for row in batch) + 1 if batch else job.next_line,
-        rows=job.rows + len(batch), persons_created=job.persons_created + created,
-        persons_updated=job.persons_updated + updated, families=job.families + families,
-        errors=job.errors + len(errors), duplicates=job.duplicates + len(duplicates),
-        updated_at=now,
-    )  # fmt: skip
-    await uow.imports.save(advanced)
-    return advanced
+    return created, updated, families, duplicates
 
 
 @dataclass(frozen=True, slots=True)

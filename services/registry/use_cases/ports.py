@@ -3,7 +3,7 @@ it, so the rules run without a store."""
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Protocol
@@ -92,6 +92,18 @@ class Persons(Protocol):
         """Up to `limit` persons ordered by id, after the id `after`."""
         ...
 
+    async def with_niks(self, niks: Collection[str]) -> dict[str, list[Person]]:
+        """NIK → its records (oldest first), for the NIKs on record."""
+        ...
+
+    async def add_many(self, added: Sequence[Person]) -> None:
+        """New persons in one statement; `IntegrityError` when a NIK was taken meanwhile."""
+        ...
+
+    async def in_blocks(self, blocks: Collection[tuple[str, str, int | None]]) -> list[Person]:
+        """Persons not merged away in any of the (desa, sex, birth year) blocks."""
+        ...
+
     async def in_block(self, desa: str, sex: str, born: date | None) -> list[Person]:
         """Persons of the desa and sex born the same year (or all without a birth date)."""
         ...
@@ -150,6 +162,19 @@ class Families(Protocol):
 
     async def with_kk(self, no_kk: str) -> Family | None: ...
 
+    async def with_kks(self, kks: Collection[str]) -> dict[str, Family]:
+        """No. KK → its family, for those registered."""
+        ...
+
+    async def in_a_family(self, person_ids: Collection[str]) -> set[str]:
+        """Those of the persons who belong to a family now."""
+        ...
+
+    async def add_many(self, added: Sequence[Family]) -> None:
+        """New families and their members; `IntegrityError` when a uniqueness rule was won
+        meanwhile."""
+        ...
+
     async def page(self, scope: str, *, after: str | None, limit: int) -> list[Family]:
         """Up to `limit` families inside `scope` ordered by id, after the id `after`."""
         ...
@@ -199,7 +224,15 @@ class Imports(Protocol):
         """The person an earlier import registered for a row without a NIK."""
         ...
 
+    async def persons_for(self, row_keys: Collection[str]) -> dict[str, str]:
+        """Key → person id, for the keys known."""
+        ...
+
     async def remember(self, row_key: str, person_id: str) -> None: ...
+
+    async def remember_many(self, keys: Mapping[str, str]) -> None:
+        """New keys (key → person id)."""
+        ...
 
 
 class EventSink(Protocol):

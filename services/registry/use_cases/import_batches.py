@@ -1,0 +1,221 @@
+"""An import batch applied set-based (`imports.apply_batch`'s fast path, ADR 0008): every row's
+person and place on a KK decided in memory from a handful of reads, then written with a statement
+or two per table, with the events and audit rows the row-by-row path would write.
+
+Each row is staged on its own: a row that breaks a rule is reported and nothing of it is
+written, as a savepoint would have it. What this path does not decide — a NIK held outside the
+submitter's wilayah or under review, a record merged away, a store conflict with a concurrent
+writer — raises `NeedsRowByRow`, and the caller applies the batch row by row instead.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from services.registry.domain.access import require_may_register_in
+from services.registry.domain.duplicates import candidate_of, look_alikes
+from services.registry.domain.errors import OutsideWilayah, RegistryError
+from services.registry.domain.families import Family, Relationship
+from services.registry.domain.import_rows import ImportRow, RowError
+from services.registry.domain.imports import Duplicate, ImportJob
+from services.registry.domain.persons import Person
+from services.registry.use_cases.events import record_family_change, record_person_change
+from services.registry.use_cases.ports import RegistryWork
+from services.registry.use_cases.reviews import open_duplicate_review
+from shared.audit import Actor
+from shared.contracts.registry import (
+    FamilyChanged,
+    FamilyRegistered,
+    PersonRegistered,
+    PersonUpdated,
+)
+from shared.reference import InvalidReference
+
+
+class NeedsRowByRow(Exception):
+    """The batch holds a row only the row-by-row path decides."""
+
+
+@dataclass
+class Applied:
+    errors: list[RowError] = field(default_factory=list)
+    duplicates: list[Duplicate] = field(default_factory=list)
+    created: int = 0
+    updated: int = 0
+    families: int = 0
+
+
+@dataclass
+class _Batch:
+    """What the batch knows and has decided so far; rows are staged into it one by one."""
+
+    persons: dict[str, Person] = field(default_factory=dict)  # id → as it will be written
+    known: dict[str, int] = field(default_factory=dict)  # id → version read, for those existing
+    by_nik: dict[str, str] = field(default_factory=dict)  # NIK → person id
+    by_key: dict[str, str] = field(default_factory=dict)  # import key → person id
+    new_keys: dict[str, str] = field(default_factory=dict)
+    families: dict[str, Family] = field(default_factory=dict)  # No. KK → as it will be written
+    family_versions: dict[str, int] = field(default_factory=dict)  # No. KK → version read
+    in_a_family: set[str] = field(default_factory=set)
+    joined: dict[str, list[str]] = field(default_factory=dict)  # No. KK → members who joined
+    order: list[str] = field(default_factory=list)  # persons registered, in row order
+    without_nik: list[tuple[int, str]] = field(default_factory=list)  # (line, person id)
+
+
+async def apply_together(
+    uow: RegistryWork,
+    job: ImportJob,
+    rows: Sequence[ImportRow],
+    now: datetime,
+    rule_of: Callable[[Exception], str],
+    key_of: Callable[[ImportRow], str],
+) -> Applied:
+    batch = await _read(uow, rows, key_of)
+    applied = Applied()
+    for row in rows:
+        try:
+            _stage(batch, row, job, now, key_of)
+        except (RegistryError, InvalidReference) as error:
+            column = "kode_desa" if isinstance(error, OutsideWilayah) else None
+            applied.errors.append(RowError(row.line, rule_of(error), column))
+    await _write(uow, batch, Actor.of(job.submitter), now, applied)
+    applied.duplicates = await _look_alikes(uow, job, batch, now)
+    return applied
+
+
+async def _read(uow: RegistryWork, rows: Sequence[ImportRow], key_of: Callable) -> _Batch:
+    """Who the batch's NIKs, import keys and No. KKs name already: five reads for the batch."""
+    batch = _Batch()
+    niks = {row.person.nik for row in rows if row.person.nik}
+    for nik, records in (await uow.persons.with_niks(niks)).items():
+        if len(records) != 1 or records[0].nik_review or records[0].merged_into:
+            raise NeedsRowByRow(f"NIK with {len(records)} records or under review")
+        batch.by_nik[nik] = records[0].person_id
+        batch.persons[records[0].person_id] = records[0]
+    keys = {key_of(row) for row in rows if not row.person.nik}
+    batch.by_key = await uow.imports.persons_for(keys)
+    for person in (await uow.persons.get_many(set(batch.by_key.values()))).values():
+        if person.merged_into:
+            raise NeedsRowByRow("an import key names a record merged away")
+        batch.persons[person.person_id] = person
+    batch.known = {pid: person.version for pid, person in batch.persons.items()}
+    batch.families = await uow.families.with_kks({row.no_kk for row in rows if row.no_kk})
+    batch.family_versions = {kk: family.version for kk, family in batch.families.items()}
+    batch.in_a_family = await uow.families.in_a_family(set(batch.persons))
+    return batch
+
+
+def _stage(batch: _Batch, row: ImportRow, job: ImportJob, now: datetime, key_of: Callable) -> None:
+    """The row's effects on the batch, or the rule it breaks (and no effect at all)."""
+    by = job.submitter
+    require_may_register_in(by, row.person.desa)
+    form = row.person
+    key = None if form.nik else key_of(row)
+    person_id = batch.by_nik.get(form.nik) if form.nik else batch.by_key.get(key or "")
+    if person_id is None:
+        person = Person.register(str(uuid.uuid4()), form, now)
+    else:
+        held = batch.persons[person_id]
+        if not by.covers(held.desa):
+            raise NeedsRowByRow("a NIK held outside the submitter's wilayah")
+        person = held.with_categories(form.categories, now) or held
+    family = _family_staged(batch, row, person.person_id, now)
+    # Nothing raised: the row's effects are the batch's.
+    new = person_id is None
+    batch.persons[person.person_id] = person
+    if new:
+        batch.order.append(person.person_id)
+        if person.nik:
+            batch.by_nik[person.nik] = person.person_id
+        else:
+            batch.without_nik.append((row.line, person.person_id))
+    if key is not None and key not in batch.by_key:
+        batch.by_key[key] = batch.new_keys[key] = person.person_id
+    if family is not None and row.no_kk is not None:
+        batch.families[row.no_kk] = family
+        batch.joined.setdefault(row.no_kk, []).append(person.person_id)
+        batch.in_a_family.add(person.person_id)
+
+
+def _family_staged(batch: _Batch, row: ImportRow, person_id: str, now: datetime) -> Family | None:
+    """The row's family with the person in it, when that changes it: a person already in a
+    family stays there (a move is the Dinas's call, as in the row-by-row path)."""
+    if row.no_kk is None or person_id in batch.in_a_family:
+        return None
+    relationship = row.relationship or Relationship.LAINNYA
+    family = batch.families.get(row.no_kk)
+    if family is None:
+        return Family.register(
+            str(uuid.uuid4()), row.no_kk, row.person.desa, [(person_id, relationship)], now
+        )
+    return family.with_member(person_id, relationship, now)
+
+
+async def _write(
+    uow: RegistryWork, batch: _Batch, by: Actor, now: datetime, applied: Applied
+) -> None:
+    """A statement per table for what is new; the few changed records one by one (their
+    versions checked); the events and audit rows queued with them."""
+    added = [batch.persons[pid] for pid in batch.order]
+    await uow.persons.add_many(added)
+    for person in added:
+        await record_person_change(
+            uow, PersonRegistered, person, by=by, action="person.register", now=now
+        )
+    for pid, version in batch.known.items():
+        person = batch.persons[pid]
+        if person.version != version:
+            await uow.persons.save(person, expected_version=version)
+            await record_person_change(
+                uow, PersonUpdated, person, by=by, action="person.add_categories", now=now
+            )
+            applied.updated += 1
+    await uow.imports.remember_many(batch.new_keys)
+    new_families = [f for kk, f in batch.families.items() if kk not in batch.family_versions]
+    await uow.families.add_many(new_families)
+    for family in new_families:
+        await record_family_change(
+            uow, FamilyRegistered, family, by=by, action="family.register", now=now
+        )
+    for kk, version in batch.family_versions.items():
+        family = batch.families[kk]
+        if family.version == version:
+            continue
+        joined = [m for m in family.members if m.person_id in batch.joined.get(kk, ())]
+        if not await uow.families.save(family, expected_version=version, joined=joined):
+            raise NeedsRowByRow("a family's member joined another family meanwhile")
+        await record_family_change(
+            uow, FamilyChanged, family, by=by, action="family.add_member", now=now
+        )
+    applied.created, applied.families = len(added), len(new_families)
+
+
+async def _look_alikes(
+    uow: RegistryWork, job: ImportJob, batch: _Batch, now: datetime
+) -> list[Duplicate]:
+    """Each person the batch registered without a NIK against their block: the records before
+    them (those of earlier batches, and the batch's own earlier rows)."""
+    if not batch.without_nik:
+        return []
+    registered = {pid: n for n, pid in enumerate(batch.order)}
+    wanted = {(p.desa, p.sex, p.birth_date.year if p.birth_date else None)
+              for p in (batch.persons[pid] for _, pid in batch.without_nik)}  # fmt: skip
+    blocks: dict[tuple[str, str, int | None], list[Person]] = {}
+    for person in await uow.persons.in_blocks(wanted):
+        year = person.birth_date.year if person.birth_date else None
+        blocks.setdefault((person.desa, person.sex, year), []).append(person)
+    found: list[Duplicate] = []
+    for line, pid in batch.without_nik:
+        person = batch.persons[pid]
+        block = blocks.get((person.desa, person.sex, person.birth_date.year if person.birth_date
+                            else None), [])  # fmt: skip
+        before = [p for p in block if registered.get(p.person_id, -1) < registered[pid]]
+        by_id = {p.person_id: p for p in before} | {pid: person}
+        for pair in look_alikes(candidate_of(person), map(candidate_of, before)):
+            await open_duplicate_review(uow, pair, by_id, now, f"import {job.import_id}", newer=pid)
+            other = pair.first if pair.second == pid else pair.second
+            found.append(Duplicate(line, pid, other, round(pair.score)))
+    return found
