@@ -320,6 +320,7 @@ class Run:
             "REDIS_URL": self.args.redis_url,
             "REGISTRY_IMPORT_DIR": str(self.directory / "imports"),
             "REGISTRY_IMPORT_POLL_S": "0.2",
+            "REGISTRY_IMPORT_BATCH": str(self.args.batch),
         }
         process = Process(name, [sys.executable, "-m", f"services.{name}"], env,
                           self.directory / f"{name}.log")  # fmt: skip
@@ -428,6 +429,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="a PostgreSQL server this run may create and drop databases on",
     )
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/0")
+    parser.add_argument("--batch", type=int, default=500, help="rows per import transaction")
     return parser.parse_args(argv)
 
 

@@ -130,3 +130,39 @@ async def test_nobody_imports_outside_their_wilayah_or_sees_anothers_import(regi
     assert first.json()["import_id"] == again.json()["import_id"]  # a retried upload: one job
     empty = await registry.client.post("/v1/imports", content=b"", headers=bearer())
     assert (empty.status_code, empty.json()["type"]) == (422, "urn:kesos:problem:import-file-empty")
+
+
+async def test_a_row_breaking_a_family_rule_leaves_nothing_and_a_nik_held_elsewhere_is_reviewed(
+    make_registry, store_kind
+):
+    """The set-based path stages each row alone: a second kepala keluarga on one KK is a bad
+    row and registers no one. A NIK registered in another kecamatan is not the importer's to
+    confirm: the batch goes row by row, and that row's person is held for the Dinas's review."""
+    registry = await make_registry(store_kind)
+    elsewhere = {
+        "nik": "6305041708900001", "name": "Ahmad Rifani", "sex": "L", "birth_date": "1990-08-17",
+        "desa": "63.05.04.1004", "categories": ["FM"],
+    }  # fmt: skip
+    assert (await registry.post("/v1/persons", elsewhere)).status_code == 201
+    extract = "\n".join([
+        "nik;no_kk;nama;jenis_kelamin;tanggal_lahir;kode_desa;hubungan_keluarga;kategori_pmks",
+        ";6305010503120007;Abdul Gani;L;25-06-1955;63.05.01.2003;Kepala Keluarga;PD",
+        ";6305010503120007;Jumberi;L;03-04-1960;63.05.01.2003;Kepala Keluarga;FM",
+        ";6305010503120007;Siti Jubaidah;P;28/08/1958;63.05.01.2003;Istri;",
+    ]).encode()  # fmt: skip
+    binuang = bearer("operator", "63.05.01", "operator-binuang")
+    job = await imported(registry, extract, headers=binuang)
+    assert (job["persons_created"], job["families"], job["errors"]) == (2, 1, 1)
+    assert await bad_rows(registry, job, binuang) == [(3, "family-head-taken", "")]
+    assert sorted(p["name"] for p in await persons(registry)) == [
+        "Abdul Gani", "Ahmad Rifani", "Siti Jubaidah",
+    ]  # fmt: skip
+
+    held = (
+        f"nik;nama;jenis_kelamin;tanggal_lahir;kode_desa;kategori_pmks\n{elsewhere['nik']};"
+        "Ahmad Rifani;L;1990-08-17;63.05.01.2003;LUT\n;Udin;L;1995-09-03;63.05.01.2003;GLD"
+    )
+    job = await imported(registry, held.encode(), headers=binuang)
+    assert (job["persons_created"], job["errors"]) == (2, 0)
+    reviews = await registry.client.get("/v1/reviews", headers=bearer("admin", "63.05"))
+    assert [r["kind"] for r in reviews.json()["items"]] == ["nik-elsewhere"]
