@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install run lint test chaos bench events k8s clean
+.PHONY: install run lint test chaos bench bench-import events k8s clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,11 @@ chaos: install
 bench: install
 	$(PY) -m bench.bus
 	$(PY) -m bench.api
+
+# A synthetic Kalimantan Selatan (1.7 million persons) imported through the registry, fanned out
+# to cases; `PERSONS=20000 make bench-import` for a shorter run.
+bench-import: install
+	$(PY) -m bench.import --persons $(or $(PERSONS),1700000)
 
 events: install
 	$(PY) -m shared.cli events export

@@ -5,8 +5,9 @@ Against one Redis and one PostgreSQL server, in one run:
 (a) raw redis-py baseline. N envelopes are XADDed pipelined (500 per pipeline, `MAXLEN ~` as
     the relay does; building the envelopes is not timed) → "raw publish". Then one loop:
     XREADGROUP COUNT 100 → parse the envelopes → one transaction per batch with one inbox
-    INSERT for the batch and one projection upsert per entry (the statements of the runner's
-    fast path) → one XACK per batch. "raw drain" = N / (first read → last ack).
+    INSERT for the batch and the projection's upserts as the measured handler makes them (one
+    statement for the batch; with `--handler single` one per entry) → one XACK per batch.
+    "raw drain" = N / (first read → last ack).
 (b) the backbone. N events are committed as outbox rows (500 per unit of work, relay not
     running, not timed). Then the consumer's `ServiceBus` (FastStream subscriber + runner with
     a projecting handler: its batch form, one upsert per batch, or with `--handler single`
@@ -310,14 +311,16 @@ async def raw_run(env: Env, namespace: str, n: int) -> tuple[float, float]:
                     pipe.xadd(stream, fields, maxlen=MAXLEN, approximate=True)
                 await pipe.execute()
         publish_s = time.perf_counter() - started
-        drain_s = await raw_drain(redis, engine, stream, n)
+        drain_s = await raw_drain(redis, engine, stream, n, batched=env.handler == "batch")
     finally:
         await redis.aclose()
         await engine.dispose()
     return n / publish_s, n / drain_s
 
 
-async def raw_drain(redis: Redis, engine: AsyncEngine, stream: str, n: int) -> float:
+async def raw_drain(
+    redis: Redis, engine: AsyncEngine, stream: str, n: int, *, batched: bool
+) -> float:
     sessions = session_factory(engine)
     done = 0
     deadline = time.monotonic() + DEADLINE_S
@@ -341,9 +344,15 @@ async def raw_drain(redis: Redis, engine: AsyncEngine, stream: str, n: int) -> f
         async with sessions() as session, session.begin():
             claims = [(HANDLER_NAME, str(envelope.id)) for envelope, _ in readings_in_batch]
             fresh = await first_deliveries(session, claims, stream, now)
-            for envelope, event in readings_in_batch:
-                if (HANDLER_NAME, str(envelope.id)) in fresh:
-                    await upsert_if_newer(session, readings, projection_row(event, envelope))
+            rows = [
+                projection_row(event, envelope)
+                for envelope, event in readings_in_batch
+                if (HANDLER_NAME, str(envelope.id)) in fresh
+            ]
+            if batched:  # as the handler's batch form does: one statement
+                await upsert_many(session, readings, rows, newer_by="sequence")
+            for row in [] if batched else rows:
+                await upsert_if_newer(session, readings, row)
         await redis.xack(stream, CONSUMER, *(entry_id for entry_id, _ in batch))
         done += len(batch)
     return time.perf_counter() - started
