@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, and_, delete, select, tuple_
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.cases.adapters.tables import household_members, households
@@ -50,13 +50,18 @@ class HouseholdProjection:
         for family_id, members, sequence in families:
             if family_id in changed and sequence >= newest.get(family_id, ((), -1))[1]:
                 newest[family_id] = (members, sequence)
-        current = [(family_id, person_id) for family_id, (members, _) in newest.items()
-                   for person_id, _ in members]  # fmt: skip
-        gone: ColumnElement[bool] = household_members.c.family_id.in_(sorted(changed))
-        if current:
-            pair = tuple_(household_members.c.family_id, household_members.c.person_id)
-            gone = and_(gone, pair.not_in(current))
-        await self._session.execute(delete(household_members).where(gone))
+        current = {(family_id, person_id) for family_id, (members, _) in newest.items()
+                   for person_id, _ in members}  # fmt: skip
+        in_changed = household_members.c.family_id.in_(sorted(changed))
+        held = await self._session.execute(
+            select(household_members.c.family_id, household_members.c.person_id).where(in_changed)
+        )
+        # Compared here, not in SQL: a NOT IN of the batch's pairs is a filter per row there.
+        gone = sorted(person for family, person in held if (family, person) not in current)
+        if gone:
+            await self._session.execute(
+                delete(household_members).where(household_members.c.person_id.in_(gone), in_changed)
+            )
         joined = [{"person_id": person_id, "family_id": family_id, "joined_at": joined_at}
                   for family_id, (members, _) in newest.items()
                   for person_id, joined_at in members]  # fmt: skip

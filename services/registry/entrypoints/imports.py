@@ -227,6 +227,18 @@ async def _store(request: Request, settings: ImportSettings, import_id: str) -> 
     return path, digest.hexdigest()
 
 
+def statistics_due(before: int, after: int) -> bool:
+    """Whether a job grew past 5,000, 10,000, 20,000 … rows: the store's planner then needs
+    fresh statistics of what it grew (a NIK looked up as if the table were still small is a
+    sequential scan, and one per batch makes an import quadratic)."""
+    threshold = 5_000
+    while threshold <= after:
+        if before < threshold:
+            return True
+        threshold *= 2
+    return False
+
+
 class ImportWorker:
     def __init__(
         self,
@@ -308,6 +320,10 @@ class ImportWorker:
         async with self._uows() as uow:  # the lease renewed with the batch's checkpoint
             advanced = await imports.apply_batch(uow, leased, batch, now, rule_of)
             await uow.commit()
+        if statistics_due(job.rows, advanced.rows):
+            async with self._uows() as uow:
+                await uow.imports.refresh_statistics()
+                await uow.commit()
         return advanced
 
     async def _finish(

@@ -62,6 +62,7 @@ class _Batch:
     in_a_family: set[str] = field(default_factory=set)
     joined: dict[str, list[str]] = field(default_factory=dict)  # No. KK → members who joined
     order: list[str] = field(default_factory=list)  # persons registered, in row order
+    matched: list[str] = field(default_factory=list)  # persons a row's NIK found on record
     without_nik: list[tuple[int, str]] = field(default_factory=list)  # (line, person id)
 
 
@@ -120,12 +121,14 @@ def _stage(batch: _Batch, row: ImportRow, job: ImportJob, now: datetime, key_of:
     else:
         held = batch.persons[person_id]
         if not by.covers(held.desa):
-            raise NeedsRowByRow("a NIK held outside the submitter's wilayah")
+            raise NeedsRowByRow("a record outside the submitter's wilayah")
         person = held.with_categories(form.categories, now) or held
     family = _family_staged(batch, row, person.person_id, now)
     # Nothing raised: the row's effects are the batch's.
     new = person_id is None
     batch.persons[person.person_id] = person
+    if not new and form.nik and person_id in batch.known:
+        batch.matched.append(person_id)
     if new:
         batch.order.append(person.person_id)
         if person.nik:
@@ -173,6 +176,8 @@ async def _write(
                 uow, PersonUpdated, person, by=by, action="person.add_categories", now=now
             )
             applied.updated += 1
+    for pid in batch.matched:  # a NIK lookup, audited as the row-by-row path audits it
+        await uow.audit(by, "person.match", batch.persons[pid], now)
     await uow.imports.remember_many(batch.new_keys)
     new_families = [f for kk, f in batch.families.items() if kk not in batch.family_versions]
     await uow.families.add_many(new_families)
