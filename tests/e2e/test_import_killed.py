@@ -17,7 +17,7 @@ from tests.support.waiting import eventually
 
 pytestmark = pytest.mark.integration
 
-ROWS, PER_FAMILY = 2400, 3
+ROWS, PER_FAMILY = 900, 3
 HEADER = "nik,no_kk,nama,jenis_kelamin,tanggal_lahir,kode_desa,hubungan_keluarga,kategori_pmks"
 
 
@@ -37,7 +37,7 @@ def extract() -> bytes:
 
 async def test_a_killed_import_resumes_and_applies_every_row_once(start_system, tmp_path):
     env = {
-        "REGISTRY_IMPORT_BATCH": "20",  # many small transactions: one is killed halfway
+        "REGISTRY_IMPORT_BATCH": "15",  # many small transactions: one is killed halfway
         "REGISTRY_IMPORT_LEASE_S": "2",
         "REGISTRY_IMPORT_POLL_S": "0.3",
         "REGISTRY_IMPORT_DIR": str(tmp_path / "imports"),

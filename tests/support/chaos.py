@@ -297,14 +297,16 @@ class Load:
 async def faults(cluster: Cluster, log: Callable[[str], None], *, whole_roll: bool) -> None:
     """A rolling restart (of every replica, or — bounded — of the first of each service, so
     the SIGKILL that follows takes the other: both original replicas go either way), a SIGKILL
-    of a replica of each service, and a Redis restart."""
+    of a replica of each service, and a Redis restart. The services go through each step
+    together (as a cluster's deployments roll at once), each one replica at a time."""
+    rounds = len(cluster.replicas[SERVICES[0]]) if whole_roll else 1
     log("rolling restart of every service, one replica at a time")
-    for service in SERVICES:
-        for replica in list(cluster.replicas[service])[: None if whole_roll else 1]:
-            await cluster.replace(replica, kill=False)
+    for _ in range(rounds):  # the oldest replica of each service; its replacement goes last
+        await asyncio.gather(
+            *(cluster.replace(cluster.replicas[s][0], kill=False) for s in SERVICES)
+        )
     log("SIGKILL of one replica of each service")
-    for service in SERVICES:
-        await cluster.replace(cluster.replicas[service][0], kill=True)
+    await asyncio.gather(*(cluster.replace(cluster.replicas[s][0], kill=True) for s in SERVICES))
     await cluster.restart_redis()
 
 
