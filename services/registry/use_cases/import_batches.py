@@ -206,17 +206,14 @@ async def _look_alikes(
     if not batch.without_nik:
         return []
     registered = {pid: n for n, pid in enumerate(batch.order)}
-    wanted = {(p.desa, p.sex, p.birth_date.year if p.birth_date else None)
-              for p in (batch.persons[pid] for _, pid in batch.without_nik)}  # fmt: skip
-    blocks: dict[tuple[str, str, int | None], list[Person]] = {}
+    wanted = {_block_of(batch.persons[pid]) for _, pid in batch.without_nik}
+    blocks: dict[Block, list[Person]] = {}
     for person in await uow.persons.in_blocks(wanted):
-        year = person.birth_date.year if person.birth_date else None
-        blocks.setdefault((person.desa, person.sex, year), []).append(person)
+        blocks.setdefault(_block_of(person), []).append(person)
     found: list[Duplicate] = []
     for line, pid in batch.without_nik:
         person = batch.persons[pid]
-        block = blocks.get((person.desa, person.sex, person.birth_date.year if person.birth_date
-                            else None), [])  # fmt: skip
+        block = blocks.get(_block_of(person), [])
         before = [p for p in block if registered.get(p.person_id, -1) < registered[pid]]
         by_id = {p.person_id: p for p in before} | {pid: person}
         for pair in look_alikes(candidate_of(person), map(candidate_of, before)):
@@ -224,3 +221,10 @@ async def _look_alikes(
             other = pair.first if pair.second == pid else pair.second
             found.append(Duplicate(line, pid, other, round(pair.score)))
     return found
+
+
+Block = tuple[str, str, int | None]  # desa, sex, birth year: who a record may duplicate
+
+
+def _block_of(person: Person) -> Block:
+    return person.desa, person.sex, person.birth_date.year if person.birth_date else None
