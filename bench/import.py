@@ -295,7 +295,8 @@ class Run:
     def __init__(self, args: argparse.Namespace, directory: Path) -> None:
         self.args, self.directory = args, directory
         self.admin_url = args.database_url
-        self.namespace = f"bench-import-{secrets.token_hex(3)}"
+        self.base = f"benchimport{secrets.token_hex(3)}"
+        self.namespace = f"{self.base}-kesos"  # its keys: `<base>-*`, as delete_keys finds them
         self.databases: list[str] = []
         self.processes: list[Process] = []
         self.token = mint_token(SECRET, sub="bench", role="operator", wilayah="63",
@@ -335,7 +336,7 @@ class Run:
             process.stop()
         for name in self.databases:
             await admin(self.admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await delete_keys(self.args.redis_url, self.namespace)
+        await delete_keys(self.args.redis_url, self.base)
 
 
 async def import_through_services(run: Run, path: Path) -> Figures:
