@@ -222,6 +222,8 @@ async def _duplicates_side_by_side(
         for review in found
         if review.kind is ReviewKind.DUPLICATE
     }
+    if not pairs:
+        return {}
     involved = list({p.person_id: p for pair in pairs.values() for p in pair}.values())
     shown = await answer(uow, await views_of(uow, involved), by, audit=False)
     out = {view.person_id: view for view in shown}

@@ -212,14 +212,30 @@ async def _look_alikes(
         blocks.setdefault(_block_of(person), []).append(person)
     found: list[Duplicate] = []
     for line, pid in batch.without_nik:
-        person = batch.persons[pid]
-        block = blocks.get(_block_of(person), [])
+        block = blocks.get(_block_of(batch.persons[pid]), [])
         before = [p for p in block if registered.get(p.person_id, -1) < registered[pid]]
-        by_id = {p.person_id: p for p in before} | {pid: person}
-        for pair in look_alikes(candidate_of(person), map(candidate_of, before)):
-            await open_duplicate_review(uow, pair, by_id, now, f"import {job.import_id}", newer=pid)
-            other = pair.first if pair.second == pid else pair.second
-            found.append(Duplicate(line, pid, other, round(pair.score)))
+        found += await look_alikes_of(uow, job, line, batch.persons[pid], before, now)
+    return found
+
+
+async def look_alikes_of(
+    uow: RegistryWork,
+    job: ImportJob,
+    line: int,
+    person: Person,
+    before: Sequence[Person],
+    now: datetime,
+) -> list[Duplicate]:
+    """The records registered before `person` (their block) that may be them: listed with the
+    job, and each pair put to the Dinas as a review."""
+    persons = {p.person_id: p for p in before} | {person.person_id: person}
+    found = []
+    for pair in look_alikes(candidate_of(person), map(candidate_of, before)):
+        await open_duplicate_review(
+            uow, pair, persons, now, f"import {job.import_id}", newer=person.person_id
+        )
+        other = pair.first if pair.second == person.person_id else pair.second
+        found.append(Duplicate(line, person.person_id, other, round(pair.score)))
     return found
 
 

@@ -21,16 +21,19 @@ from sqlalchemy.exc import IntegrityError
 
 from services.registry.adapters.spreadsheets import read_rows
 from services.registry.domain.access import require_may_register_in
-from services.registry.domain.duplicates import candidate_of, look_alikes
 from services.registry.domain.errors import ConcurrentUpdate, OutsideWilayah, RegistryError
 from services.registry.domain.families import Relationship
 from services.registry.domain.import_rows import ImportRow, RowError, columns_of, read_row
 from services.registry.domain.imports import Duplicate, ImportJob
 from services.registry.use_cases.families import FamilyForm, add_member, register_family
-from services.registry.use_cases.import_batches import Applied, NeedsRowByRow, apply_together
+from services.registry.use_cases.import_batches import (
+    Applied,
+    NeedsRowByRow,
+    apply_together,
+    look_alikes_of,
+)
 from services.registry.use_cases.persons import add_categories, current, register_person
 from services.registry.use_cases.ports import RegistryWork
-from services.registry.use_cases.reviews import open_duplicate_review
 from shared.audit import Actor
 from shared.reference import InvalidReference
 from shared.security import Principal
@@ -180,21 +183,12 @@ async def _apply(uow: RegistryWork, job: ImportJob, row: ImportRow, now: datetim
 async def _look_alikes(
     uow: RegistryWork, job: ImportJob, row: ImportRow, person_id: str, now: datetime
 ) -> tuple[Duplicate, ...]:
-    """Persons registered before who may be the one this NIK-less row just registered: listed
-    with the job, and each pair put to the Dinas as a review."""
+    """Persons registered before who may be the one this NIK-less row just registered."""
     form = row.person
-    block = {
-        p.person_id: p for p in await uow.persons.in_block(form.desa, form.sex, form.birth_date)
-    }
-    pairs = look_alikes(candidate_of(block[person_id]), map(candidate_of, block.values()))
-    for pair in pairs:
-        found_by = f"import {job.import_id}"
-        await open_duplicate_review(uow, pair, block, now, found_by, newer=person_id)
-    return tuple(
-        Duplicate(row.line, person_id, pair.first if pair.second == person_id else pair.second,
-                  round(pair.score))
-        for pair in pairs
-    )  # fmt: skip
+    block = await uow.persons.in_block(form.desa, form.sex, form.birth_date)
+    [person] = [p for p in block if p.person_id == person_id]
+    before = [p for p in block if p.person_id != person_id]
+    return tuple(await look_alikes_of(uow, job, row.line, person, before, now))
 
 
 async def _person(

@@ -87,10 +87,10 @@ async def open_duplicate_review(
     """The pair put to the Dinas, once: the newer record (`newer`, else the one registered
     last) is the one a merge drops unless they say otherwise. False when the pair was put
     before (whatever was decided then)."""
-    first, second = persons[pair.first], persons[pair.second]
-    if newer == first.person_id or (newer is None and first.registered_at > second.registered_at):
-        first, second = second, first
-    older, newer_record = first, second
+    older, newer_record = sorted(
+        (persons[pair.first], persons[pair.second]),
+        key=lambda person: (person.person_id == newer, person.registered_at),
+    )
     kind = ReviewKind.DUPLICATE
     review = Review.open(
         review_id_for(kind, f"{pair.first}/{pair.second}"), kind,
