@@ -123,7 +123,10 @@ async def _together(
             await uow.flush()
     except (NeedsRowByRow, IntegrityError, ConcurrentUpdate) as reason:
         uow.discard_unflushed()
-        log.info("import_batch_row_by_row", import_id=job.import_id, reason=repr(reason))
+        # A store error's text holds the statement's parameters (names, birth dates): only its
+        # kind is logged; this path's own reasons name no one.
+        why = str(reason) if isinstance(reason, NeedsRowByRow) else type(reason).__name__
+        log.info("import_batch_row_by_row", import_id=job.import_id, reason=why)
         return None
     return applied
 
