@@ -24,6 +24,7 @@ import argparse
 import asyncio
 import csv
 import io
+import os
 import random
 import secrets
 import sys
@@ -288,6 +289,7 @@ class Figures:
     fan_out_s: float = 0.0
     job: dict[str, object] = field(default_factory=dict)
     peak_rss_mib: float = 0.0
+    cpu_s: dict[str, float] = field(default_factory=dict)  # each service's CPU time, to the end
     found: set[Pair] = field(default_factory=set)
 
 
@@ -357,6 +359,7 @@ async def import_through_services(run: Run, path: Path) -> Figures:
         figures.peak_rss_mib = _peak_rss_mib(registry)
         await _fanned_out(cases_url, figures.job)
         figures.fan_out_s = time.perf_counter() - started
+        figures.cpu_s = {process.name: _cpu_s(process) for process in run.processes}
         report = (await client.get(f"{job_path}/duplicates")).text.removeprefix("\ufeff")
     figures.found = await _found_pairs(registry_url, report)
     return figures
@@ -385,6 +388,12 @@ def _peak_rss_mib(process: Process) -> float:
     status = Path(f"/proc/{process.pid}/status").read_text()
     [line] = [line for line in status.splitlines() if line.startswith("VmHWM:")]
     return int(line.split()[1]) / 1024
+
+
+def _cpu_s(process: Process) -> float:
+    """User + system CPU seconds the process used: steadier than a rate on a shared machine."""
+    fields = Path(f"/proc/{process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 async def _fanned_out(cases_url: str, job: dict) -> None:
@@ -461,6 +470,8 @@ async def bench(args: argparse.Namespace, directory: Path) -> None:
         f"{job['duplicates']} duplicate candidates"
     )
     print(f"  registry peak RSS {figures.peak_rss_mib:.0f} MiB")
+    for name, seconds in figures.cpu_s.items():
+        print(f"  {name} CPU {seconds:.1f} s ({seconds / province.rows * 1e6:.0f} µs a row)")
     hits = len(figures.found & province.planted)
     recall = hits / len(province.planted) if province.planted else 1.0
     precision = hits / len(figures.found) if figures.found else 1.0

@@ -85,6 +85,68 @@ def _columns(row: Row) -> tuple[str, ...]:
     return tuple(row)
 
 
+@dataclass(frozen=True, slots=True)
+class Upsert:
+    sql: str
+    columns: tuple[str, ...]
+    processors: tuple[Callable[[Any], Any] | None, ...]
+
+    def arrays(self, rows: Sequence[Row]) -> list[list[Any]]:
+        """The rows as one array per column, each value converted as its column binds it."""
+        return [
+            [row[name] if convert is None else convert(row[name]) for row in rows]
+            for name, convert in zip(self.columns, self.processors, strict=True)
+        ]
+
+
+@lru_cache(maxsize=64)
+def upsert_statement(
+    table: Table, columns: tuple[str, ...], newer_by: str | None, dialect: Dialect
+) -> Upsert:
+    """`INSERT … SELECT * FROM unnest(one array per column) ON CONFLICT … DO UPDATE [WHERE
+    newer] RETURNING key`: a batch of any size is one statement of fixed text, prepared once
+    (a multi-row VALUES is compiled again for every batch: most of a consumer's time)."""
+    quote = dialect.identifier_preparer.quote
+    keys = [column.name for column in table.primary_key.columns]
+    types = [table.c[name].type.compile(dialect=dialect) for name in columns]
+    arrays = ", ".join(f"${n}::{kind}[]" for n, kind in enumerate(types, start=1))
+    updated = [name for name in columns if name not in keys]
+    on_conflict = "DO NOTHING"
+    if updated:
+        on_conflict = "DO UPDATE SET " + ", ".join(
+            f"{quote(n)} = excluded.{quote(n)}" for n in updated
+        )
+        if newer_by is not None:
+            target = dialect.identifier_preparer.format_table(table)
+            on_conflict += f" WHERE {target}.{quote(newer_by)} < excluded.{quote(newer_by)}"
+    sql = (
+        f"INSERT INTO {dialect.identifier_preparer.format_table(table)} "
+        f"({', '.join(map(quote, columns))}) SELECT * FROM unnest({arrays}) "
+        f"ON CONFLICT ({', '.join(map(quote, keys))}) {on_conflict} RETURNING {quote(keys[0])}"
+    )
+    processors = tuple(
+        table.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in columns
+    )
+    return Upsert(sql, columns, processors)
+
+
+async def upsert_rows(
+    session: AsyncSession, table: Table, rows: Sequence[Row], *, newer_by: str | None
+) -> list[Any]:
+    """Insert the rows, or update those held (only where `newer_by` grows, when given), in one
+    statement on the session's connection and transaction; the first key of each row changed.
+    The rows hold the same columns, one row per key."""
+    connection = await session.connection()
+    driver = await _driver_in_transaction(connection)
+    statement = upsert_statement(table, tuple(rows[0]), newer_by, connection.dialect)
+    try:
+        with statement_span(statement.sql, rows=len(rows)):
+            records = await driver.fetch(statement.sql, *statement.arrays(rows))
+    except Exception as error:
+        raise await _as_session_error(connection, statement.sql, error) from error
+    return [record[0] for record in records]
+
+
 async def _driver_in_transaction(connection: AsyncConnection) -> Any:
     """The asyncpg connection under the session's, its transaction begun: SQLAlchemy's adapter
     sends BEGIN lazily, with its first statement, which may not have been sent yet."""

@@ -10,6 +10,8 @@ from sqlalchemy import CursorResult, Table, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from shared.persistence.driver import upsert_rows
+
 R = TypeVar("R")
 
 
@@ -63,10 +65,15 @@ async def upsert_many(
         held = folded.get(key)
         if held is None or newer_by is None or held[newer_by] < row[newer_by]:
             folded[key] = row
+    if dialect is postgresql:
+        return await upsert_rows(session, table, list(folded.values()), newer_by=newer_by)
     statement = dialect.insert(table).values(list(folded.values()))
     changed = {name: statement.excluded[name] for name in rows[0] if name not in keys}
     newer = None if newer_by is None else table.c[newer_by] < statement.excluded[newer_by]
-    statement = statement.on_conflict_do_update(index_elements=keys, set_=changed, where=newer)
+    if changed:
+        statement = statement.on_conflict_do_update(index_elements=keys, set_=changed, where=newer)
+    else:  # every column a key: a row held is held already
+        statement = statement.on_conflict_do_nothing(index_elements=keys)
     result = await session.execute(statement.returning(table.c[keys[0]]))
     return list(result.scalars())
 
