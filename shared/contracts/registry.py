@@ -174,6 +174,37 @@ class PersonMerged(Event):
     )
 
 
+class ImportedPerson(BaseModel):
+    """One person of `persons_imported`: what `person_registered` (or `person_updated`) would
+    have said of them, and their version — that event's `sequence`."""
+
+    model_config = ConfigDict(frozen=True)
+
+    person_id: str
+    version: int = Field(description="the person's version: a newer state has a higher one")
+    desa: str
+    kecamatan: str
+    categories: tuple[str, ...] = Field(description="as in `person_registered`: none protected")
+    nik_recorded: bool
+    protected: bool = False
+
+
+@CATALOG.register
+class PersonsImported(Event):
+    """The persons one batch of an import registered or gave new categories, in one entry.
+
+    A province's import is millions of persons: an event for each was most of the import's
+    work and of every consumer's (docs/adr/0010-import-batch-events.md). Outside imports a person's
+    changes are still `person_registered`/`person_updated`; keep each person's state only when
+    its `version` is newer than the one held, as with those events' `sequence`."""
+
+    type: ClassVar[str] = "kesos.registry.persons_imported.v1"
+    subject_field: ClassVar[str] = "import_id"
+
+    import_id: str
+    persons: tuple[ImportedPerson, ...]
+
+
 PERSON_EVENTS: tuple[type[PersonState], ...] = (PersonRegistered, PersonUpdated)
 
 WORKER_EVENTS: tuple[type[WorkerState], ...] = (
@@ -231,3 +262,30 @@ class FamilyChanged(FamilyState):
     """Members joined or left (a move publishes this for both families)."""
 
     type: ClassVar[str] = "kesos.registry.family_changed.v1"
+
+
+class ImportedFamily(BaseModel):
+    """One family of `families_imported`: what `family_registered` (or `family_changed`) would
+    have said of it, and its version — that event's `sequence`."""
+
+    model_config = ConfigDict(frozen=True)
+
+    family_id: str
+    version: int = Field(description="the family's version: a newer state has a higher one")
+    desa: str
+    kecamatan: str
+    size: int
+    members: tuple[FamilyMember, ...]
+    kk_recorded: bool
+
+
+@CATALOG.register
+class FamiliesImported(Event):
+    """The families one batch of an import registered or added members to, in one entry (as
+    `persons_imported`; outside imports `family_registered`/`family_changed`)."""
+
+    type: ClassVar[str] = "kesos.registry.families_imported.v1"
+    subject_field: ClassVar[str] = "import_id"
+
+    import_id: str
+    families: tuple[ImportedFamily, ...]

@@ -19,16 +19,19 @@ from services.cases.use_cases.persons import (
     project_persons,
 )
 from services.cases.use_cases.workers import project_worker
-from shared.contracts.envelope import Envelope
+from shared.contracts.envelope import Envelope, Event
 from shared.contracts.registry import (
     PERSON_EVENTS,
     WORKER_EVENTS,
     WORKER_EVENTS_V1,
+    FamiliesImported,
     FamilyChanged,
+    FamilyMember,
     FamilyRegistered,
     FamilyState,
     PersonLinked,
     PersonMerged,
+    PersonsImported,
     PersonState,
     WorkerState,
     WorkerStateV1,
@@ -46,38 +49,51 @@ async def apply_worker_event(event: WorkerState | WorkerStateV1, context: Handle
     await project_worker(context.uow, worker, context.envelope.sequence or 0, utcnow())
 
 
-async def apply_person_event(event: PersonState, context: HandlerContext) -> None:
-    """Every person event carries where the person lives; its sequence is their version."""
-    await project_person(context.uow, *_known(event, context.envelope))
+PersonEvent = PersonState | PersonsImported
+FamilyEvent = FamilyState | FamiliesImported
+Household = tuple[str, list[tuple[str, datetime]], int]  # family id, (member, since), version
+
+
+async def apply_person_event(event: PersonEvent, context: HandlerContext) -> None:
+    """Every person event carries where the person lives (an import's, for each of its
+    persons) and their version."""
+    for person, version in _known(event, context.envelope):
+        await project_person(context.uow, person, version)
 
 
 async def apply_person_events(
-    uow: CasesUnitOfWork, items: Sequence[tuple[PersonState, Envelope]], now: datetime
+    uow: CasesUnitOfWork, items: Sequence[tuple[PersonEvent, Envelope]], now: datetime
 ) -> None:
-    await project_persons(uow, [_known(event, envelope) for event, envelope in items])
+    await project_persons(uow, [known for item in items for known in _known(*item)])
 
 
-def _known(event: PersonState, envelope: Envelope) -> tuple[KnownPerson, int]:
+def _known(event: PersonEvent, envelope: Envelope) -> list[tuple[KnownPerson, int]]:
+    if isinstance(event, PersonsImported):
+        return [(KnownPerson(p.person_id, p.desa, p.kecamatan), p.version) for p in event.persons]
     person = KnownPerson(person_id=event.person_id, desa=event.desa, kecamatan=event.kecamatan)
-    return person, envelope.sequence or 0
+    return [(person, envelope.sequence or 0)]
 
 
-async def apply_family(event: FamilyState, context: HandlerContext) -> None:
+async def apply_family(event: FamilyEvent, context: HandlerContext) -> None:
     """A family's members, by id, and since when: the household sizes cases shows."""
-    await project_household(context.uow, *_household(event, context.envelope))
+    for household in _households(event, context.envelope):
+        await project_household(context.uow, *household)
 
 
 async def apply_families(
-    uow: CasesUnitOfWork, items: Sequence[tuple[FamilyState, Envelope]], now: datetime
+    uow: CasesUnitOfWork, items: Sequence[tuple[FamilyEvent, Envelope]], now: datetime
 ) -> None:
-    await project_households(uow, [_household(event, envelope) for event, envelope in items])
+    await project_households(uow, [household for item in items for household in _households(*item)])
 
 
-def _household(
-    event: FamilyState, envelope: Envelope
-) -> tuple[str, list[tuple[str, datetime]], int]:
-    members = [(member.person_id, member.joined_at) for member in event.members]
-    return event.family_id, members, envelope.sequence or 0
+def _households(event: FamilyEvent, envelope: Envelope) -> list[Household]:
+    if isinstance(event, FamiliesImported):
+        return [(f.family_id, _members(f.members), f.version) for f in event.families]
+    return [(event.family_id, _members(event.members), envelope.sequence or 0)]
+
+
+def _members(members: Sequence[FamilyMember]) -> list[tuple[str, datetime]]:
+    return [(member.person_id, member.joined_at) for member in members]
 
 
 async def apply_person_linked(event: PersonLinked, context: HandlerContext) -> None:
@@ -88,6 +104,8 @@ async def apply_person_merged(event: PersonMerged, context: HandlerContext) -> N
     await merge_persons(context.uow, event.person_id, event.into, event.cases, utcnow())
 
 
+PERSON_EVENT_TYPES: tuple[type[Event], ...] = (*PERSON_EVENTS, PersonsImported)  # ADR 0010
+
 # One logical handler per projection, registered for each of its event types. All read
 # registry's stream, so the chassis still runs one subscriber for it (DESIGN.md §3).
 HANDLERS = [
@@ -97,12 +115,12 @@ HANDLERS = [
     ),
     *(
         Handler("cases.persons", event_type, apply_person_event, apply_person_events)
-        for event_type in PERSON_EVENTS
+        for event_type in PERSON_EVENT_TYPES
     ),
     Handler("cases.link_person", PersonLinked, apply_person_linked),
     Handler("cases.person_merged", PersonMerged, apply_person_merged),
     *(
         Handler("cases.households", event, apply_family, apply_families)
-        for event in (FamilyRegistered, FamilyChanged)
+        for event in (FamilyRegistered, FamilyChanged, FamiliesImported)
     ),
 ]

@@ -6,6 +6,7 @@ to notifications alone, as `worker_contact` on the restricted contacts stream (A
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from services.registry.domain.families import Family
@@ -13,7 +14,14 @@ from services.registry.domain.persons import Person
 from services.registry.domain.workers import Worker
 from services.registry.use_cases.ports import RegistryWork
 from shared.audit import Actor
-from shared.contracts.registry import FamilyState, PersonState, WorkerContact, WorkerState
+from shared.contracts.registry import (
+    FamiliesImported,
+    FamilyState,
+    PersonsImported,
+    PersonState,
+    WorkerContact,
+    WorkerState,
+)
 from shared.security.disclosure import public_categories
 
 
@@ -115,3 +123,15 @@ async def record_family_change(
     """The event and the audit row, in the change's own transaction."""
     uow.outbox.add(event.model_validate(family_state(family)), sequence=family.version)
     await uow.audit(by, action, family, now, reason)
+
+
+def persons_imported(import_id: str, persons: Sequence[Person]) -> PersonsImported:
+    """One event for the persons an import batch registered or changed (ADR 0010)."""
+    states = [{**person_state(person), "version": person.version} for person in persons]
+    return PersonsImported.model_validate({"import_id": import_id, "persons": states})
+
+
+def families_imported(import_id: str, families: Sequence[Family]) -> FamiliesImported:
+    """One event for the families an import batch registered or changed (ADR 0010)."""
+    states = [{**family_state(family), "version": family.version} for family in families]
+    return FamiliesImported.model_validate({"import_id": import_id, "families": states})

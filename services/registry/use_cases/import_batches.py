@@ -22,16 +22,10 @@ from services.registry.domain.families import Family, Relationship
 from services.registry.domain.import_rows import ImportRow, RowError
 from services.registry.domain.imports import Duplicate, ImportJob
 from services.registry.domain.persons import Person
-from services.registry.use_cases.events import record_family_change, record_person_change
+from services.registry.use_cases.events import families_imported, persons_imported
 from services.registry.use_cases.ports import RegistryWork
 from services.registry.use_cases.reviews import open_duplicate_review
 from shared.audit import Actor
-from shared.contracts.registry import (
-    FamilyChanged,
-    FamilyRegistered,
-    PersonRegistered,
-    PersonUpdated,
-)
 from shared.reference import InvalidReference
 
 
@@ -82,7 +76,7 @@ async def apply_together(
         except (RegistryError, InvalidReference) as error:
             column = "kode_desa" if isinstance(error, OutsideWilayah) else None
             applied.errors.append(RowError(row.line, rule_of(error), column))
-    await _write(uow, batch, Actor.of(job.submitter), now, applied)
+    await _write(uow, batch, job, now, applied)
     applied.duplicates = await _look_alikes(uow, job, batch, now)
     return applied
 
@@ -158,33 +152,32 @@ def _family_staged(batch: _Batch, row: ImportRow, person_id: str, now: datetime)
 
 
 async def _write(
-    uow: RegistryWork, batch: _Batch, by: Actor, now: datetime, applied: Applied
+    uow: RegistryWork, batch: _Batch, job: ImportJob, now: datetime, applied: Applied
 ) -> None:
     """A statement per table for what is new; the few changed records one by one (their
-    versions checked); the events and audit rows queued with them."""
+    versions checked); an audit row for each record and one event for the batch's persons and
+    one for its families (ADR 0010), queued with them."""
+    by = Actor.of(job.submitter)
     added = [batch.persons[pid] for pid in batch.order]
     await uow.persons.add_many(added)
     for person in added:
-        await record_person_change(
-            uow, PersonRegistered, person, by=by, action="person.register", now=now
-        )
-    for pid, version in batch.known.items():
-        person = batch.persons[pid]
-        if person.version != version:
-            await uow.persons.save(person, expected_version=version)
-            await record_person_change(
-                uow, PersonUpdated, person, by=by, action="person.add_categories", now=now
-            )
-            applied.updated += 1
+        await uow.audit(by, "person.register", person, now)
+    changed = [batch.persons[pid] for pid, version in batch.known.items()
+               if batch.persons[pid].version != version]  # fmt: skip
+    for person in changed:
+        await uow.persons.save(person, expected_version=batch.known[person.person_id])
+        await uow.audit(by, "person.add_categories", person, now)
+    if added or changed:
+        uow.outbox.add(persons_imported(job.import_id, [*added, *changed]))
+    applied.updated = len(changed)
     for pid in batch.matched:  # a NIK lookup, audited as the row-by-row path audits it
         await uow.audit(by, "person.match", batch.persons[pid], now)
     await uow.imports.remember_many(batch.new_keys)
     new_families = [f for kk, f in batch.families.items() if kk not in batch.family_versions]
     await uow.families.add_many(new_families)
     for family in new_families:
-        await record_family_change(
-            uow, FamilyRegistered, family, by=by, action="family.register", now=now
-        )
+        await uow.audit(by, "family.register", family, now)
+    grown = []
     for kk, version in batch.family_versions.items():
         family = batch.families[kk]
         if family.version == version:
@@ -192,9 +185,10 @@ async def _write(
         joined = [m for m in family.members if m.person_id in batch.joined.get(kk, ())]
         if not await uow.families.save(family, expected_version=version, joined=joined):
             raise NeedsRowByRow("a family's member joined another family meanwhile")
-        await record_family_change(
-            uow, FamilyChanged, family, by=by, action="family.add_member", now=now
-        )
+        await uow.audit(by, "family.add_member", family, now)
+        grown.append(family)
+    if new_families or grown:
+        uow.outbox.add(families_imported(job.import_id, [*new_families, *grown]))
     applied.created, applied.families = len(added), len(new_families)
 
 

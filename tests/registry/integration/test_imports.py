@@ -9,7 +9,7 @@ import io
 
 import pytest
 
-from tests.registry.integration.conftest import bearer
+from tests.registry.integration.conftest import bearer, published
 from tests.support.waiting import eventually
 
 pytestmark = pytest.mark.integration
@@ -60,7 +60,7 @@ async def persons(registry) -> list[dict]:
 
 
 async def test_an_extract_registers_persons_and_families_and_a_second_import_changes_nothing(
-    make_registry, store_kind
+    make_registry, store_kind, redis
 ):
     registry = await make_registry(store_kind)
     job = await imported(registry)
@@ -90,10 +90,29 @@ async def test_an_extract_registers_persons_and_families_and_a_second_import_cha
         found["Rahmat"]["person_id"]: "anak",
     }
 
+    # One event for the batch's persons, one for its families (ADR 0010), naming no one.
+    events = await eventually(lambda: batch_events(redis, registry.namespace, 2), message="sent")
+    assert {e.subject for e in events} == {job["import_id"]}
+    [people], [families] = (
+        [e.data for e in events if e.type == f"kesos.registry.{kind}_imported.v1"]
+        for kind in ("persons", "families")
+    )
+    ids = {p["person_id"] for p in found.values()}
+    assert {p["person_id"]: p["version"] for p in people["persons"]} == dict.fromkeys(ids, 1)
+    assert not {"name", "nik", "birth_date", "no_kk"} & {k for p in people["persons"] for k in p}
+    [kk] = families["families"]
+    assert (kk["size"], kk["kk_recorded"], "no_kk" in kk) == (2, True, False)
+
     again = await imported(registry)
     counts = ("persons_created", "persons_updated", "families", "errors", "duplicates")
     assert [again[k] for k in counts] == [0, 0, 0, 2, 0]
     assert len(await persons(registry)) == 4  # the NIK-less rows found their persons again
+    assert len(await batch_events(redis, registry.namespace) or []) == 2  # no new events
+
+
+async def batch_events(redis, namespace: str, at_least: int = 0) -> list | None:
+    events = [e for e in await published(redis, namespace) if e.type.endswith("_imported.v1")]
+    return events if len(events) >= at_least else None
 
 
 async def family_of(registry, person_id: str) -> str:
