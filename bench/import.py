@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import csv
 import io
 import os
@@ -348,7 +349,7 @@ async def import_through_services(run: Run, path: Path) -> Figures:
     figures = Figures()
     headers = {"Authorization": f"Bearer {run.token}"}
     async with httpx.AsyncClient(base_url=registry.url, headers=headers, timeout=600) as client:
-        started = time.perf_counter()
+        started, server_before = time.perf_counter(), _postgres_cpu_s()
         answer = await client.post(
             "/v1/imports", content=_chunks(path), params={"filename": path.name}
         )
@@ -359,7 +360,8 @@ async def import_through_services(run: Run, path: Path) -> Figures:
         figures.peak_rss_mib = _peak_rss_mib(registry)
         await _fanned_out(cases_url, figures.job)
         figures.fan_out_s = time.perf_counter() - started
-        figures.cpu_s = {process.name: _cpu_s(process) for process in run.processes}
+        figures.cpu_s = {process.name: _cpu_s(process.pid) for process in run.processes}
+        figures.cpu_s["PostgreSQL (every backend)"] = _postgres_cpu_s() - server_before
         report = (await client.get(f"{job_path}/duplicates")).text.removeprefix("\ufeff")
     figures.found = await _found_pairs(registry_url, report)
     return figures
@@ -390,10 +392,21 @@ def _peak_rss_mib(process: Process) -> float:
     return int(line.split()[1]) / 1024
 
 
-def _cpu_s(process: Process) -> float:
-    """User + system CPU seconds the process used: steadier than a rate on a shared machine."""
-    fields = Path(f"/proc/{process.pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+def _cpu_s(pid: int | str | None) -> float:
+    """User + system CPU seconds a process used (with its children waited for, as PostgreSQL's
+    postmaster waits for its backends): steadier than a rate on a shared machine."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return sum(int(tick) for tick in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+
+
+def _postgres_cpu_s() -> float:
+    """CPU seconds of the local PostgreSQL server: its processes and the backends that ended."""
+    total = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError):
+            if stat.read_text().split(" ", 2)[1] in ("(postgres)", "(postmaster)"):
+                total += _cpu_s(stat.parent.name)
+    return total
 
 
 async def _fanned_out(cases_url: str, job: dict) -> None:
