@@ -10,6 +10,7 @@ from services.cases import NAME
 from services.cases.adapters.unit_of_work import CasesUnitOfWork
 from services.cases.entrypoints import exports, http, rekap
 from services.cases.entrypoints.consumers import HANDLERS
+from services.cases.entrypoints.deadline_watch import DeadlineSettings, DeadlineWatch
 from shared.security import SecuritySettings, TokenVerifier
 from shared.settings import BusSettings, ServiceSettings
 from shared.web.app import create_app
@@ -24,8 +25,10 @@ def build_app(
     *,
     bus_settings: BusSettings | None = None,
     security: SecuritySettings | None = None,
+    deadline_settings: DeadlineSettings | None = None,
 ) -> FastAPI:
-    """The cases app; bus and security settings come from the environment unless given."""
+    """The cases app; bus, security and deadline settings come from the environment unless
+    given."""
     bus = service_bus(
         NAME,
         settings,
@@ -40,6 +43,7 @@ def build_app(
         bus=bus,
         verifier=TokenVerifier(security or SecuritySettings()),
         routers=[http.cases_router(uows), rekap.rekap_router(uows), exports.exports_router(uows)],
+        background=[DeadlineWatch(uows, deadline_settings or DeadlineSettings())],
         description="PMKS cases from report to closure: assignment, verification, referrals.",
     )
     http.install(app)

@@ -191,3 +191,47 @@ class CaseRecordOpened(ProtectedRecordOpened):
     glass on a case in a protected category."""
 
     type: ClassVar[str] = "kesos.cases.protected_record_opened.v1"
+
+
+class CaseDeadline(Event):
+    """A case's next step is due soon, is overdue, or is escalated (services/cases/domain/
+    deadlines.py): published once per deadline and notice, by the one cases replica keeping the
+    deadline watch; a deadline set again by a later step is a new one (`set_by`). Codes and
+    ids only."""
+
+    subject_field: ClassVar[str] = "case_id"
+
+    case_id: str
+    set_by: int = Field(description="the case's version whose step set this deadline")
+    step: str = Field(description="the step due, e.g. verify, assess, approve_closure")
+    awaiting_role: Literal["tksk", "psm", "operator"]
+    awaiting_id: str | None = Field(
+        None, description="the worker the step waits on; null: any operator of the wilayah"
+    )
+    desa: str
+    kecamatan: str
+    due_day: date = Field(description="the last day (WITA) to take the step")
+    due_at: datetime = Field(description="when the due day ends: overdue from then")
+    working_days_late: int = Field(0, description="working days past the due day, at notice")
+    holidays_known: bool = Field(
+        True, description="false: the due day's year has no holiday decree yet; it may move"
+    )
+
+
+@CATALOG.register
+class CaseDueSoon(CaseDeadline):
+    """A reminder: the step falls due within its rule's `remind_before` working days."""
+
+    type: ClassVar[str] = "kesos.cases.case_due_soon.v1"
+
+
+@CATALOG.register
+class CaseOverdue(CaseDeadline):
+    type: ClassVar[str] = "kesos.cases.case_overdue.v1"
+
+
+@CATALOG.register
+class CaseEscalated(CaseDeadline):
+    """Overdue past the rule's escalation threshold: for the Dinas's operators of the wilayah."""
+
+    type: ClassVar[str] = "kesos.cases.case_escalated.v1"

@@ -2,7 +2,19 @@
 
 from __future__ import annotations
 
-from sqlalchemy import JSON, BigInteger, Column, Index, Integer, MetaData, String, Table, Text
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    Date,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
 
 from shared.persistence.tables import NAMING
 from shared.persistence.types import UtcDateTime
@@ -141,3 +153,31 @@ steps = Table(
     Column("reason", Text),
     Column("details", JSON, nullable=False),
 )
+
+# Each open case's next deadline (services/cases/domain/deadlines.py), rewritten by each step,
+# and which of its notices were announced: `next_at` is when the next one falls due (NULL when
+# all were), what the deadline watch looks for. `set_by` (the version whose step set it) is the
+# deadline's identity: a notice is announced only for the deadline it was computed from.
+deadlines = Table(
+    "cases_deadlines",
+    TABLES,
+    Column("case_id", String(36), primary_key=True),
+    Column("set_by", Integer, nullable=False),
+    Column("step", String(30), nullable=False),
+    Column("awaiting_role", String(10), nullable=False),  # tksk | psm | operator
+    Column("awaiting_id", String(64)),  # the worker; NULL: any operator of the wilayah
+    Column("desa", String(20), nullable=False),
+    Column("kecamatan", String(20), nullable=False),
+    Column("started_at", UtcDateTime, nullable=False),
+    Column("due_day", Date, nullable=False),
+    Column("due_soon_at", UtcDateTime, nullable=False),
+    Column("due_at", UtcDateTime, nullable=False),
+    Column("escalate_at", UtcDateTime, nullable=False),
+    Column("holidays_known", Boolean, nullable=False),
+    Column("announced", Integer, nullable=False),  # deadlines.Notice
+    Column("next_at", UtcDateTime),
+)
+Index("ix_cases_deadlines_next_at", deadlines.c.next_at)
+Index("ix_cases_deadlines_awaiting", deadlines.c.awaiting_role, deadlines.c.awaiting_id,
+      deadlines.c.due_at)  # fmt: skip
+Index("ix_cases_deadlines_due_at", deadlines.c.due_at)

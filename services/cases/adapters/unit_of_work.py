@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.cases.adapters.cases import CaseRepository
+from services.cases.adapters.deadlines import DeadlineBook
 from services.cases.adapters.households import HouseholdProjection
 from services.cases.adapters.persons import PersonProjection
 from services.cases.adapters.workers import WorkerProjection
@@ -23,6 +24,7 @@ class CasesUnitOfWork(UnitOfWork):
         self.workers = WorkerProjection(session)
         self.persons = PersonProjection(session)
         self.households = HouseholdProjection(session)
+        self.deadlines = DeadlineBook(session)
 
     async def audit(
         self,

@@ -15,7 +15,7 @@ the wilayah are told). The defaults follow DOMAIN.md §5 and issue 13.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import IntEnum
@@ -55,7 +55,8 @@ class DeadlineRule:
         reminder = calendar.office_opens(calendar.add_working_days(due_day, -self.remind_before))
         return Deadline(
             case_id=case.case_id, set_by=set_by, step=self.step, awaiting=self._awaiting(case),
-            started_at=at, due_day=due_day, due_soon_at=max(reminder, at),
+            desa=case.desa, kecamatan=case.kecamatan, started_at=at, due_day=due_day,
+            due_soon_at=max(reminder, at),
             due_at=calendar.start_of(due_day + timedelta(days=1)),
             escalate_at=calendar.office_opens(
                 calendar.add_working_days(due_day, self.escalate_after)
@@ -85,6 +86,8 @@ class Deadline:
     set_by: int  # the case's version whose step set this deadline: its identity
     step: Action
     awaiting: Awaiting
+    desa: str
+    kecamatan: str
     started_at: datetime
     due_day: date  # the last WITA day to take the step
     due_soon_at: datetime
@@ -135,10 +138,19 @@ RULES: Mapping[CaseState, DeadlineRule] = {rule.state: rule for rule in _TABLE}
 def next_deadline(case: Case, step: CaseTransitioned, held: Deadline | None) -> Deadline | None:
     """The case's deadline after `step`: none in a final state, the one held when the step
     keeps the state and does not restart its clock, else a new one from the step's time."""
-    rule = RULES.get(case.status)
+    rule = RULES.get(step.to_state)
     if rule is None:
         return None
-    kept = step.from_state is case.status and step.action not in rule.restarted_by
+    kept = step.from_state is step.to_state and step.action not in rule.restarted_by
     if kept and held is not None and held.step is rule.step:
         return held
-    return rule.due_from(case, step.at, set_by=case.version)
+    return rule.due_from(case, step.at, set_by=step.sequence)
+
+
+def deadline_from(case: Case, history: Iterable[CaseTransitioned]) -> Deadline | None:
+    """The deadline `case` has after its steps: for a case that had none recorded yet (open
+    before deadlines were kept), replayed from its timeline."""
+    held = None
+    for step in history:
+        held = next_deadline(case, step, held)
+    return held

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 
 from services.cases.adapters.unit_of_work import CasesUnitOfWork
 from services.cases.domain.cases import Case, CaseTransitioned, Change
+from services.cases.domain.deadlines import next_deadline
 from services.cases.domain.persons import PersonDetails
 from services.cases.domain.states import Action
 from shared.contracts.cases import (
@@ -106,6 +107,7 @@ async def record_step(
     (`person` typed in, or `person_id`); no public event carries that or a protected code."""
     case, event = change
     await uow.cases.add_step(event)
+    await follow_deadline(uow, case, event)
     uow.outbox.add(case_step(case, event, person_id), sequence=event.sequence)
     if event.action is Action.REPORT:
         uow.outbox.add(person_reported(case, person, person_id))
@@ -120,3 +122,9 @@ async def record_step(
         record_id=case.case_id, wilayah=case.desa, now=event.at,
         reason=event.reason or (note if isinstance(note, str) else None),
     )  # fmt: skip
+
+
+async def follow_deadline(uow: CasesUnitOfWork, case: Case, event: CaseTransitioned) -> None:
+    """The case's next deadline after the step (domain/deadlines.py), kept with it."""
+    held = None if event.action is Action.REPORT else await uow.deadlines.held(case.case_id)
+    await uow.deadlines.keep(case.case_id, next_deadline(case, event, held), held)
