@@ -42,7 +42,12 @@ def build_app(
         version=VERSION,
         bus=bus,
         verifier=TokenVerifier(security or SecuritySettings()),
-        routers=[http.cases_router(uows), rekap.rekap_router(uows), exports.exports_router(uows)],
+        routers=[
+            http.cases_router(uows),
+            http.queues_router(uows),
+            rekap.rekap_router(uows),
+            exports.exports_router(uows),
+        ],
         background=[DeadlineWatch(uows, deadline_settings or DeadlineSettings())],
         description="PMKS cases from report to closure: assignment, verification, referrals.",
     )

@@ -7,6 +7,7 @@ from collections import Counter
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
+from enum import StrEnum
 from typing import Any, cast
 
 from sqlalchemy import (
@@ -39,6 +40,7 @@ from services.cases.adapters.tables import (
     SLOTS,
     case_categories,
     cases,
+    deadlines,
     rekap_counts,
     steps,
 )
@@ -85,6 +87,25 @@ class CaseFilter:
     assigned_to: str | None = None
     reported_by: str | None = None
     after: tuple[datetime, str] | None = None  # cursor: (reported_at, case_id) of the last item
+
+
+class Queue(StrEnum):
+    AWAITING_ME = "awaiting-me"  # the next step is the caller's, by role and relation
+    OVERDUE = "overdue"
+    DUE_SOON = "due-soon"
+
+
+@dataclass(frozen=True)
+class QueueFilter:
+    """A work queue: the caller's scope and who they are, sorted by the deadline."""
+
+    queue: Queue
+    scope: str
+    now: datetime
+    role: str
+    sub: str
+    reported_by: str | None = None  # a PSM sees their own reports only
+    after: tuple[datetime, str] | None = None  # cursor: (due_at, case_id) of the last item
 
 
 class CaseRepository:
@@ -203,6 +224,24 @@ class CaseRepository:
         rows = (await self._session.execute(query)).mappings().all()
         return [_stored(row) for row in rows]
 
+    async def in_queue(self, wanted: QueueFilter, limit: int) -> list[tuple[StoredCase, datetime]]:
+        """The open cases of a work queue with their deadline's end, the nearest first."""
+        conditions = [inside(cases.c.desa, wanted.scope), *_queue_conditions(wanted)]
+        if wanted.reported_by:
+            conditions.append(cases.c.reported_by == wanted.reported_by)
+        if wanted.after is not None:
+            at, case_id = wanted.after
+            conditions.append(or_(
+                deadlines.c.due_at > at, and_(deadlines.c.due_at == at, cases.c.case_id > case_id)
+            ))  # fmt: skip
+        query = (
+            select(cases, deadlines.c.due_at.label("deadline_due_at"))
+            .join(deadlines, deadlines.c.case_id == cases.c.case_id)
+            .where(*conditions).order_by(deadlines.c.due_at, cases.c.case_id).limit(limit)
+        )  # fmt: skip
+        rows = (await self._session.execute(query)).mappings().all()
+        return [(_stored(row), row["deadline_due_at"]) for row in rows]
+
     async def rekap(
         self, scope: str, *, protected_as: str | None = None
     ) -> Counter[tuple[str, str, str]]:
@@ -294,6 +333,16 @@ def _counted_as(case: Case) -> frozenset[str]:
     """The rekap categories a case counts in: its own, and ANY_PROTECTED if one is protected."""
     codes = frozenset(case.categories)
     return codes | {ANY_PROTECTED} if is_protected(codes) else codes
+
+
+def _queue_conditions(wanted: QueueFilter) -> list[ColumnElement[bool]]:
+    if wanted.queue is Queue.OVERDUE:
+        return [deadlines.c.due_at <= wanted.now]
+    if wanted.queue is Queue.DUE_SOON:
+        return [deadlines.c.due_soon_at <= wanted.now, deadlines.c.due_at > wanted.now]
+    if wanted.role in (ActorRole.OPERATOR, ActorRole.ADMIN):  # any operator of the wilayah
+        return [deadlines.c.awaiting_role == ActorRole.OPERATOR.value]
+    return [deadlines.c.awaiting_role == wanted.role, deadlines.c.awaiting_id == wanted.sub]
 
 
 def _conditions(wanted: CaseFilter) -> list[ColumnElement[bool]]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
@@ -34,6 +35,15 @@ class DeadlineBook:
             deadlines.c.case_id == case_id
         ))).mappings().first()  # fmt: skip
         return None if row is None else _held(row).deadline
+
+    async def of_cases(self, case_ids: Collection[str]) -> dict[str, Deadline]:
+        """case id → its deadline, for those open (one query per page)."""
+        wanted = sorted(set(case_ids))
+        if not wanted:
+            return {}
+        query = select(deadlines).where(deadlines.c.case_id.in_(wanted))
+        rows = (await self._session.execute(query)).mappings()
+        return {row["case_id"]: _held(row).deadline for row in rows}
 
     async def keep(self, case_id: str, deadline: Deadline | None, held: Deadline | None) -> None:
         """The case's deadline from now on: a new one starts with nothing announced."""

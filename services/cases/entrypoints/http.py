@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from services.cases.adapters.cases import CaseFilter, StoredCase
+from services.cases.adapters.cases import CaseFilter, Queue, QueueFilter, StoredCase
 from services.cases.adapters.unit_of_work import CasesUnitOfWork
 from services.cases.domain.actors import Actor
 from services.cases.domain.errors import CaseError, CaseRule
@@ -109,11 +110,55 @@ def install(app: FastAPI) -> None:
 async def answer(uow: CasesUnitOfWork, stored: StoredCase, caller: Principal) -> s.CaseOut:
     """A write's answer: the case as the caller may see it (the write itself is audited)."""
     [shown] = await disclose_cases(uow, [stored], caller, utcnow(), audit=False)
-    return s.CaseOut.of(stored, shown, households=await households_of(uow, [stored]))
+    households = await households_of(uow, [stored])
+    deadlines = await uow.deadlines.of_cases([stored.case.case_id])
+    return s.CaseOut.of(stored, shown, households=households, deadlines=deadlines)
 
 
 async def households_of(uow: CasesUnitOfWork, found: list[StoredCase]) -> dict[str, int]:
     return await uow.households.sizes_of([stored.person_id or "" for stored in found])
+
+
+async def shown_page(
+    uow: CasesUnitOfWork, found: list[StoredCase], caller: Principal, now: datetime
+) -> list[s.CaseOut]:
+    """A page of cases as the caller may see them, with household sizes and deadlines; one
+    audit row per case whose person was shown (committed here)."""
+    shown = await disclose_cases(uow, found, caller, now)
+    households = await households_of(uow, found)
+    deadlines = await uow.deadlines.of_cases([stored.case.case_id for stored in found])
+    await uow.commit()
+    return [
+        s.CaseOut.of(stored, seen, households=households, deadlines=deadlines, now=now)
+        for stored, seen in zip(found, shown, strict=True)
+    ]
+
+
+def queues_router(uows: Uows) -> APIRouter:
+    router = APIRouter(prefix="/v1/queues", tags=["work queues"])
+
+    @router.get(
+        "/{queue}", response_model=Page[s.CaseOut],
+        summary="A work queue: awaiting-me (my next steps), overdue or due-soon, nearest first",
+    )  # fmt: skip
+    async def get_queue(
+        queue: Queue, caller: Caller, limit: Limit = 50, cursor: Cursor = None
+    ) -> Any:
+        if caller.wilayah is None or caller.role is Role.INTEGRATION:
+            return Page[s.CaseOut](items=[])
+        now = utcnow()
+        wanted = QueueFilter(
+            queue, caller.wilayah, now, caller.role.value, caller.sub,
+            reported_by=caller.sub if caller.role is Role.PSM else None,
+            after=time_and_id_after(cursor),
+        )  # fmt: skip
+        async with uows() as uow:
+            found = await uow.cases.in_queue(wanted, limit + 1)
+            page = page_of(found, limit, lambda item: time_and_id(item[1], item[0].case.case_id))
+            items = await shown_page(uow, [stored for stored, _ in page.items], caller, now)
+        return Page[s.CaseOut](items=items, next_cursor=page.next_cursor)
+
+    return router
 
 
 def cases_router(uows: Uows) -> APIRouter:
@@ -142,8 +187,9 @@ def cases_router(uows: Uows) -> APIRouter:
             steps = await uow.cases.steps_of(case_id)
             [shown] = await disclose_cases(uow, [stored], caller, utcnow())
             households = await households_of(uow, [stored])
+            deadlines = await uow.deadlines.of_cases([case_id])
             await uow.commit()  # the read's audit row
-        return s.CaseOut.of(stored, shown, steps, households)
+        return s.CaseOut.of(stored, shown, steps, households, deadlines)
 
     @router.get("", response_model=Page[s.CaseOut])
     async def get_cases(
@@ -167,13 +213,7 @@ def cases_router(uows: Uows) -> APIRouter:
         async with uows() as uow:
             found = await queries.list_cases(uow, wanted, limit + 1)
             page = page_of(found, limit, lambda c: time_and_id(c.case.reported_at, c.case.case_id))
-            shown = await disclose_cases(uow, page.items, caller, utcnow())
-            households = await households_of(uow, page.items)
-            await uow.commit()  # one audit row per case whose person was shown
-        items = [
-            s.CaseOut.of(stored, seen, households=households)
-            for stored, seen in zip(page.items, shown, strict=True)
-        ]
+            items = await shown_page(uow, page.items, caller, utcnow())
         return Page[s.CaseOut](items=items, next_cursor=page.next_cursor)
 
     _step_routes(router, uows)

@@ -12,8 +12,10 @@ from pydantic import BaseModel, Field
 
 from services.cases.adapters.cases import Step as StoredStep
 from services.cases.adapters.cases import StoredCase
+from services.cases.domain.deadlines import Deadline
 from services.cases.domain.persons import PersonDetails, PersonForm
 from services.cases.domain.referrals import Referral
+from shared.messaging.outbox import utcnow
 from shared.security.disclosure import Disclosure, Level, is_protected
 from shared.web.bodies import Body, Flag
 
@@ -128,6 +130,33 @@ class ReferralOut(BaseModel):
     referred_by: str
 
 
+class DeadlineOut(BaseModel):
+    """The case's next step and by when (working days on the Dinas's calendar, WITA)."""
+
+    step: str = Field(description="the step due: verify, assess, approve_closure, …")
+    awaiting_role: str = Field(description="tksk, psm or operator")
+    awaiting_id: str | None = Field(description="the worker; null: any operator of the wilayah")
+    due_day: date = Field(description="the last day (WITA) to take the step")
+    due_at: datetime = Field(description="overdue from then (the due day's end)")
+    due_soon: bool = Field(description="within the reminder's window now")
+    overdue: bool
+    working_days_late: int
+    holidays_known: bool = Field(
+        description="false: the due day's year has no holiday decree yet; the day may move"
+    )
+
+    @classmethod
+    def of(cls, deadline: Deadline, now: datetime) -> DeadlineOut:
+        overdue = deadline.due_at <= now
+        return cls(
+            step=deadline.step.value, awaiting_role=deadline.awaiting.role.value,
+            awaiting_id=deadline.awaiting.worker_id, due_day=deadline.due_day,
+            due_at=deadline.due_at, due_soon=deadline.due_soon_at <= now < deadline.due_at,
+            overdue=overdue, working_days_late=deadline.working_days_late(now) if overdue else 0,
+            holidays_known=deadline.holidays_known,
+        )  # fmt: skip
+
+
 DISCLOSURE = Field(
     description="the personal fields you see masked or not at all (absent): a null elsewhere "
     "is then not an unknown value (docs/adr/0005)"
@@ -168,6 +197,7 @@ class CaseOut(BaseModel):
     reported_at: datetime
     updated_at: datetime
     closed_at: datetime | None
+    deadline: DeadlineOut | None = Field(None, description="none once rejected or closed")
     disclosure: dict[str, str] = DISCLOSURE
     timeline: list[StepOut] | None = None
 
@@ -178,6 +208,8 @@ class CaseOut(BaseModel):
         shown: Disclosure,
         steps: list[StoredStep] | None = None,
         households: Mapping[str, int] | None = None,
+        deadlines: Mapping[str, Deadline] | None = None,
+        now: datetime | None = None,
     ) -> CaseOut:
         case, withheld = stored.case, shown.withheld
         narrative = shown.level("narrative") is Level.FULL
@@ -199,8 +231,13 @@ class CaseOut(BaseModel):
             closure_reason=_code(case.closure_reason, withheld),
             version=case.version, reported_at=case.reported_at, updated_at=case.updated_at,
             closed_at=case.closed_at, disclosure=_summary(shown),
+            deadline=_deadline_out((deadlines or {}).get(case.case_id), now),
             timeline=None if steps is None else [StepOut.of(step, shown) for step in steps],
         )  # fmt: skip
+
+
+def _deadline_out(deadline: Deadline | None, now: datetime | None) -> DeadlineOut | None:
+    return None if deadline is None else DeadlineOut.of(deadline, now or utcnow())
 
 
 def _person_out(person: PersonDetails | None, shown: Disclosure) -> PersonOut | None:
