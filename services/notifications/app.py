@@ -8,7 +8,7 @@ from fastapi import FastAPI
 
 from services.notifications import MIGRATIONS, NAME
 from services.notifications.adapters.export_file import ExportFileChannel
-from services.notifications.adapters.officer_file import officers_from
+from services.notifications.adapters.officer_file import officers_from, operators_from
 from services.notifications.adapters.template_file import packaged_templates
 from services.notifications.adapters.unit_of_work import NotificationsUnitOfWork
 from services.notifications.domain.channels import Channel
@@ -42,7 +42,8 @@ def build_app(
         NAME, settings, bus_settings or BusSettings(),
         make_uow=partial(NotificationsUnitOfWork, on_ready=doorbell.ring),
         handlers=consumer_handlers(
-            book, channel.name, officers_from(dispatcher_settings.officers_file)
+            book, channel.name, officers_from(dispatcher_settings.officers_file),
+            operators_from(dispatcher_settings.operators_file),
         ),
     )  # fmt: skip
     uows = bus.uows

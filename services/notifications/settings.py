@@ -23,6 +23,7 @@ class DispatcherSettings(BaseSettings):
     send_timeout_s: float = Field(20.0, gt=0)
     lease_s: float = Field(60.0, gt=0)
     officers_file: Path | None = None  # the designated officers (domain.officers)
+    operators_file: Path | None = None  # the Dinas's operators (domain.deadline_notices)
 
     @model_validator(mode="after")
     def _lease_outlives_a_send(self) -> Self:

@@ -51,6 +51,12 @@ class CaseStep(Event):
     actor_role: str
     at: datetime
     reason_code: str | None = None
+    next_step: str | None = Field(
+        None, description="the step the case waits for now (verify, assess, …); null when final"
+    )
+    due_day: date | None = Field(
+        None, description="the last day (WITA, working days) to take `next_step`"
+    )
 
 
 class ReportedPerson(BaseModel):

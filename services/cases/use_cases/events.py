@@ -6,7 +6,7 @@ from collections.abc import Mapping
 
 from services.cases.adapters.unit_of_work import CasesUnitOfWork
 from services.cases.domain.cases import Case, CaseTransitioned, Change
-from services.cases.domain.deadlines import next_deadline
+from services.cases.domain.deadlines import Deadline, next_deadline
 from services.cases.domain.persons import PersonDetails
 from services.cases.domain.states import Action
 from shared.contracts.cases import (
@@ -62,9 +62,11 @@ def reason_code(case: Case, event: CaseTransitioned) -> str | None:
     return None
 
 
-def case_step(case: Case, event: CaseTransitioned, person_id: str | None) -> CaseStep:
-    """The case's public state after the step, and the step: no names, NIK, notes, nor a
-    protected category (only that there is one)."""
+def case_step(
+    case: Case, event: CaseTransitioned, person_id: str | None, deadline: Deadline | None = None
+) -> CaseStep:
+    """The case's public state after the step (with its next deadline), and the step: no names,
+    NIK, notes, nor a protected category (only that there is one)."""
     categories, protected = public_categories(case.categories)
     fields = dict(
         case_id=case.case_id, categories=categories, protected=protected, desa=case.desa,
@@ -74,6 +76,8 @@ def case_step(case: Case, event: CaseTransitioned, person_id: str | None) -> Cas
         risk_level=case.risk_level.value if case.risk_level else None,
         action=event.action.value, actor_id=event.actor_id, actor_role=event.actor_role.value,
         at=event.at, reason_code=reason_code(case, event),
+        next_step=deadline.step.value if deadline else None,
+        due_day=deadline.due_day if deadline else None,
     )  # fmt: skip
     if event.action is Action.REPORT:
         return CaseReported(**fields, intake=True)
@@ -107,8 +111,8 @@ async def record_step(
     (`person` typed in, or `person_id`); no public event carries that or a protected code."""
     case, event = change
     await uow.cases.add_step(event)
-    await follow_deadline(uow, case, event)
-    uow.outbox.add(case_step(case, event, person_id), sequence=event.sequence)
+    deadline = await follow_deadline(uow, case, event)
+    uow.outbox.add(case_step(case, event, person_id, deadline), sequence=event.sequence)
     if event.action is Action.REPORT:
         uow.outbox.add(person_reported(case, person, person_id))
     if event.action is Action.VERIFY:  # the registry's record follows what the visit confirmed
@@ -124,7 +128,11 @@ async def record_step(
     )  # fmt: skip
 
 
-async def follow_deadline(uow: CasesUnitOfWork, case: Case, event: CaseTransitioned) -> None:
+async def follow_deadline(
+    uow: CasesUnitOfWork, case: Case, event: CaseTransitioned
+) -> Deadline | None:
     """The case's next deadline after the step (domain/deadlines.py), kept with it."""
     held = None if event.action is Action.REPORT else await uow.deadlines.held(case.case_id)
-    await uow.deadlines.keep(case.case_id, next_deadline(case, event, held), held)
+    deadline = next_deadline(case, event, held)
+    await uow.deadlines.keep(case.case_id, deadline, held)
+    return deadline

@@ -16,7 +16,7 @@ from shared.reference import Kind, Region, pmks_categories, wilayah
 # The Dinas keeps Kalimantan Selatan time (WITA, UTC+8, no daylight saving): a case assigned at
 # 23:00 WITA is assigned "today" there, though it is still the day before in UTC.
 WITA = timezone(timedelta(hours=8), "WITA")
-VERIFY_WITHIN = timedelta(days=7)  # DOMAIN.md §5: a TKSK verifies a new case within 7 days
+VERIFY_WITHIN = timedelta(days=7)  # what steps without a `due_day` (older ones) were given
 CASE_REF_LENGTH = 8  # enough to find the case in the app; a whole UUID is noise in a message
 PSM = "psm"
 
@@ -56,7 +56,7 @@ def case_words(step: CaseStep) -> dict[str, str]:
         "desa_name": desa_name,
         "kecamatan_name": region_name(step.kecamatan),
         "categories_text": categories_text(step.categories, protected=step.protected),
-        "verify_by": verify_by(step.at).isoformat(),
+        "verify_by": verify_day(step).isoformat(),
         "closure_reason_text": closure_reason_text(step.reason_code),
     }
 
@@ -107,8 +107,16 @@ def joined(items: list[str]) -> str:
     return f"{', '.join(items[:-1])} dan {items[-1]}"
 
 
+def verify_day(step: CaseStep) -> date:
+    """The last day of the TKSK's verification: the case's own deadline (working days; its
+    steps carry it since cases keep deadlines), else as older steps were read (`verify_by`)."""
+    if step.next_step == "verify" and step.due_day is not None:
+        return step.due_day
+    return verify_by(step.at)
+
+
 def verify_by(assigned_at: datetime) -> date:
-    """The last day of the TKSK's verification window, counted on the Dinas's calendar."""
+    """Before cases kept deadlines: seven calendar days from the assignment (WITA)."""
     return assigned_at.astimezone(WITA).date() + VERIFY_WITHIN
 
 

@@ -35,13 +35,15 @@ class Officers:
         self._officers = tuple(officers)
 
     @classmethod
-    def from_data(cls, rows: Iterable[Mapping[str, Any]]) -> Officers:
+    def from_data(cls, rows: Iterable[Mapping[str, Any]], id_key: str = "officer_id") -> Officers:
+        """Staff as the installation lists them: `{<id_key>, name, wilayah}` each (the same
+        shape serves the Dinas's operators, `operator_id`: who hears of escalations)."""
         officers = []
         for row in rows:
-            wilayah = canonical(str(row["wilayah"]))
-            if wilayah is None or not str(row["officer_id"]).strip():
-                raise ValueError(f"an officer needs an officer_id and a wilayah code: {row!r}")
-            officers.append(Officer(str(row["officer_id"]), str(row["name"]), wilayah))
+            wilayah = canonical(str(row.get("wilayah", "")))
+            if wilayah is None or not str(row.get(id_key, "")).strip():
+                raise ValueError(f"each needs an {id_key} and a wilayah code: {row!r}")
+            officers.append(Officer(str(row[id_key]), str(row["name"]), wilayah))
         return cls(officers)
 
     def covering(self, record_wilayah: str) -> list[Officer]:

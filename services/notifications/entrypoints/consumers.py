@@ -16,6 +16,7 @@ from services.notifications.domain.case_notices import (
     case_words,
     reporting_psm,
 )
+from services.notifications.domain.deadline_notices import awaiting_worker, deadline_words
 from services.notifications.domain.officers import OVERSIGHT_TEMPLATE, Officers, glass_words
 from services.notifications.domain.templates import Template, TemplateBook
 from services.notifications.use_cases.contacts import project_contact, project_officer
@@ -23,6 +24,11 @@ from services.notifications.use_cases.deliveries import record_delivery
 from shared.contracts.cases import (
     CaseAssigned,
     CaseClosed,
+    CaseClosureRequested,
+    CaseDeadline,
+    CaseDueSoon,
+    CaseEscalated,
+    CaseOverdue,
     CaseReassigned,
     CaseRecordOpened,
     CaseReturned,
@@ -52,6 +58,12 @@ CASE_RETURNED = "case_returned"
 CASE_CLOSED = "case_closed"
 GLASS = OVERSIGHT_TEMPLATE
 PERSON_MERGED = "person_merged"
+CLOSURE_REQUESTED = "closure_requested"
+DEADLINE_TEMPLATES: dict[type[CaseDeadline], str] = {
+    CaseDueSoon: "case_due_soon",
+    CaseOverdue: "case_overdue",
+    CaseEscalated: "case_escalated",
+}
 # A case step older than this is history, not news: the first start of a notifications that
 # reads the cases stream (its group starts at 0) must not message every TKSK about every case
 # it ever had. A week is the verification deadline the assignment message gives.
@@ -149,25 +161,70 @@ def glass_notice(template: Template, channel: str, officers: Officers) -> Apply:
     """A handler telling the designated officers covering a record that its glass was broken."""
 
     async def apply(event: ProtectedRecordOpened, context: HandlerContext) -> None:
-        covering = officers.covering(event.wilayah)
-        if not covering:
-            log.warning("no_designated_officer", wilayah=event.wilayah, grant_id=event.grant_id)
-            return
         words = glass_words(event.record_type, event.record_id, event.expires_at)
-        for officer in covering:
-            await project_officer(context.uow, officer, context.now)
-            await record_delivery(
-                context.uow, template=template, recipient_id=officer.officer_id,
-                channel=channel, cause=context.envelope,
-                event_data={**event.model_dump(mode="json"), **words},
-                delivery_id=str(uuid.uuid4()), now=context.now,
-            )  # fmt: skip
+        data = {**event.model_dump(mode="json"), **words}
+        await tell(context, template, channel, officers, event.wilayah, data)
 
     return apply
 
 
+def deadline_notice(template: Template, channel: str, operators: Officers, *, dinas: bool) -> Apply:
+    """A handler telling whom a case's step waits on of its deadline — the worker, or the
+    Dinas's operators of the case's wilayah (always, with `dinas`: escalations)."""
+
+    async def apply(event: CaseDeadline, context: HandlerContext) -> None:
+        if context.now - context.envelope.time > CASE_NOTICE_MAX_AGE:
+            return  # history, not news
+        worker = None if dinas else awaiting_worker(event)
+        data = {**event.model_dump(mode="json"), **deadline_words(event)}
+        await tell(context, template, channel, [worker] if worker else operators, event.desa, data)
+
+    return apply
+
+
+def closure_notice(template: Template, channel: str, operators: Officers) -> Apply:
+    """A handler telling the Dinas's operators of the case's wilayah that a closure awaits
+    their approval."""
+
+    async def apply(event: CaseStep, context: HandlerContext) -> None:
+        if context.now - event.at > CASE_NOTICE_MAX_AGE or event.due_day is None:
+            return  # history, or a step from before deadlines were kept
+        data = {**event.model_dump(mode="json"), **case_words(event)}
+        await tell(context, template, channel, operators, event.desa, data)
+
+    return apply
+
+
+async def tell(
+    context: HandlerContext,
+    template: Template,
+    channel: str,
+    recipients: list[str] | Officers,
+    wilayah: str,
+    data: dict[str, Any],
+) -> None:
+    """One delivery to each worker named, or to each of the staff covering `wilayah` (each
+    projected as a contact first: their name for the message)."""
+    if isinstance(recipients, Officers):
+        staff = recipients.covering(wilayah)
+        if not staff:
+            log.warning("nobody_on_staff_to_tell", template=template.name, wilayah=wilayah)
+        for member in staff:
+            await project_officer(context.uow, member, context.now)
+        recipients = [member.officer_id for member in staff]
+    for recipient_id in recipients:
+        await record_delivery(
+            context.uow, template=template, recipient_id=recipient_id, channel=channel,
+            cause=context.envelope, event_data=data, delivery_id=str(uuid.uuid4()),
+            now=context.now,
+        )  # fmt: skip
+
+
 def consumer_handlers(
-    book: TemplateBook, channel: str, officers: Officers | None = None
+    book: TemplateBook,
+    channel: str,
+    officers: Officers | None = None,
+    operators: Officers | None = None,
 ) -> list[Handler]:
     """Handler names are the inbox keys: stable, never a replica's name.
 
@@ -177,10 +234,16 @@ def consumer_handlers(
     # A missing template stops start-up, not a batch.
     book.require(
         ENROLMENT, CERTIFICATE, CASE_ASSIGNED, CASE_REASSIGNED, CASE_VERIFIED, CASE_RETURNED,
-        CASE_CLOSED, GLASS, PERSON_MERGED,
+        CASE_CLOSED, GLASS, PERSON_MERGED, *DEADLINE_TEMPLATES.values(), CLOSURE_REQUESTED,
     )  # fmt: skip
     told = glass_notice(book[GLASS], channel, officers or Officers())
     merged = merge_notice(book[PERSON_MERGED], channel)
+    dinas = operators or Officers()
+
+    def deadline(event: type[CaseDeadline]) -> Handler:
+        template = DEADLINE_TEMPLATES[event]
+        notice = deadline_notice(book[template], channel, dinas, dinas=event is CaseEscalated)
+        return Handler(f"notifications.{template}", event, notice)
 
     def to_tksk(template: str) -> Apply:
         return case_notice(book[template], channel, assigned_tksk)
@@ -204,6 +267,12 @@ def consumer_handlers(
             for event in (CaseAssigned, CaseReassigned)
         ),
         Handler("notifications.person_merged", PersonMerged, merged),
+        *(deadline(event) for event in DEADLINE_TEMPLATES),
+        Handler(
+            "notifications.closure_requested",
+            CaseClosureRequested,
+            closure_notice(book[CLOSURE_REQUESTED], channel, dinas),
+        ),
         # From the restricted oversight streams of cases and registry.
         Handler("notifications.glass_opened", CaseRecordOpened, told),
         Handler("notifications.glass_opened", PersonRecordOpened, told),

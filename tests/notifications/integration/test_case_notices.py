@@ -19,7 +19,7 @@ NOW = datetime.now(UTC)
 ASSIGNED_TEXT = (
     "Yth. Rahmat Hidayat, ada kasus PMKS baru untuk Anda tangani di Desa Tungkap, Kecamatan "
     "Binuang, kategori Lanjut Usia Terlantar (LUT) (ref. 3f2a9c1e). Mohon lakukan verifikasi "
-    f"dalam 7 hari, paling lambat {tanggal(verify_by(NOW))}."
+    f"paling lambat {tanggal(verify_by(NOW))}."
 )
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -45,11 +45,14 @@ def rendered(template: str, step: CaseStep, name: str = "Rahmat") -> str:
 
 
 def test_the_tksk_is_told_of_a_new_case_by_place_category_and_deadline() -> None:
-    assert rendered("case_assigned", case_step(CaseAssigned)) == (
+    step = case_step(CaseAssigned, next_step="verify", due_day=date(2024, 8, 15))
+    assert rendered("case_assigned", step) == (
         f"Yth. Rahmat, ada kasus PMKS baru untuk Anda tangani {PLACE}, kategori Lanjut Usia "
-        "Terlantar (LUT) (ref. 3f2a9c1e). Mohon lakukan verifikasi dalam 7 hari, paling lambat "
-        "19 Agustus 2024."
+        "Terlantar (LUT) (ref. 3f2a9c1e). Mohon lakukan verifikasi paling lambat "
+        "15 Agustus 2024."
     )
+    # A step from before cases kept deadlines: seven days on, as it was then.
+    assert rendered("case_assigned", case_step(CaseAssigned)).endswith("19 Agustus 2024.")
 
 
 def test_a_tksk_handed_an_ongoing_case_is_not_asked_to_verify_it_again() -> None:
