@@ -10,7 +10,7 @@ from services.cases import NAME
 from services.cases.adapters.unit_of_work import CasesUnitOfWork
 from services.cases.entrypoints import exports, http, rekap
 from services.cases.entrypoints.consumers import HANDLERS
-from services.cases.entrypoints.deadline_watch import DeadlineSettings, DeadlineWatch
+from services.cases.entrypoints.deadline_watch import DeadlineSettings, deadline_watch
 from shared.security import SecuritySettings, TokenVerifier
 from shared.settings import BusSettings, ServiceSettings
 from shared.web.app import create_app
@@ -48,7 +48,7 @@ def build_app(
             rekap.rekap_router(uows),
             exports.exports_router(uows),
         ],
-        background=[DeadlineWatch(uows, deadline_settings or DeadlineSettings())],
+        background=[deadline_watch(uows, deadline_settings or DeadlineSettings())],
         description="PMKS cases from report to closure: assignment, verification, referrals.",
     )
     http.install(app)

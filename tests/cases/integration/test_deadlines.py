@@ -15,11 +15,12 @@ from sqlalchemy import delete, select
 from services.cases.adapters.tables import deadlines
 from services.cases.adapters.unit_of_work import CasesUnitOfWork
 from services.cases.domain.deadlines import Deadline
-from services.cases.entrypoints.deadline_watch import DeadlineSettings, DeadlineWatch
+from services.cases.entrypoints.deadline_watch import DeadlineSettings, deadline_watch
 from services.cases.use_cases.deadlines import announce_due
 from shared.persistence.engine import session_factory
 from shared.persistence.tables import outbox
 from shared.persistence.unit_of_work import UnitOfWorkFactory
+from shared.persistence.watch import Watch
 from tests.cases.integration.conftest import Cases, psm, tksk
 
 pytestmark = pytest.mark.integration
@@ -35,13 +36,13 @@ class Clock:
         return self.now
 
 
-def watch(cases_app: Cases, clock: Clock) -> DeadlineWatch:
+def watch(cases_app: Cases, clock: Clock) -> Watch[CasesUnitOfWork]:
     """A replica's watch on the service's store (each replica has its own)."""
     uows = UnitOfWorkFactory(
         session_factory(cases_app.store.engine), namespace=cases_app.namespace,
         service="cases", make=CasesUnitOfWork,
     )  # fmt: skip
-    return DeadlineWatch(uows, DeadlineSettings(poll_s=60, batch=2), clock)
+    return deadline_watch(uows, DeadlineSettings(poll_s=60, batch=2), clock)
 
 
 async def deadline_of(cases_app: Cases, case_id: str) -> Deadline:
