@@ -10,6 +10,7 @@ from services.training import NAME
 from services.training.adapters.unit_of_work import TrainingUnitOfWork
 from services.training.entrypoints import http
 from services.training.entrypoints.consumers import HANDLERS
+from services.training.entrypoints.reminder_watch import ReminderSettings, reminder_watch
 from shared.security import SecuritySettings, TokenVerifier
 from shared.settings import BusSettings, ServiceSettings
 from shared.web.app import create_app
@@ -24,6 +25,7 @@ def build_app(
     *,
     bus_settings: BusSettings | None = None,
     security: SecuritySettings | None = None,
+    reminder_settings: ReminderSettings | None = None,
 ) -> FastAPI:
     """The training app; bus and security settings come from the environment unless given."""
     bus = service_bus(
@@ -40,6 +42,7 @@ def build_app(
         bus=bus,
         verifier=TokenVerifier(security or SecuritySettings()),
         routers=[http.batches_router(uows), http.certificates_router(uows)],
+        background=[reminder_watch(uows, reminder_settings or ReminderSettings())],
         description="Diklat tiers, batches, enrolments, attendance and certificates.",
     )
     http.install(app)

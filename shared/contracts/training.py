@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date
 from typing import ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from shared.contracts.catalog import CATALOG
 from shared.contracts.envelope import Event
@@ -92,3 +92,21 @@ class BatchCompleted(Event):
     batch_id: str
     certified: int
     not_certified: int
+
+
+@CATALOG.register
+class BatchStarting(Event):
+    """A diklat batch starts tomorrow (or today, announced late after downtime): its
+    participants are to be reminded. Published once per batch and start date by the one
+    training replica keeping the reminder watch; worker ids only."""
+
+    type: ClassVar[str] = "kesos.training.batch_starting.v1"
+    subject_field: ClassVar[str] = "batch_id"
+
+    batch_id: str
+    tier: str
+    batch_title: str
+    starts_on: date
+    ends_on: date
+    venue: str
+    participants: tuple[str, ...] = Field(description="worker ids of those enrolled now")

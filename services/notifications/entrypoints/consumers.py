@@ -44,8 +44,9 @@ from shared.contracts.registry import (
     WorkerContact,
     WorkerStateV1,
 )
-from shared.contracts.training import CertificateIssued, ParticipantEnrolled
+from shared.contracts.training import BatchStarting, CertificateIssued, ParticipantEnrolled
 from shared.messaging.runner import Handler, HandlerContext
+from shared.reference.calendar import wita_day
 
 log = structlog.get_logger(__name__)
 
@@ -59,6 +60,7 @@ CASE_CLOSED = "case_closed"
 GLASS = OVERSIGHT_TEMPLATE
 PERSON_MERGED = "person_merged"
 CLOSURE_REQUESTED = "closure_requested"
+DIKLAT_REMINDER = "diklat_reminder"
 DEADLINE_TEMPLATES: dict[type[CaseDeadline], str] = {
     CaseDueSoon: "case_due_soon",
     CaseOverdue: "case_overdue",
@@ -195,6 +197,18 @@ def closure_notice(template: Template, channel: str, operators: Officers) -> App
     return apply
 
 
+def reminder_notice(template: Template, channel: str) -> Apply:
+    """A handler reminding each participant of a diklat batch that starts tomorrow."""
+
+    async def apply(event: BatchStarting, context: HandlerContext) -> None:
+        if wita_day(context.now) > event.starts_on:
+            return  # it has started: a reminder is no use now
+        data = event.model_dump(mode="json")
+        await tell(context, template, channel, list(event.participants), "", data)
+
+    return apply
+
+
 async def tell(
     context: HandlerContext,
     template: Template,
@@ -235,6 +249,7 @@ def consumer_handlers(
     book.require(
         ENROLMENT, CERTIFICATE, CASE_ASSIGNED, CASE_REASSIGNED, CASE_VERIFIED, CASE_RETURNED,
         CASE_CLOSED, GLASS, PERSON_MERGED, *DEADLINE_TEMPLATES.values(), CLOSURE_REQUESTED,
+        DIKLAT_REMINDER,
     )  # fmt: skip
     told = glass_notice(book[GLASS], channel, officers or Officers())
     merged = merge_notice(book[PERSON_MERGED], channel)
@@ -257,6 +272,11 @@ def consumer_handlers(
         *(Handler("notifications.contacts", event, on_worker_contact) for event in CONTACT_EVENTS),
         Handler("notifications.enrolment", ParticipantEnrolled, notice(book[ENROLMENT], channel)),
         Handler("notifications.certificate", CertificateIssued, notice(book[CERTIFICATE], channel)),
+        Handler(
+            "notifications.diklat_reminder",
+            BatchStarting,
+            reminder_notice(book[DIKLAT_REMINDER], channel),
+        ),
         Handler("notifications.case_assigned", CaseAssigned, to_tksk(CASE_ASSIGNED)),
         Handler("notifications.case_reassigned", CaseReassigned, to_tksk(CASE_REASSIGNED)),
         Handler("notifications.case_verified", CaseVerified, to_psm(CASE_VERIFIED)),

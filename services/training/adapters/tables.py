@@ -131,3 +131,13 @@ certificate_series = Table(
     Column("series", String(80), primary_key=True),
     Column("last_sequence", Integer, nullable=False),
 )
+
+# The diklat reminders announced: one per batch and start date (a batch moved to another date is
+# reminded again); written with the `batch_starting` event, in its transaction.
+reminders = Table(
+    "training_reminders",
+    TABLES,
+    Column("batch_id", String(36), primary_key=True),
+    Column("starts_on", Date, primary_key=True),
+    Column("reminded_at", DateTime(timezone=True), nullable=False),
+)

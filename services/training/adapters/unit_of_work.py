@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.training.adapters.batches import BatchRepository
 from services.training.adapters.certificates import CertificateRepository
 from services.training.adapters.participants import AttendanceRepository, EnrolmentRepository
+from services.training.adapters.reminders import ReminderBook
 from services.training.adapters.workers import WorkerProjection
 from shared.audit import Actor, audit_row
 from shared.messaging.outbox import Outbox
@@ -25,6 +26,7 @@ class TrainingUnitOfWork(UnitOfWork):
         self.attendance = AttendanceRepository(session)
         self.certificates = CertificateRepository(session)
         self.workers = WorkerProjection(session)
+        self.reminders = ReminderBook(session)
 
     async def audit(
         self,
