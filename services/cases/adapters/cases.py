@@ -47,14 +47,16 @@ from services.cases.adapters.tables import (
 from services.cases.domain.actors import ActorRole
 from services.cases.domain.cases import Case, CaseTransitioned
 from services.cases.domain.errors import ConcurrentUpdate
+from services.cases.domain.kpis import CaseTimes
 from services.cases.domain.persons import PersonDetails
 from services.cases.domain.reasons import ClosureReason, RejectionReason, RiskLevel
 from services.cases.domain.referrals import Referral
-from services.cases.domain.states import CaseState
+from services.cases.domain.states import Action, CaseState
 from shared.persistence.scope import inside
 from shared.reference import pmks_categories
 from shared.security.disclosure import is_protected
 
+FINAL_STATES = (CaseState.REJECTED.value, CaseState.CLOSED.value)
 Append = Callable[[Table | Insert, dict[str, Any]], None]
 
 
@@ -241,6 +243,30 @@ class CaseRepository:
         )  # fmt: skip
         rows = (await self._session.execute(query)).mappings().all()
         return [(_stored(row), row["deadline_due_at"]) for row in rows]
+
+    async def times_in(self, scope: str) -> list[CaseTimes]:
+        """Each case of the wilayah with its times: when first assigned and verified, closed,
+        and its next deadline's end (the key figures, `domain.kpis`)."""
+
+        def first(action: Action) -> Any:
+            return (
+                select(func.min(steps.c.at)).where(
+                    steps.c.case_id == cases.c.case_id, steps.c.action == action.value
+                ).scalar_subquery()
+            )  # fmt: skip
+
+        query = (
+            select(cases.c.case_id, cases.c.assigned_tksk_id, cases.c.status,
+                   cases.c.reported_at, first(Action.ASSIGN), first(Action.VERIFY),
+                   cases.c.closed_at, deadlines.c.due_at)
+            .outerjoin(deadlines, deadlines.c.case_id == cases.c.case_id)
+            .where(inside(cases.c.desa, scope))
+        )  # fmt: skip
+        rows = await self._session.execute(query)
+        return [
+            CaseTimes(case_id, tksk, status not in FINAL_STATES, *times)
+            for case_id, tksk, status, *times in rows
+        ]
 
     async def rekap(
         self, scope: str, *, protected_as: str | None = None

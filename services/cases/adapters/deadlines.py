@@ -12,12 +12,11 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.dml import Insert
 
+from services.cases.adapters.cases import FINAL_STATES
 from services.cases.adapters.tables import cases, deadlines
 from services.cases.domain.actors import ActorRole
 from services.cases.domain.deadlines import Awaiting, Deadline, Notice
-from services.cases.domain.states import Action, CaseState
-
-FINAL = (CaseState.REJECTED.value, CaseState.CLOSED.value)
+from services.cases.domain.states import Action
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,7 +79,7 @@ class DeadlineBook:
         query = (
             select(cases.c.case_id)
             .outerjoin(deadlines, deadlines.c.case_id == cases.c.case_id)
-            .where(deadlines.c.case_id.is_(None), cases.c.status.not_in(FINAL))
+            .where(deadlines.c.case_id.is_(None), cases.c.status.not_in(FINAL_STATES))
             .order_by(cases.c.case_id).limit(limit)
         )  # fmt: skip
         return list((await self._session.execute(query)).scalars())

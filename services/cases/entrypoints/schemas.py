@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field
 from services.cases.adapters.cases import Step as StoredStep
 from services.cases.adapters.cases import StoredCase
 from services.cases.domain.deadlines import Deadline
+from services.cases.domain.kpis import Kpis
 from services.cases.domain.persons import PersonDetails, PersonForm
 from services.cases.domain.referrals import Referral
 from shared.messaging.outbox import utcnow
@@ -279,3 +280,38 @@ class RekapRow(BaseModel):
 class Rekap(BaseModel):
     wilayah: str
     items: list[RekapRow]
+
+
+class TkskLoadOut(BaseModel):
+    tksk_id: str
+    open: int
+    overdue: int
+
+
+class KpiOut(BaseModel):
+    wilayah: str
+    first_day: date = Field(serialization_alias="from")
+    last_day: date = Field(serialization_alias="to")
+    verified: int = Field(description="cases verified in the period")
+    verify_median_working_days: float | None = Field(
+        description="median working days from assignment to verification; null: none verified"
+    )
+    closed: int = Field(description="cases closed in the period")
+    close_median_working_days: float | None = Field(
+        description="median working days from report to closure; null: none closed"
+    )
+    open: int = Field(description="cases open now")
+    overdue: int = Field(description="open cases whose next step is past its deadline now")
+    overdue_percent: float | None
+    per_tksk: list[TkskLoadOut]
+
+    @classmethod
+    def of(cls, wilayah: str, first: date, last: date, figures: Kpis) -> KpiOut:
+        return cls(
+            wilayah=wilayah, first_day=first, last_day=last, verified=figures.verified,
+            verify_median_working_days=figures.verify_median_working_days,
+            closed=figures.closed, close_median_working_days=figures.close_median_working_days,
+            open=figures.open, overdue=figures.overdue, overdue_percent=figures.overdue_percent,
+            per_tksk=[TkskLoadOut(tksk_id=t.tksk_id, open=t.open, overdue=t.overdue)
+                      for t in figures.per_tksk],
+        )  # fmt: skip
