@@ -269,3 +269,18 @@ def require_desa(code: str) -> Region:
 def require_kecamatan(code: str) -> Region:
     """A known kecamatan of the packaged data; see `Wilayah.require_kecamatan`."""
     return wilayah().require_kecamatan(code)
+
+
+def region_or_none(code: str) -> Region | None:
+    """The region of `code`, or None for a code our data does not hold or a malformed one: for
+    words in a message or a report, where a code printed as is beats a failure."""
+    try:
+        return wilayah().find(code)
+    except ValueError:
+        return None
+
+
+def region_name(code: str) -> str:
+    """A region's name; a code our data does not hold is printed as is."""
+    region = region_or_none(code)
+    return code if region is None else region.name

@@ -8,9 +8,11 @@ count of ODHA in a small kecamatan says why those few are followed (docs/adr/000
 from __future__ import annotations
 
 import json
+from collections.abc import AsyncIterator
 from datetime import date
 from typing import Annotated, Any
 
+import pygal
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
 
@@ -20,35 +22,74 @@ from services.cases.entrypoints import schemas as s
 from services.cases.use_cases import queries
 from shared.messaging.outbox import utcnow
 from shared.persistence.unit_of_work import UnitOfWorkFactory
+from shared.reference.wilayah import region_name
 from shared.security import Principal, Role, narrowest
 from shared.security.disclosure import Audience, audience_of
 from shared.web.auth import allow
+from shared.web.exports import (
+    EXPORT_RESPONSES,
+    ExportFormat,
+    Format,
+    Separator,
+    Wilayah,
+    export_response,
+)
 from shared.web.problems import Problem
 
 Caller = Annotated[Principal, Depends(allow(*Role))]
+SVG = "image/svg+xml"
+EXPORT_COLUMNS = ("kecamatan", "kecamatan_name", "category", "status", "count")
 Dinas = Annotated[Principal, Depends(allow(Role.OPERATOR, Role.ADMIN))]
 
 
 def rekap_router(uows: UnitOfWorkFactory[CasesUnitOfWork]) -> APIRouter:
     router = APIRouter(prefix="/v1/rekap", tags=["rekap"])
 
-    @router.get("", response_model=s.Rekap)
-    async def get_rekap(caller: Caller, wilayah: str | None = None) -> Any:
-        """Cases per kecamatan × PMKS category × status inside the caller's wilayah."""
+    async def rekap_rows(caller: Principal, wilayah: str | None) -> tuple[str, list[dict]]:
+        """The caller's wilayah (or the part asked for) and its rekap rows."""
         scope = narrowest(caller.wilayah, wilayah) if wilayah else caller.wilayah
         if scope is None:
             raise Problem(404, "not-found", "Not found", "no such wilayah inside yours")
         officer = audience_of(caller) is Audience.OFFICER
         async with uows() as uow:
             counts = await queries.rekap(uow, scope, split_protected=officer)
-        # Thousands of rows for a province: written as JSON at once, not built as models and
-        # validated again against `s.Rekap` (which documents the same shape).
         rows = [
             {"kecamatan": k, "category": c, "status": st, "count": n}
             for (k, c, st), n in sorted(counts.items())
         ]
+        return scope, rows
+
+    @router.get("", response_model=s.Rekap)
+    async def get_rekap(caller: Caller, wilayah: str | None = None) -> Any:
+        """Cases per kecamatan × PMKS category × status inside the caller's wilayah."""
+        scope, rows = await rekap_rows(caller, wilayah)
+        # Thousands of rows for a province: written as JSON at once, not built as models and
+        # validated again against `s.Rekap` (which documents the same shape).
         body = json.dumps({"wilayah": scope, "items": rows}, separators=(",", ":"))
         return Response(body, media_type="application/json")
+
+    @router.get(
+        "/export", responses=EXPORT_RESPONSES,
+        summary="The rekap as CSV or XLSX, kecamatan named (for the Dinas's report)",
+    )  # fmt: skip
+    async def export_rekap(
+        caller: Caller, format: Format = ExportFormat.CSV, wilayah: Wilayah = None,
+        sep: Separator = ",",
+    ) -> Response:  # fmt: skip
+        scope, rows = await rekap_rows(caller, wilayah)
+        named = [{**row, "kecamatan_name": region_name(row["kecamatan"])} for row in rows]
+        return await export_response(
+            one_page(named), EXPORT_COLUMNS, name=f"rekap-{scope}", format=format, separator=sep
+        )
+
+    @router.get(
+        "/chart.svg", response_class=Response,
+        responses={200: {"content": {SVG: {}}, "description": "an SVG image"}},
+        summary="The rekap as a chart: cases per kecamatan, by status",
+    )  # fmt: skip
+    async def rekap_chart(caller: Caller, wilayah: str | None = None) -> Response:
+        scope, rows = await rekap_rows(caller, wilayah)
+        return Response(status_chart(scope, rows), media_type=SVG)
 
     @router.get("/kpi", response_model=s.KpiOut)
     async def get_kpis(
@@ -69,3 +110,37 @@ def rekap_router(uows: UnitOfWorkFactory[CasesUnitOfWork]) -> APIRouter:
         return s.KpiOut.of(scope, first, last, kpis(times, first, last, utcnow()))
 
     return router
+
+
+async def one_page(rows: list[dict[str, Any]]) -> AsyncIterator[list[dict[str, Any]]]:
+    yield rows
+
+
+def status_chart(scope: str, rows: list[dict[str, Any]]) -> bytes:
+    """Cases per kecamatan, a bar each, stacked by status; kecamatan by name. A case in two
+    categories counts in each (as in the rekap)."""
+    kecamatan = sorted({row["kecamatan"] for row in rows})
+    counts: dict[tuple[str, str], int] = {}
+    for row in rows:
+        key = (row["status"], row["kecamatan"])
+        counts[key] = counts.get(key, 0) + row["count"]
+    chart = pygal.HorizontalStackedBar(
+        title=f"Kasus PMKS per kecamatan — {region_name(scope)}",
+        x_title="kasus (per kategori)", legend_at_bottom=True, disable_xml_declaration=False,
+    )  # fmt: skip
+    chart.x_labels = [region_name(code) for code in kecamatan]
+    for status in STATUS_ORDER:
+        if any(key[0] == status for key in counts):
+            values = [counts.get((status, code), 0) for code in kecamatan]
+            chart.add(STATUS_WORDS.get(status, status), values)
+    return bytes(chart.render())
+
+
+# The workflow's states as the Dinas says them, in the order a case goes through them.
+STATUS_WORDS = {
+    "reported": "dilaporkan", "in_verification": "verifikasi", "returned": "dikembalikan",
+    "verified": "terverifikasi", "assessed": "asesmen", "referred": "dirujuk",
+    "monitoring": "pemantauan", "closure_requested": "menunggu penutupan", "closed": "ditutup",
+    "rejected": "ditolak",
+}  # fmt: skip
+STATUS_ORDER = tuple(STATUS_WORDS)

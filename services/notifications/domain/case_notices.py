@@ -11,7 +11,8 @@ from collections.abc import Iterable
 from datetime import date, datetime, timedelta, timezone
 
 from shared.contracts.cases import CaseStep
-from shared.reference import Kind, Region, pmks_categories, wilayah
+from shared.reference import Kind, pmks_categories
+from shared.reference.wilayah import region_name, region_or_none
 
 # The Dinas keeps Kalimantan Selatan time (WITA, UTC+8, no daylight saving): a case assigned at
 # 23:00 WITA is assigned "today" there, though it is still the day before in UTC.
@@ -61,25 +62,12 @@ def case_words(step: CaseStep) -> dict[str, str]:
     }
 
 
-def region_name(code: str) -> str:
-    """A region's name; a code our data does not hold is printed as is, not a failed event."""
-    region = _region(code)
-    return code if region is None else region.name
-
-
 def desa_words(code: str) -> tuple[str, str]:
     """("Desa", "Tungkap") or ("Kelurahan", "Rantau Kiwa"): people name the kind too."""
-    region = _region(code)
+    region = region_or_none(code)
     if region is None:
         return "Desa", code
     return DESA_KINDS.get(region.kind, "Desa") if region.kind else "Desa", region.name
-
-
-def _region(code: str) -> Region | None:
-    try:
-        return wilayah().find(code)
-    except ValueError:  # malformed: the message still goes out, with the code
-        return None
 
 
 def categories_text(codes: Iterable[str], *, protected: bool = False) -> str:

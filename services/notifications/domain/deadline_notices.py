@@ -8,8 +8,9 @@ file: staff, not registry workers).
 
 from __future__ import annotations
 
-from services.notifications.domain.case_notices import CASE_REF_LENGTH, desa_words, region_name
+from services.notifications.domain.case_notices import CASE_REF_LENGTH, desa_words
 from shared.contracts.cases import CaseDeadline
+from shared.reference.wilayah import region_name
 
 WORKERS = ("tksk", "psm")
 # The step a deadline is for, as the message says it ("batas waktu verifikasi …").
