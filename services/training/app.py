@@ -8,7 +8,7 @@ from fastapi import FastAPI
 
 from services.training import NAME
 from services.training.adapters.unit_of_work import TrainingUnitOfWork
-from services.training.entrypoints import http
+from services.training.entrypoints import http, reports
 from services.training.entrypoints.consumers import HANDLERS
 from services.training.entrypoints.reminder_watch import ReminderSettings, reminder_watch
 from shared.security import SecuritySettings, TokenVerifier
@@ -41,7 +41,11 @@ def build_app(
         version=VERSION,
         bus=bus,
         verifier=TokenVerifier(security or SecuritySettings()),
-        routers=[http.batches_router(uows), http.certificates_router(uows)],
+        routers=[
+            http.batches_router(uows),
+            http.certificates_router(uows),
+            reports.reports_router(uows),
+        ],
         background=[reminder_watch(uows, reminder_settings or ReminderSettings())],
         description="Diklat tiers, batches, enrolments, attendance and certificates.",
     )

@@ -8,7 +8,6 @@ count of ODHA in a small kecamatan says why those few are followed (docs/adr/000
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 from datetime import date
 from typing import Annotated, Any
 
@@ -33,6 +32,7 @@ from shared.web.exports import (
     Separator,
     Wilayah,
     export_response,
+    one_page,
 )
 from shared.web.problems import Problem
 
@@ -110,10 +110,6 @@ def rekap_router(uows: UnitOfWorkFactory[CasesUnitOfWork]) -> APIRouter:
         return s.KpiOut.of(scope, first, last, kpis(times, first, last, utcnow()))
 
     return router
-
-
-async def one_page(rows: list[dict[str, Any]]) -> AsyncIterator[list[dict[str, Any]]]:
-    yield rows
 
 
 def status_chart(scope: str, rows: list[dict[str, Any]]) -> bytes:
