@@ -21,6 +21,7 @@ from services.cases.entrypoints import schemas as s
 from services.cases.use_cases import queries
 from shared.messaging.outbox import utcnow
 from shared.persistence.unit_of_work import UnitOfWorkFactory
+from shared.reference.calendar import wita_day
 from shared.reference.wilayah import region_name
 from shared.security import Principal, Role, narrowest
 from shared.security.disclosure import Audience, audience_of
@@ -94,12 +95,20 @@ def rekap_router(uows: UnitOfWorkFactory[CasesUnitOfWork]) -> APIRouter:
     @router.get("/kpi", response_model=s.KpiOut)
     async def get_kpis(
         caller: Dinas,
-        first: Annotated[date, Query(alias="from", description="first day (WITA)")],
-        last: Annotated[date, Query(alias="to", description="last day (WITA), included")],
+        first: Annotated[
+            date | None, Query(alias="from", description="first day (WITA); default: the 1st")
+        ] = None,
+        last: Annotated[
+            date | None, Query(alias="to", description="last day (WITA), included; default: today")
+        ] = None,
         wilayah: str | None = None,
     ) -> Any:
-        """Median working days to verify and to close (steps taken in the period), cases open
-        and overdue now, and each TKSK's open cases — inside the caller's wilayah."""
+        """Median working days to verify and to close (steps taken in the period; by default
+        this month so far), cases open and overdue now, and each TKSK's open cases — inside the
+        caller's wilayah."""
+        now = utcnow()
+        last = last or wita_day(now)
+        first = first or last.replace(day=1)
         scope = narrowest(caller.wilayah, wilayah) if wilayah else caller.wilayah
         if scope is None:
             raise Problem(404, "not-found", "Not found", "no such wilayah inside yours")
@@ -107,7 +116,7 @@ def rekap_router(uows: UnitOfWorkFactory[CasesUnitOfWork]) -> APIRouter:
             raise Problem(422, "period-invalid", "Invalid period", "`to` is before `from`")
         async with uows() as uow:
             times = await uow.cases.times_in(scope)
-        return s.KpiOut.of(scope, first, last, kpis(times, first, last, utcnow()))
+        return s.KpiOut.of(scope, first, last, kpis(times, first, last, now))
 
     return router
 

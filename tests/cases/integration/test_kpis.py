@@ -47,7 +47,9 @@ async def test_the_key_figures_of_the_wilayah(make_cases, kind):
     assert (elsewhere["open"], elsewhere["per_tksk"]) == (0, [])
 
 
-async def test_the_key_figures_are_the_dinas_s_and_a_period_must_be_one(cases_app: Cases):
+async def test_the_key_figures_are_the_dinas_s_for_a_period_this_month_by_default(
+    cases_app: Cases,
+):
     today = wita_day(datetime.now(UTC))
     period = {"from": today.isoformat(), "to": today.isoformat()}
     refused = await cases_app.client.get("/v1/rekap/kpi", headers=psm("psm-tungkap"), params=period)
@@ -55,5 +57,5 @@ async def test_the_key_figures_are_the_dinas_s_and_a_period_must_be_one(cases_ap
     backwards = {"from": today.isoformat(), "to": (today - timedelta(days=1)).isoformat()}
     answer = await cases_app.client.get("/v1/rekap/kpi", headers=bearer(), params=backwards)
     assert answer.status_code == 422 and answer.json()["type"].endswith("period-invalid")
-    missing = await cases_app.client.get("/v1/rekap/kpi", headers=bearer())
-    assert missing.status_code == 422
+    this_month = (await cases_app.client.get("/v1/rekap/kpi", headers=bearer())).json()
+    assert (this_month["from"], this_month["to"]) == (today.replace(day=1).isoformat(), str(today))
