@@ -16,8 +16,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta, timezone
 from functools import cache
-
-from lokal import holidays as lokal_holidays
+from types import ModuleType
 
 WITA = timezone(timedelta(hours=8), "WITA")
 OFFICE_OPENS = time(8, 0)  # when a reminder is worth sending: the start of a working day
@@ -25,11 +24,20 @@ WEEKEND = frozenset({5, 6})  # Saturday, Sunday (date.weekday())
 
 
 @cache
+def _holidays() -> ModuleType:
+    """`lokal.holidays`, imported on first use: the `lokal` package imports all its modules
+    (its PII detectors too), a third of a second a service need not spend starting up."""
+    from lokal import holidays
+
+    return holidays
+
+
+@cache
 def _days_off(year: int) -> frozenset[date] | None:
     """The year's holidays and cuti bersama; None when the package has no data for it."""
-    if year not in lokal_holidays.HOLIDAY_YEARS:
+    if year not in _holidays().HOLIDAY_YEARS:
         return None
-    listed = lokal_holidays.get_holidays(year).holidays
+    listed = _holidays().get_holidays(year).holidays
     return frozenset(date.fromisoformat(holiday.date) for holiday in listed)
 
 
@@ -46,7 +54,7 @@ def holiday_names(day: date) -> list[str]:
     """What closes the offices on `day` (for a message or a screen), if anything."""
     if not holidays_known(day):
         return []
-    return [holiday.name for holiday in lokal_holidays.holidays_on(day)]
+    return [holiday.name for holiday in _holidays().holidays_on(day)]
 
 
 def add_working_days(day: date, count: int) -> date:
