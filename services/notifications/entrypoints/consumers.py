@@ -165,7 +165,8 @@ def glass_notice(template: Template, channel: str, officers: Officers) -> Apply:
     async def apply(event: ProtectedRecordOpened, context: HandlerContext) -> None:
         words = glass_words(event.record_type, event.record_id, event.expires_at)
         data = {**event.model_dump(mode="json"), **words}
-        await tell(context, template, channel, officers, event.wilayah, data)
+        recipients = await covering(context, officers, event.wilayah, template)
+        await tell(context, template, channel, recipients, data)
 
     return apply
 
@@ -179,7 +180,10 @@ def deadline_notice(template: Template, channel: str, operators: Officers, *, di
             return  # history, not news
         worker = None if dinas else awaiting_worker(event)
         data = {**event.model_dump(mode="json"), **deadline_words(event)}
-        await tell(context, template, channel, [worker] if worker else operators, event.desa, data)
+        recipients = (
+            [worker] if worker else await covering(context, operators, event.desa, template)
+        )
+        await tell(context, template, channel, recipients, data)
 
     return apply
 
@@ -192,7 +196,8 @@ def closure_notice(template: Template, channel: str, operators: Officers) -> App
         if context.now - event.at > CASE_NOTICE_MAX_AGE or event.due_day is None:
             return  # history, or a step from before deadlines were kept
         data = {**event.model_dump(mode="json"), **case_words(event)}
-        await tell(context, template, channel, operators, event.desa, data)
+        recipients = await covering(context, operators, event.desa, template)
+        await tell(context, template, channel, recipients, data)
 
     return apply
 
@@ -204,28 +209,32 @@ def reminder_notice(template: Template, channel: str) -> Apply:
         if wita_day(context.now) > event.starts_on:
             return  # it has started: a reminder is no use now
         data = event.model_dump(mode="json")
-        await tell(context, template, channel, list(event.participants), "", data)
+        await tell(context, template, channel, list(event.participants), data)
 
     return apply
+
+
+async def covering(
+    context: HandlerContext, staff: Officers, wilayah: str, template: Template
+) -> list[str]:
+    """The ids of the staff covering `wilayah`, each projected as a contact first (their name
+    for the message)."""
+    found = staff.covering(wilayah)
+    if not found:
+        log.warning("nobody_on_staff_to_tell", template=template.name, wilayah=wilayah)
+    for member in found:
+        await project_officer(context.uow, member, context.now)
+    return [member.officer_id for member in found]
 
 
 async def tell(
     context: HandlerContext,
     template: Template,
     channel: str,
-    recipients: list[str] | Officers,
-    wilayah: str,
+    recipients: list[str],
     data: dict[str, Any],
 ) -> None:
-    """One delivery to each worker named, or to each of the staff covering `wilayah` (each
-    projected as a contact first: their name for the message)."""
-    if isinstance(recipients, Officers):
-        staff = recipients.covering(wilayah)
-        if not staff:
-            log.warning("nobody_on_staff_to_tell", template=template.name, wilayah=wilayah)
-        for member in staff:
-            await project_officer(context.uow, member, context.now)
-        recipients = [member.officer_id for member in staff]
+    """One delivery to each recipient."""
     for recipient_id in recipients:
         await record_delivery(
             context.uow, template=template, recipient_id=recipient_id, channel=channel,
