@@ -28,6 +28,8 @@ class Held:
 class DeadlineBook:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
+        # What this unit of work kept: a write's answer shows the deadline it just set, unread.
+        self._kept: dict[str, Deadline | None] = {}
 
     async def held(self, case_id: str) -> Deadline | None:
         row = (await self._session.execute(select(deadlines).where(
@@ -36,16 +38,19 @@ class DeadlineBook:
         return None if row is None else _held(row).deadline
 
     async def of_cases(self, case_ids: Collection[str]) -> dict[str, Deadline]:
-        """case id → its deadline, for those open (one query per page)."""
-        wanted = sorted(set(case_ids))
+        """case id → its deadline, for those open (one query per page, none for those this unit
+        of work kept)."""
+        known = {i: d for i in case_ids if i in self._kept and (d := self._kept[i]) is not None}
+        wanted = sorted({case_id for case_id in case_ids if case_id not in self._kept})
         if not wanted:
-            return {}
+            return known
         query = select(deadlines).where(deadlines.c.case_id.in_(wanted))
         rows = (await self._session.execute(query)).mappings()
-        return {row["case_id"]: _held(row).deadline for row in rows}
+        return known | {row["case_id"]: _held(row).deadline for row in rows}
 
     async def keep(self, case_id: str, deadline: Deadline | None, held: Deadline | None) -> None:
         """The case's deadline from now on: a new one starts with nothing announced."""
+        self._kept[case_id] = deadline
         if deadline is None:
             await self._session.execute(delete(deadlines).where(deadlines.c.case_id == case_id))
         elif deadline != held:

@@ -131,8 +131,11 @@ async def record_step(
 async def follow_deadline(
     uow: CasesUnitOfWork, case: Case, event: CaseTransitioned
 ) -> Deadline | None:
-    """The case's next deadline after the step (domain/deadlines.py), kept with it."""
-    held = None if event.action is Action.REPORT else await uow.deadlines.held(case.case_id)
+    """The case's next deadline after the step (domain/deadlines.py), kept with it. The one held
+    matters only to a step that keeps the case's state (it may keep its clock): only then is it
+    read — a report or a move to another state writes the new one without a read."""
+    keeps_state = event.from_state is event.to_state
+    held = await uow.deadlines.held(case.case_id) if keeps_state else None
     deadline = next_deadline(case, event, held)
     await uow.deadlines.keep(case.case_id, deadline, held)
     return deadline
