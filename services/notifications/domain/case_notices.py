@@ -48,14 +48,21 @@ def reporting_psm(step: CaseStep) -> str | None:
     return step.reported_by if step.reporter_role == PSM else None
 
 
-def case_words(step: CaseStep) -> dict[str, str]:
-    """The template variables a case step adds to its event's own fields."""
-    desa_kind, desa_name = desa_words(step.desa)
+def place_words(case_id: str, desa: str, kecamatan: str) -> dict[str, str]:
+    """Which case and where, as every case message says it."""
+    desa_kind, desa_name = desa_words(desa)
     return {
-        "case_ref": step.case_id[:CASE_REF_LENGTH],
+        "case_ref": case_id[:CASE_REF_LENGTH],
         "desa_kind": desa_kind,
         "desa_name": desa_name,
-        "kecamatan_name": region_name(step.kecamatan),
+        "kecamatan_name": region_name(kecamatan),
+    }
+
+
+def case_words(step: CaseStep) -> dict[str, str]:
+    """The template variables a case step adds to its event's own fields."""
+    return {
+        **place_words(step.case_id, step.desa, step.kecamatan),
         "categories_text": categories_text(step.categories, protected=step.protected),
         "verify_by": verify_day(step).isoformat(),
         "closure_reason_text": closure_reason_text(step.reason_code),

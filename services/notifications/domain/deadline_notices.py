@@ -8,9 +8,8 @@ file: staff, not registry workers).
 
 from __future__ import annotations
 
-from services.notifications.domain.case_notices import CASE_REF_LENGTH, desa_words
+from services.notifications.domain.case_notices import place_words
 from shared.contracts.cases import CaseDeadline
-from shared.reference.wilayah import region_name
 
 WORKERS = ("tksk", "psm")
 # The step a deadline is for, as the message says it ("batas waktu verifikasi …").
@@ -34,12 +33,8 @@ def awaiting_worker(event: CaseDeadline) -> str | None:
 
 def deadline_words(event: CaseDeadline) -> dict[str, str]:
     """The template variables a deadline notice adds to its event's own fields."""
-    desa_kind, desa_name = desa_words(event.desa)
     return {
-        "case_ref": event.case_id[:CASE_REF_LENGTH],
-        "desa_kind": desa_kind,
-        "desa_name": desa_name,
-        "kecamatan_name": region_name(event.kecamatan),
+        **place_words(event.case_id, event.desa, event.kecamatan),
         "step_text": STEP_WORDS.get(event.step, event.step.replace("_", " ")),
         "awaiting_text": WHO_WORDS.get(event.awaiting_role, event.awaiting_role),
     }
