@@ -6,11 +6,10 @@ were kept given theirs."""
 from __future__ import annotations
 
 import asyncio
-import json
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import pytest
-from sqlalchemy import delete, select
+from sqlalchemy import delete
 
 from services.cases.adapters.tables import deadlines
 from services.cases.adapters.unit_of_work import CasesUnitOfWork
@@ -18,22 +17,14 @@ from services.cases.domain.deadlines import Deadline
 from services.cases.entrypoints.deadline_watch import DeadlineSettings, deadline_watch
 from services.cases.use_cases.deadlines import announce_due
 from shared.persistence.engine import session_factory
-from shared.persistence.tables import outbox
 from shared.persistence.unit_of_work import UnitOfWorkFactory
 from shared.persistence.watch import Watch
 from tests.cases.integration.conftest import Cases, psm, tksk
+from tests.support.watches import Clock, outbox_events, together
 
 pytestmark = pytest.mark.integration
 SECOND = timedelta(seconds=1)
 NOTICES = ("case_due_soon", "case_overdue", "case_escalated")
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = datetime.min
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 def watch(cases_app: Cases, clock: Clock) -> Watch[CasesUnitOfWork]:
@@ -54,17 +45,11 @@ async def deadline_of(cases_app: Cases, case_id: str) -> Deadline:
 
 async def notices(cases_app: Cases) -> list[tuple[str, str, dict]]:
     """(kind, case id, data) of every deadline notice written, in order."""
-    async with cases_app.store.engine.connect() as connection:
-        rows = await connection.execute(
-            select(outbox.c.type, outbox.c.fields).order_by(outbox.c.id)
-        )
-    found = []
-    for kind, fields in rows:
-        name = kind.split(".")[2]
-        if name in NOTICES:
-            data = json.loads(json.loads(fields)["data"])
-            found.append((name.removeprefix("case_"), data["case_id"], data))
-    return found
+    return [
+        (name.removeprefix("case_"), data["case_id"], data)
+        for kind, data in await outbox_events(cases_app.store.engine)
+        if (name := kind.split(".")[2]) in NOTICES
+    ]
 
 
 async def assigned_case(cases_app: Cases) -> str:
@@ -85,11 +70,10 @@ async def test_each_notice_is_announced_once_even_by_two_replicas_and_after_a_re
     clock = Clock()
     first, second = watch(cases_app, clock), watch(cases_app, clock)
     # On SQLite one process is assumed: its two watches take turns; on PostgreSQL they race.
-    together = asyncio.gather if kind == "postgresql" else _one_after_another
     for moment in (deadline.due_soon_at - SECOND, deadline.due_soon_at, deadline.due_at + SECOND,
                    deadline.escalate_at - SECOND, deadline.escalate_at):  # fmt: skip
         clock.now = moment
-        await together(first.round(), second.round())
+        await together(kind, first.round(), second.round())
         await watch(cases_app, clock).round()  # a replica restarted: nothing new to say
     said = await notices(cases_app)
     assert [(name, case) for name, case, _ in said] == [
@@ -101,10 +85,6 @@ async def test_each_notice_is_announced_once_even_by_two_replicas_and_after_a_re
     assert due_soon["working_days_late"] == 0 and escalated["working_days_late"] == 2
     assert overdue["awaiting_id"] == "tksk-binuang" and overdue["due_day"] == str(deadline.due_day)
     assert "name" not in overdue and "nik" not in overdue
-
-
-async def _one_after_another(*rounds):
-    return [await r for r in rounds]
 
 
 @pytest.mark.parametrize("kind", ["postgresql", "sqlite"])

@@ -4,32 +4,21 @@ watch was down the day before, never after, and never the ones who withdrew."""
 
 from __future__ import annotations
 
-import asyncio
-import json
 from datetime import datetime
 
 import pytest
-from sqlalchemy import select
 
 from services.training.adapters.unit_of_work import TrainingUnitOfWork
 from services.training.entrypoints.reminder_watch import ReminderSettings, reminder_watch
 from shared.persistence.engine import session_factory
-from shared.persistence.tables import outbox
 from shared.persistence.unit_of_work import UnitOfWorkFactory
 from shared.persistence.watch import Watch
 from shared.reference.calendar import WITA
+from tests.support.watches import Clock, outbox_events, together
 from tests.training.integration.conftest import Training, bearer
 
 pytestmark = pytest.mark.integration
 TUNGKAP, RANTAU_KIWA = "63.05.01.2003", "63.05.04.1004"
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = datetime.min
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 def watch(training: Training, clock: Clock) -> Watch[TrainingUnitOfWork]:
@@ -41,11 +30,7 @@ def watch(training: Training, clock: Clock) -> Watch[TrainingUnitOfWork]:
 
 
 async def reminders(training: Training) -> list[dict]:
-    async with training.store.engine.connect() as connection:
-        rows = await connection.execute(
-            select(outbox.c.type, outbox.c.fields).order_by(outbox.c.id)
-        )
-    return [json.loads(json.loads(fields)["data"]) for kind, fields in rows
+    return [data for kind, data in await outbox_events(training.store.engine)
             if kind == "kesos.training.batch_starting.v1"]  # fmt: skip
 
 
@@ -68,18 +53,13 @@ async def test_participants_are_reminded_once_the_day_before(make_training, kind
     assert withdrawn.status_code == 200, withdrawn.text
     clock = Clock()
     first, second = watch(training, clock), watch(training, clock)
-    together = asyncio.gather if kind == "postgresql" else _one_after_another
     for moment in (wita(23, 7, 59), wita(23, 8), wita(23, 15), wita(24, 9)):
         clock.now = moment
-        await together(first.round(), second.round())
+        await together(kind, first.round(), second.round())
         await watch(training, clock).round()  # restarted
     [reminder] = await reminders(training)
     assert reminder["batch_id"] == batch["batch_id"] and reminder["participants"] == [staying]
     assert reminder["starts_on"] == "2011-05-24" and "name" not in reminder
-
-
-async def _one_after_another(*rounds):
-    return [await r for r in rounds]
 
 
 @pytest.mark.parametrize("kind", ["postgresql", "sqlite"])
