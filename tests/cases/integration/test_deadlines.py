@@ -149,3 +149,21 @@ async def test_without_the_lock_two_rounds_racing_still_announce_once(make_cases
         assert await racing == 0
         await second.commit()
     assert [name for name, _, _ in await notices(cases_app)] == ["due_soon"]
+
+
+@pytest.mark.parametrize("kind", ["postgresql", "sqlite"])
+async def test_a_round_that_dies_before_its_commit_loses_no_notice(make_cases, kind):
+    """A replica killed mid-round: its transaction never commits, so neither the notice's event
+    nor its record of being announced stand — the next round announces it, once."""
+    cases_app: Cases = await make_cases(kind)
+    case_id = await assigned_case(cases_app)
+    deadline = await deadline_of(cases_app, case_id)
+    clock = Clock()
+    clock.now = deadline.due_at
+    async with watch(cases_app, clock)._uows() as dying:
+        assert await announce_due(dying, clock.now) == 1
+        await dying.flush()  # the event and the record written, never committed: killed here
+    assert await notices(cases_app) == []
+    assert await watch(cases_app, clock).round() == 1
+    assert [name for name, _, _ in await notices(cases_app)] == ["overdue"]
+    assert await watch(cases_app, clock).round() == 0
