@@ -105,7 +105,13 @@ class Cluster:
                     if replica.process.exit_code is not None:
                         raise RuntimeError(f"{replica.service}-{replica.number} exited")
                     if time.monotonic() > deadline:
-                        raise TimeoutError(f"{replica.service}-{replica.number} never ready")
+                        raise TimeoutError(
+                            f"{replica.service}-{replica.number} never ready; its last "
+                            f"/readyz: {await _readiness(client, replica.url)}; its log ends:\n"
+                            + _tail(
+                                self.workdir / "log" / f"{replica.service}-{replica.number}.log"
+                            )
+                        )
                     await asyncio.sleep(0.3)
 
     async def replace(self, replica: Replica, *, kill: bool) -> None:
@@ -138,6 +144,20 @@ async def _ready(client: httpx.AsyncClient, url: str) -> bool:
         return (await client.get(f"{url}/readyz")).status_code == 200
     except RETRYABLE:
         return False
+
+
+async def _readiness(client: httpx.AsyncClient, url: str) -> str:
+    """What a replica that is not ready says of itself (which check fails), for the failure."""
+    try:
+        return (await client.get(f"{url}/readyz")).text
+    except RETRYABLE as error:
+        return repr(error)
+
+
+def _tail(path: Path, lines: int = 30) -> str:
+    if not path.exists():
+        return "(no log)"
+    return "\n".join(path.read_text(encoding="utf-8", errors="replace").splitlines()[-lines:])
 
 
 @dataclass
@@ -312,7 +332,13 @@ async def faults(cluster: Cluster, log: Callable[[str], None], *, whole_roll: bo
 
 class Leadership:
     """Samples every replica's `kesos_relay_leading` while the faults run: how many relays of a
-    service publish at the same moment (one at most), and which replicas led in turn."""
+    service publish at the same moment (one at most), and which replicas led in turn.
+
+    The replicas are read one after the other, so a handover between two reads shows two
+    leaders (the first read before it stepped down, the second after the other took over; on a
+    slow machine reads are a second apart). Two leaders are read again in the same order: a
+    relay steps down (gauge 0) before it releases the lock, so after a handover the first reads
+    0 now — only two relays really publishing at once both read 1 again."""
 
     def __init__(self, cluster: Cluster) -> None:
         self._cluster = cluster
@@ -330,6 +356,8 @@ class Leadership:
                     replicas = list(self._cluster.replicas[service])
                     leading = [r for r in replicas if await _leads(client, r, service)]
                     self.leaders[service].update(r.number for r in leading)
+                    if len(leading) > 1:  # or a handover between two reads: read them again
+                        leading = [r for r in leading if await _leads(client, r, service)]
                     self.most_at_once[service] = max(self.most_at_once[service], len(leading))
                 await asyncio.sleep(0.2)
 
