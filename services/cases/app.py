@@ -5,9 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from fastapi import FastAPI
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from services.cases import NAME
 from services.cases.adapters.unit_of_work import CasesUnitOfWork
+from services.cases.domain.approvals import Approvals
 from services.cases.entrypoints import exports, http, rekap
 from services.cases.entrypoints.consumers import HANDLERS
 from services.cases.entrypoints.deadline_watch import DeadlineSettings, deadline_watch
@@ -18,6 +20,14 @@ from shared.web.service import service_bus
 
 VERSION = "0.1.0"
 MIGRATIONS = Path(__file__).parent / "migrations" / "versions"
+
+
+class ApprovalSettings(BaseSettings):
+    """`CASES_APPROVALS_FILE`: the Dinas's own approvals table (domain/approvals.py)."""
+
+    model_config = SettingsConfigDict(env_prefix="CASES_")
+
+    approvals_file: Path | None = None
 
 
 def build_app(
@@ -43,7 +53,7 @@ def build_app(
         bus=bus,
         verifier=TokenVerifier(security or SecuritySettings()),
         routers=[
-            http.cases_router(uows),
+            http.cases_router(uows, Approvals.from_file(ApprovalSettings().approvals_file)),
             http.queues_router(uows),
             rekap.rekap_router(uows),
             exports.exports_router(uows),

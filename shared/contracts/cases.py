@@ -138,8 +138,73 @@ class CaseAssessed(CaseStep):
 
 
 @CATALOG.register
-class CaseReferred(CaseStep):
+class CaseAssessmentApproved(CaseStep):
+    """A Dinas operator approved an assessment that waited in `assessment_review`."""
+
+    type: ClassVar[str] = "kesos.cases.case_assessment_approved.v1"
+
+
+@CATALOG.register
+class CaseAssessmentReturned(CaseStep):
+    """A Dinas operator sent an assessment back to the TKSK (status `verified` again)."""
+
+    type: ClassVar[str] = "kesos.cases.case_assessment_returned.v1"
+
+
+@CATALOG.register
+class CasePlanned(CaseStep):
+    """The TKSK made the intervention plan: `planned`, or `plan_review` when the Dinas approves
+    plans of the case's categories first. The plan's words stay in the cases store."""
+
+    type: ClassVar[str] = "kesos.cases.case_planned.v1"
+
+
+@CATALOG.register
+class CasePlanApproved(CaseStep):
+    type: ClassVar[str] = "kesos.cases.case_plan_approved.v1"
+
+
+@CATALOG.register
+class CasePlanReturned(CaseStep):
+    """A Dinas operator sent the plan back to the TKSK (status `assessed` again)."""
+
+    type: ClassVar[str] = "kesos.cases.case_plan_returned.v1"
+
+
+class ReferralStep(CaseStep):
+    """A step of one of the case's referrals: which, to whom, and where it stands now."""
+
+    referral_id: str | None = Field(None, description="null only on entries from before v0.2")
+    institution_id: str | None = Field(
+        None, description="the receiving institution (registry); null: named only"
+    )
+    referral_status: Literal["sent", "accepted", "declined", "completed"] | None = None
+    outcome: str | None = Field(
+        None, description="a completed referral's outcome code (dilayani, tidak_dilayani, …)"
+    )
+
+
+@CATALOG.register
+class CaseReferred(ReferralStep):
     type: ClassVar[str] = "kesos.cases.case_referred.v1"
+
+
+@CATALOG.register
+class CaseReferralAccepted(ReferralStep):
+    type: ClassVar[str] = "kesos.cases.case_referral_accepted.v1"
+
+
+@CATALOG.register
+class CaseReferralDeclined(ReferralStep):
+    """`reason_code` says why (kapasitas_penuh, tidak_memenuhi_syarat, …); with no other live
+    referral the case is back in `planned`, for its TKSK to refer elsewhere or monitor."""
+
+    type: ClassVar[str] = "kesos.cases.case_referral_declined.v1"
+
+
+@CATALOG.register
+class CaseReferralCompleted(ReferralStep):
+    type: ClassVar[str] = "kesos.cases.case_referral_completed.v1"
 
 
 @CATALOG.register

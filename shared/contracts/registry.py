@@ -143,6 +143,22 @@ class PersonUpdated(PersonState):
 
 
 @CATALOG.register
+class PersonProfile(Event):
+    """Restricted (`<ns>.registry.profiles`, read by cases alone): the sex and birth date of a
+    person who has a case, for the rekap by sex and age band the Dinas reports (ADR 0012).
+    Published when a case is linked to them and when such a person changes or absorbs another;
+    `sequence` is the person's version."""
+
+    type: ClassVar[str] = "kesos.registry.person_profile.v1"
+    subject_field: ClassVar[str] = "person_id"
+    stream_channel: ClassVar[str] = "profiles"
+
+    person_id: str
+    sex: Literal["L", "P"]
+    birth_date: date | None = Field(None, description="null: not known")
+
+
+@CATALOG.register
 class PersonLinked(Event):
     """The registry matched a reported case to a person: a new one, or one it already knew."""
 
@@ -289,3 +305,29 @@ class FamiliesImported(Event):
 
     import_id: str
     families: tuple[ImportedFamily, ...]
+
+
+class InstitutionState(Event):
+    """A receiving institution a case's referral may name (services/registry/domain/
+    institutions.py): reference data, no personal details. Its integration client's token has
+    the institution's id as `sub`."""
+
+    subject_field: ClassVar[str] = "institution_id"
+
+    institution_id: str
+    kind: str = Field(description="panti_sosial, lks, puskesmas, rumah_sakit, dukcapil, bpjs, …")
+    institution_name: str
+    wilayah: str = Field(description="the area it serves: a province, kabupaten, kecamatan or desa")
+    active: bool
+
+
+@CATALOG.register
+class InstitutionRegistered(InstitutionState):
+    type: ClassVar[str] = "kesos.registry.institution_registered.v1"
+
+
+@CATALOG.register
+class InstitutionChanged(InstitutionState):
+    """Renamed, or (de)activated: an inactive institution takes no new referrals."""
+
+    type: ClassVar[str] = "kesos.registry.institution_changed.v1"

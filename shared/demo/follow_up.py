@@ -1,18 +1,23 @@
-"""The Tapin story, steps 5–6 (DOMAIN.md §6): two PSM report PMKS in their desa, the TKSK of each
-kecamatan verifies, the PSM record follow-up visits, one case is referred and closed; then the
-rekap the Dinas reports — each actor through the APIs with their own token and scope.
+"""The Tapin story, steps 5–6 (DOMAIN.md §6): three PSM report PMKS in their desa, the TKSK of two
+kecamatan verify (the third has not yet), the PSM record follow-up visits; one case is planned,
+referred to the province's panti — which accepts and completes the referral through its own
+client — and closed; then the rekap the Dinas reports (by sex and age band too) and the
+forecast of what will be late, and escalated, if nobody acts — each actor through the APIs with
+their own token and scope.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
 from typing import Any
 
-from shared.demo.client import KesosApi, deliveries_to, until
-from shared.demo.people import RANTAU_KIWA, TAPIN, TUNGKAP
+from shared.demo.client import ApiError, KesosApi, deliveries_to, until
+from shared.demo.people import RANTAU_KIWA, TAPIN, TATAKAN, TUNGKAP
 from shared.demo.show import Show, place
 from shared.reference import pmks_categories
+from shared.reference.calendar import wita_day
 
 CASE_TEMPLATES = (
     "case_assigned", "case_reassigned", "case_verified", "case_returned", "case_closed",
@@ -28,6 +33,7 @@ class DemoReport:
     person: dict[str, str | None]
     closes: bool  # referred, monitored and closed within the story
     kk: str | None = None  # the person's Kartu Keluarga, recorded by the Dinas
+    verified: bool = True  # False: the TKSK has not visited yet (the forecast shows it late)
 
 
 REPORTS = (
@@ -52,10 +58,40 @@ REPORTS = (
         person={"nik": None, "name": "Rahmat Hidayat", "sex": "L", "birth_date": "1995-09-03"},
         closes=False,
     ),
+    DemoReport(
+        key="at-tatakan",
+        desa=TATAKAN,
+        categories=("AT",),
+        description="Anak ditinggal orang tua merantau, tinggal dengan nenek yang sakit, "
+        "tidak bersekolah sejak tiga bulan.",
+        person={"nik": None, "name": "Muhammad Rizki", "sex": "L", "birth_date": "2014-08-17"},
+        closes=False,
+        verified=False,
+    ),
 )  # fmt: skip
 
-REFERRAL_SERVICE = "UPTD Panti Sosial Tresna Werdha Budi Sejahtera, Banjarbaru"
+# The province's panti for the elderly: registered by the province's Dinas, serving all of Kalsel.
+PANTI = {
+    "kind": "panti_sosial",
+    "name": "UPTD Panti Sosial Tresna Werdha Budi Sejahtera, Banjarbaru",
+    "wilayah": "63",
+    "phone": "0511-4772521",
+}
 ASSESSMENT = {"risk_level": "high", "needs": ["perawatan harian", "tempat tinggal layak"]}
+
+
+def plan(today: date) -> dict[str, Any]:
+    """The TKSK's plan for Masriah: the panti within two weeks, a visit a month after."""
+    return {
+        "items": [
+            {"service": "pengasuhan di panti wreda", "provider": PANTI["name"],
+             "target_date": str(today + timedelta(days=14))},
+            {"service": "kunjungan pemantauan", "provider": "PSM desa",
+             "target_date": str(today + timedelta(days=45))},
+        ]
+    }  # fmt: skip
+
+
 CLOSURE = {"reason": "dirujuk_permanen", "note": "Diterima di panti wreda"}
 
 
@@ -68,6 +104,9 @@ class FollowUpResult:
     families: dict[str, dict[str, Any]] = field(default_factory=dict)  # report key → its KK
     messages: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # worker → cases'
     rekap: list[dict[str, Any]] = field(default_factory=list)
+    panti: dict[str, Any] = field(default_factory=dict)  # the receiving institution
+    demographics: list[dict[str, Any]] = field(default_factory=list)  # by sex and age band
+    escalated: list[dict[str, Any]] = field(default_factory=list)  # in the overdue forecast
 
 
 async def report_cases(
@@ -97,20 +136,31 @@ async def report_cases(
 
 
 async def follow_up_cases(api: KesosApi, show: Show, result: FollowUpResult) -> None:
-    """Verification, follow-up visits, and for one case referral and closure."""
+    """Verification, follow-up visits, and for one case the plan (approved by the Dinas), a
+    referral the panti accepts and completes through its own client, and closure."""
+    province = api.acting_as("demo-admin-kalsel", "admin", "63")
+    result.panti = await province.created("registry", "/v1/institutions", PANTI, key="demo-panti")
+    panti = api.acting_as(result.panti["institution_id"], "integration", "63")
     for report in REPORTS:
         case_id = result.cases[report.key]["case_id"]
         tksk = api.as_worker(result.tksk[report.key])
         psm = api.as_worker(result.reporters[report.key])
         await _assigned_to(api, case_id, result.tksk[report.key]["worker_id"])
+        if not report.verified:
+            continue  # its TKSK has not visited yet
         step = _stepper(case_id, report.key)
         await step(tksk, "verify", {})
         if report.closes:
             await step(tksk, "assess", ASSESSMENT)
-            await step(tksk, "refer", {"service": REFERRAL_SERVICE, "consent": True})
+            if (await step(tksk, "plan", plan(date.today())))["status"] == "plan_review":
+                await step(api, "approve-plan", {})
+            referral = await _refer(tksk, step, result.panti["institution_id"])
+            await step(panti, f"referrals/{referral}/accept", {})
             await step(tksk, "start-monitoring", {})
         await step(psm, "follow-ups", {"note": _visit_note(report)})
         if report.closes:
+            done = {"outcome": "dilayani", "note": "Diterima sebagai penghuni tetap"}
+            await step(panti, f"referrals/{referral}/complete", done)
             await step(tksk, "request-closure", CLOSURE)
             await step(api, "approve-closure", {})
     await _wait_for_links_and_messages(api, result)
@@ -118,12 +168,33 @@ async def follow_up_cases(api: KesosApi, show: Show, result: FollowUpResult) -> 
     _show_cases(show, result)
 
 
-def _stepper(case_id: str, key: str) -> Callable[[KesosApi, str, dict[str, Any]], Awaitable[Any]]:
+Step = Callable[[KesosApi, str, dict[str, Any]], Awaitable[Any]]
+
+
+def _stepper(case_id: str, key: str) -> Step:
     async def step(actor: KesosApi, action: str, body: dict[str, Any]) -> Any:
         path = f"/v1/cases/{case_id}/{action}"
-        return await actor.created("cases", path, body, key=f"demo-case-{key}-{action}")
+        slug = action.replace("/", "-")
+        return await actor.created("cases", path, body, key=f"demo-case-{key}-{slug}")
 
     return step
+
+
+async def _refer(tksk: KesosApi, step: Step, institution_id: str) -> str:
+    """To the panti, once cases has heard of it from the registry (through its stream); the
+    id of the referral."""
+    body = {"institution_id": institution_id, "consent": True}
+
+    async def referred() -> str | None:
+        try:
+            case = await step(tksk, "refer", body)
+        except ApiError as refused:
+            if (refused.answer.problem_type or "").endswith("institution-unknown"):
+                return None  # not projected yet
+            raise
+        return str(case["referrals"][-1]["referral_id"])
+
+    return await until("the panti known to cases", referred)
 
 
 def _visit_note(report: DemoReport) -> str:
@@ -133,7 +204,7 @@ def _visit_note(report: DemoReport) -> str:
 
 
 async def rekap(api: KesosApi, show: Show, result: FollowUpResult) -> None:
-    show.step(6, "Rekap PMKS per kecamatan and category, as the Dinas reports it")
+    show.step(6, "Rekap PMKS as the Dinas reports it; what will be late if nobody acts")
     answer = await api.get("cases", "/v1/rekap", wilayah=TAPIN)
     result.rekap = list(answer["items"])
     rows = [
@@ -142,6 +213,33 @@ async def rekap(api: KesosApi, show: Show, result: FollowUpResult) -> None:
     ]
     rows.append(("Jumlah", "", "", str(sum(r["count"] for r in result.rekap))))
     show.table("Rekap PMKS Kabupaten Tapin", ("kecamatan", "kategori", "status", "jumlah"), rows)
+    answer = await api.get("cases", "/v1/rekap/demographics", wilayah=TAPIN)
+    result.demographics = list(answer["items"])
+    show.table(
+        f"Rekap menurut jenis kelamin dan kelompok umur (umur per {answer['to']})",
+        ("kecamatan", "kategori", "L/P", "kelompok umur", "status", "jumlah"),
+        [(place(r["kecamatan"]), r["category"], r["sex"], r["age_band"], r["status"],
+          str(r["count"])) for r in result.demographics],
+    )  # fmt: skip
+    await forecast(api, show, result)
+
+
+async def forecast(api: KesosApi, show: Show, result: FollowUpResult) -> None:
+    """The Dinas plans ahead: the case no TKSK has visited, as the overdue queue will show it
+    on the day its verification goes to the Dinas if nobody acts (the deadline watch then
+    publishes `case_escalated` and the Dinas's operators are messaged)."""
+    waiting = next(r for r in REPORTS if not r.verified)
+    case = await api.get("cases", f"/v1/cases/{result.cases[waiting.key]['case_id']}")
+    day = wita_day(datetime.fromisoformat(case["deadline"]["escalate_at"]))
+    queue = await api.get("cases", "/v1/queues/overdue", as_of=str(day))
+    result.escalated = [item for item in queue["items"] if item["deadline"]["escalated"]]
+    show.table(
+        f"Pratinjau antrean terlambat per {day}, bila tidak ada tindakan",
+        ("desa", "langkah", "batas", "terlambat (hari kerja)", "ke Dinas"),
+        [(place(item["desa"]), item["deadline"]["step"], item["deadline"]["due_day"],
+          str(item["deadline"]["working_days_late"]), "ya" if item["deadline"]["escalated"] else "")
+         for item in queue["items"]],
+    )  # fmt: skip
 
 
 async def _assigned_to(api: KesosApi, case_id: str, tksk_id: str) -> None:
@@ -207,7 +305,8 @@ def expected_messages(result: FollowUpResult) -> dict[str, list[str]]:
     for report in REPORTS:
         told.setdefault(result.tksk[report.key]["worker_id"], []).append("case_assigned")
         psm = told.setdefault(result.reporters[report.key]["worker_id"], [])
-        psm.extend(["case_verified", "case_closed"] if report.closes else ["case_verified"])
+        psm.extend(["case_verified"] if report.verified else [])
+        psm.extend(["case_closed"] if report.closes else [])
     return {worker: sorted(templates) for worker, templates in told.items()}
 
 

@@ -16,6 +16,7 @@ from shared.reference.identity import compose_nik
 TAPIN = "63.05"
 TUNGKAP = "63.05.01.2003"  # Binuang: the PSM who will report a neglected elderly person
 RANTAU_KIWA = "63.05.04.1004"  # Tapin Utara: the PSM who will report a person with a disability
+TATAKAN = "63.05.02.2001"  # Tapin Selatan: the PSM who will report a neglected child
 PSM_KECAMATAN = ("01", "02", "03", "04", "05", "06", "07", "08")  # "PSM from 8 kecamatan"
 PSM_COUNT = 31
 
@@ -72,7 +73,7 @@ def psm_workers() -> list[DemoWorker]:
 def _desa_for_psm(kecamatan_suffix: str) -> list[str]:
     kecamatan = f"{TAPIN}.{kecamatan_suffix}"
     codes = [region.code for region in wilayah().children(kecamatan)]
-    for special in (TUNGKAP, RANTAU_KIWA):  # put the story's desa first in its kecamatan
+    for special in (TUNGKAP, RANTAU_KIWA, TATAKAN):  # the story's desa first in its kecamatan
         if special in codes:
             codes.remove(special)
             codes.insert(0, special)

@@ -9,6 +9,7 @@ service:
     registry → contacts  → notifications   a worker's name and phone, to send messages
     cases    → oversight → notifications   a protected case opened by breaking the glass
     registry → oversight → notifications   a protected person opened the same way
+    registry → profiles  → cases           sex and birth date of a person with a case (rekap)
 
 `READS` is what each service consumes. The Redis users (`shared.messaging.users`) are made from
 this table, so a service can neither read nor write outside it; a contract test holds every
@@ -30,12 +31,13 @@ RESTRICTED: Mapping[Channel, str] = {
     ("cases", "oversight"): "notifications",
     ("registry", "contacts"): "notifications",
     ("registry", "oversight"): "notifications",
+    ("registry", "profiles"): "cases",
 }
 
 READS: Mapping[str, tuple[Channel, ...]] = {
     "registry": (("cases", PUBLIC), ("cases", "intake"), ("training", PUBLIC)),
     "training": (("registry", PUBLIC),),
-    "cases": (("registry", PUBLIC),),
+    "cases": (("registry", PUBLIC), ("registry", "profiles")),
     "notifications": (
         ("cases", PUBLIC),
         ("cases", "oversight"),

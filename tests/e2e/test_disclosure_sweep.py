@@ -29,7 +29,11 @@ pytestmark = pytest.mark.integration
 OUTSIDE = "63.03"  # Kabupaten Banjar: none of the story is there
 PATH_PARAM = re.compile(r"\{(\w+)\}")
 # Reference data: a `name` there is a region's, a category's or a template's, not a person's.
-REFERENCE = ("/v1/regions", "/v1/pmks-categories", "/v1/training-tiers", "/v1/templates")
+# Reference data: an institution's name and phone are an office's, not a person's.
+REFERENCE = (
+    "/v1/regions", "/v1/pmks-categories", "/v1/training-tiers", "/v1/templates",
+    "/v1/institutions",
+)  # fmt: skip
 WHOLE_NIK = re.compile(r"^\d{16}$")
 
 
@@ -58,6 +62,7 @@ def ids(result: StoryResult) -> dict[str, str]:
         "person_id": follow_up.persons["lut-tungkap"]["person_id"],
         "case_id": follow_up.cases["lut-tungkap"]["case_id"],
         "family_id": follow_up.families["lut-tungkap"]["family_id"],
+        "institution_id": follow_up.panti["institution_id"],
         "batch_id": result.batch["batch_id"],
         "delivery_id": result.messages[result.enrolled[0]["worker_id"]][0]["delivery_id"],
         "code": "63.05.01",

@@ -95,7 +95,7 @@ async def assert_final_state(system: System, result: StoryResult) -> None:
 
     exported = [json.loads(line) for line in system.export_file.read_text().splitlines()]
     case_messages = sum(len(t) for t in expected_messages(result.follow_up).values())
-    assert case_messages == 5  # 2 TKSK assigned; 2 PSM verified, 1 closed
+    assert case_messages == 6  # 3 TKSK assigned; 2 PSM verified, 1 closed
     assert len(exported) == 60 + case_messages == len({line["delivery_id"] for line in exported})
 
 
@@ -126,7 +126,7 @@ async def assert_extract_imported(system: System, result: StoryResult) -> None:
 
 async def assert_cases_followed_up(system: System, follow_up: FollowUpResult) -> None:
     """Persons linked once, cases with the right TKSK and steps, messages, rekap counts."""
-    lut, pd = (follow_up.cases[report.key] for report in REPORTS)
+    lut, pd, at = (follow_up.cases[report.key] for report in REPORTS)
     for report in REPORTS:
         case = follow_up.cases[report.key]
         assert case["assigned_tksk_id"] == follow_up.tksk[report.key]["worker_id"]
@@ -138,10 +138,16 @@ async def assert_cases_followed_up(system: System, follow_up: FollowUpResult) ->
         assert person["desa"] == report.desa
         assert person["nik_recorded"] is (report.person["nik"] is not None)
     assert [step["action"] for step in lut["timeline"]] == [
-        "report", "assign", "verify", "assess", "refer", "start_monitoring",
-        "record_follow_up", "request_closure", "approve_closure",
+        "report", "assign", "verify", "assess", "plan", "approve_plan", "refer",
+        "accept_referral", "start_monitoring", "record_follow_up", "complete_referral",
+        "request_closure", "approve_closure",
     ]  # fmt: skip
     assert lut["status"] == "closed" and lut["closure_reason"] == "dirujuk_permanen"
+    [referral] = lut["referrals"]
+    assert referral["institution_id"] == follow_up.panti["institution_id"]
+    assert (referral["status"], referral["outcome"]) == ("completed", "dilayani")
+    answered_by = {s["action"]: s["actor_role"] for s in lut["timeline"]}
+    assert answered_by["accept_referral"] == answered_by["complete_referral"] == "integration"
     assert [step["action"] for step in pd["timeline"]] == [
         "report",
         "assign",
@@ -149,6 +155,18 @@ async def assert_cases_followed_up(system: System, follow_up: FollowUpResult) ->
         "record_follow_up",
     ]
     assert pd["status"] == "verified" and pd["follow_ups"] == 1
+    assert [step["action"] for step in at["timeline"]] == ["report", "assign"]
+    # Nobody visits the child in Tatakan: the forecast shows the verification escalated.
+    [escalated] = follow_up.escalated
+    assert (escalated["case_id"], escalated["deadline"]["step"]) == (at["case_id"], "verify")
+    assert escalated["deadline"]["working_days_late"] == 2
+    assert sorted(
+        (r["category"], r["sex"], r["age_band"], r["status"]) for r in follow_up.demographics
+    ) == [
+        ("AT", "L", "5-17", "in_verification"),
+        ("LUT", "P", "60+", "closed"),
+        ("PD", "L", "18-59", "verified"),
+    ]
 
     sent = {
         worker: sorted(m["template"] for m in messages if m["status"] == "sent")
@@ -166,12 +184,13 @@ async def assert_cases_followed_up(system: System, follow_up: FollowUpResult) ->
         cases = await api.get("cases", "/v1/cases", wilayah="63.05")
     finally:
         await api.close()
-    # No duplicate after faults: the reports' two persons, and the extract's nine (step 7).
-    assert len(persons["items"]) == 2 + 9 and len(cases["items"]) == 2
+    # No duplicate after faults: the reports' three persons, and the extract's nine (step 7).
+    assert len(persons["items"]) == 3 + 9 and len(cases["items"]) == 3
     assert sorted(
         (r["kecamatan"], r["category"], r["status"], r["count"]) for r in follow_up.rekap
     ) == [
         ("63.05.01", "LUT", "closed", 1),
+        ("63.05.02", "AT", "in_verification", 1),
         ("63.05.04", "PD", "verified", 1),
     ]
 
@@ -192,7 +211,10 @@ async def assert_no_identity_where_agencies_read(redis, namespace: str, agency_u
     name, birth date or phone; only the restricted ones do (where that data must go)."""
     streams = sorted([key.decode() async for key in redis.scan_iter(match=f"{namespace}.*")])
     public = [s for s in streams if s.endswith(".events") or ".feed." in s]
-    restricted = [f"{namespace}.cases.intake", f"{namespace}.registry.contacts"]
+    restricted = [
+        f"{namespace}.cases.intake", f"{namespace}.registry.contacts",
+        f"{namespace}.registry.profiles",
+    ]  # fmt: skip
     assert len(public) == 5 and set(restricted) <= set(streams), streams
     secrets = identities()
     for stream in public:

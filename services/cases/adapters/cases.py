@@ -49,8 +49,9 @@ from services.cases.domain.cases import Case, CaseTransitioned
 from services.cases.domain.errors import ConcurrentUpdate
 from services.cases.domain.kpis import CaseTimes
 from services.cases.domain.persons import PersonDetails
-from services.cases.domain.reasons import ClosureReason, RejectionReason, RiskLevel
-from services.cases.domain.referrals import Referral
+from services.cases.domain.plans import PlanItem
+from services.cases.domain.reasons import ClosureReason, DeclineReason, RejectionReason, RiskLevel
+from services.cases.domain.referrals import Referral, ReferralOutcome, ReferralStatus
 from services.cases.domain.states import Action, CaseState
 from shared.persistence.scope import inside
 from shared.reference import pmks_categories
@@ -411,6 +412,7 @@ def _row(case: Case) -> dict[str, Any]:
         "reported_at": case.reported_at,
         "updated_at": case.updated_at,
         "closed_at": case.closed_at,
+        "plan": [_plan_item_data(item) for item in case.plan] or None,
     }
 
 
@@ -422,14 +424,49 @@ def _referral_data(referral: Referral) -> dict[str, Any]:
         "override_reason": referral.override_reason,
         "referred_at": referral.referred_at.isoformat(),
         "referred_by": referral.referred_by,
+        "institution_id": referral.institution_id,
+        "status": referral.status.value,
+        "answered_at": _iso(referral.answered_at),
+        "answered_by": referral.answered_by,
+        "decline_reason": referral.decline_reason.value if referral.decline_reason else None,
+        "outcome": referral.outcome.value if referral.outcome else None,
+        "note": referral.note,
+        "completed_at": _iso(referral.completed_at),
     }
 
 
 def _referral(data: dict[str, Any]) -> Referral:
+    """A stored referral; those stored before their lifecycle was kept read as `sent`."""
+    decline, outcome = data.get("decline_reason"), data.get("outcome")
     return Referral(
         data["referral_id"], data["service"], bool(data["consent"]), data["override_reason"],
         datetime.fromisoformat(data["referred_at"]), data["referred_by"],
+        institution_id=data.get("institution_id"),
+        status=ReferralStatus(data.get("status", ReferralStatus.SENT.value)),
+        answered_at=_moment(data.get("answered_at")), answered_by=data.get("answered_by"),
+        decline_reason=DeclineReason(decline) if decline else None,
+        outcome=ReferralOutcome(outcome) if outcome else None, note=data.get("note"),
+        completed_at=_moment(data.get("completed_at")),
     )  # fmt: skip
+
+
+def _plan_item_data(item: PlanItem) -> dict[str, Any]:
+    return {
+        "service": item.service, "provider": item.provider,
+        "target_date": item.target_date.isoformat(),
+    }  # fmt: skip
+
+
+def _plan_item(data: dict[str, Any]) -> PlanItem:
+    return PlanItem(data["service"], data["provider"], date.fromisoformat(data["target_date"]))
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment else None
+
+
+def _moment(text: str | None) -> datetime | None:
+    return datetime.fromisoformat(text) if text else None
 
 
 def _stored(row: Any) -> StoredCase:
@@ -446,7 +483,7 @@ def _stored(row: Any) -> StoredCase:
         if row["rejection_reason"] else None,
         closure_reason=ClosureReason(row["closure_reason"]) if row["closure_reason"] else None,
         version=row["version"], reported_at=row["reported_at"], updated_at=row["updated_at"],
-        closed_at=row["closed_at"],
+        closed_at=row["closed_at"], plan=tuple(_plan_item(item) for item in row["plan"] or ()),
     )  # fmt: skip
     return StoredCase(case, _person(row["person"]), row["person_id"])
 

@@ -101,6 +101,7 @@ cases = Table(
     Column("reported_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
     Column("closed_at", UtcDateTime),
+    Column("plan", JSON(none_as_null=True)),  # the intervention plan's items; NULL: none yet
 )
 Index("ix_cases_cases_desa", cases.c.desa)
 Index("ix_cases_cases_listing", cases.c.reported_at, cases.c.case_id)
@@ -181,3 +182,26 @@ Index("ix_cases_deadlines_next_at", deadlines.c.next_at)
 Index("ix_cases_deadlines_awaiting", deadlines.c.awaiting_role, deadlines.c.awaiting_id,
       deadlines.c.due_at)  # fmt: skip
 Index("ix_cases_deadlines_due_at", deadlines.c.due_at)
+
+# Cases' projection of registry's receiving institutions: which a referral may name.
+institutions = Table(
+    "cases_institutions",
+    TABLES,
+    Column("institution_id", String(36), primary_key=True),
+    Column("kind", String(20), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("wilayah", String(20), nullable=False),  # the area it serves
+    Column("active", Boolean, nullable=False),
+    Column("sequence", BigInteger, nullable=False),  # the institution's registry version
+)
+
+# From registry's restricted profiles stream: the sex and birth date of persons with a case, for
+# the rekap by sex and age band (ADR 0012). Nothing else of them: no name, no NIK.
+profiles = Table(
+    "cases_profiles",
+    TABLES,
+    Column("person_id", String(64), primary_key=True),
+    Column("sex", String(1), nullable=False),
+    Column("birth_date", Date),
+    Column("sequence", BigInteger, nullable=False),  # the person's registry version
+)

@@ -9,7 +9,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.cases.adapters.cases import CaseRepository
 from services.cases.adapters.deadlines import DeadlineBook
 from services.cases.adapters.households import HouseholdProjection
+from services.cases.adapters.institutions import InstitutionProjection
 from services.cases.adapters.persons import PersonProjection
+from services.cases.adapters.profiles import ProfileProjection
 from services.cases.adapters.workers import WorkerProjection
 from shared.audit import Actor, audit_row
 from shared.messaging.outbox import Outbox
@@ -25,6 +27,8 @@ class CasesUnitOfWork(UnitOfWork):
         self.persons = PersonProjection(session)
         self.households = HouseholdProjection(session)
         self.deadlines = DeadlineBook(session)
+        self.institutions = InstitutionProjection(session)
+        self.profiles = ProfileProjection(session)
 
     async def audit(
         self,

@@ -11,16 +11,24 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import date, datetime
 from types import MappingProxyType
 from typing import Any, NamedTuple
 
 from services.cases.domain.actors import SYSTEM, Actor, ActorRole
 from services.cases.domain.categories import known_categories
-from services.cases.domain.errors import AlreadyAssigned, NeedsRequired, NoteRequired
+from services.cases.domain.errors import (
+    AlreadyAssigned,
+    NeedsRequired,
+    NoteRequired,
+    NotTheInstitution,
+    ReferralNotFound,
+)
 from services.cases.domain.guards import check
+from services.cases.domain.plans import PlanItem, plan_items
 from services.cases.domain.reasons import (
     ClosureReason,
+    DeclineReason,
     RejectionReason,
     RiskLevel,
     cleaned,
@@ -28,7 +36,12 @@ from services.cases.domain.reasons import (
     required_reason,
     risk_level,
 )
-from services.cases.domain.referrals import Referral, new_referral
+from services.cases.domain.referrals import (
+    Referral,
+    ReferralStatus,
+    new_referral,
+    referral_outcome,
+)
 from services.cases.domain.states import Action, CaseState, Transition
 
 # What an event's details may hold: codes, ids, counts, flags — and a visit's or rejection's free
@@ -79,6 +92,7 @@ class Case:
     reported_at: datetime
     updated_at: datetime
     closed_at: datetime | None
+    plan: tuple[PlanItem, ...] = ()  # the current plan; empty until the TKSK makes one
 
     def assign(self, tksk_id: str, now: datetime, by: Actor = SYSTEM) -> Change:
         """To the active TKSK of the case's kecamatan; see `assignment` for when."""
@@ -112,11 +126,44 @@ class Case:
         facts = {"note": cleaned(note)}
         return self._step(rule, by, now, code, facts, rejection_reason=code)
 
-    def assess(self, by: Actor, now: datetime, risk: str, needs: Iterable[str]) -> Change:
+    def assess(
+        self, by: Actor, now: datetime, risk: str, needs: Iterable[str], review: bool = False
+    ) -> Change:
+        """`review`: the approvals configuration asks the Dinas to approve it first."""
         rule, _ = self._check(Action.ASSESS, by, None)
         level, listed = risk_level(risk), _needs(needs)
         facts = {"risk_level": level.value, "needs": listed}
-        return self._step(rule, by, now, None, facts, risk_level=level, needs=listed)
+        to = rule.review if review else None
+        return self._step(rule, by, now, None, facts, to=to, risk_level=level, needs=listed)
+
+    def approve_assessment(self, by: Actor, now: datetime, reason: str | None = None) -> Change:
+        rule, why = self._check(Action.APPROVE_ASSESSMENT, by, reason)
+        return self._step(rule, by, now, why, {})
+
+    def return_assessment(self, by: Actor, now: datetime, reason: str | None) -> Change:
+        """Back to the TKSK to assess again (the visit stays verified)."""
+        rule, why = self._check(Action.RETURN_ASSESSMENT, by, reason)
+        return self._step(rule, by, now, why, {})
+
+    def make_plan(
+        self,
+        by: Actor,
+        now: datetime,
+        items: Iterable[tuple[str, str, date]],
+        review: bool = False,
+    ) -> Change:
+        """Each item: (service, provider, target date); a new plan replaces one returned."""
+        rule, _ = self._check(Action.PLAN, by, None)
+        plan, to = plan_items(items), rule.review if review else None
+        return self._step(rule, by, now, None, {"plan_items": len(plan)}, to=to, plan=plan)
+
+    def approve_plan(self, by: Actor, now: datetime, reason: str | None = None) -> Change:
+        rule, why = self._check(Action.APPROVE_PLAN, by, reason)
+        return self._step(rule, by, now, why, {"plan_items": len(self.plan)})
+
+    def return_plan(self, by: Actor, now: datetime, reason: str | None) -> Change:
+        rule, why = self._check(Action.RETURN_PLAN, by, reason)
+        return self._step(rule, by, now, why, {})
 
     def refer(
         self,
@@ -127,14 +174,64 @@ class Case:
         service: str,
         consent: bool,
         override_reason: str | None = None,
+        institution_id: str | None = None,
     ) -> Change:
+        """To `institution_id` (the use case checks it serves the case's desa), `service`
+        being its name; a referral named only by `service` cannot be answered by a client."""
         rule, _ = self._check(Action.REFER, by, None)
-        referral = new_referral(referral_id, service, consent, override_reason, by.sub, now)
-        facts: dict[str, Detail] = {"referral_id": referral_id, "consent": consent}
-        facts["service"] = referral.service
+        referral = new_referral(
+            referral_id, service, consent, override_reason, by.sub, now, institution_id
+        )
+        facts = _referral_facts(referral) | {"consent": consent, "service": referral.service}
         why = None if consent else referral.override_reason
         referrals = (*self.referrals, referral)
         return self._step(rule, by, now, why, facts, referrals=referrals)
+
+    def accept_referral(self, by: Actor, now: datetime, referral_id: str) -> Change:
+        rule, _ = self._check(Action.ACCEPT_REFERRAL, by, None)
+        accepted = self._answered_referral(referral_id, by, rule).accept(by.sub, now)
+        return self._referral_step(rule, by, now, None, accepted)
+
+    def decline_referral(
+        self, by: Actor, now: datetime, referral_id: str, reason: str | None, note: str | None
+    ) -> Change:
+        """Declined with a coded reason; when no other referral is live, the case goes back to
+        its plan and the assigned TKSK refers elsewhere or monitors."""
+        rule, why = self._check(Action.DECLINE_REFERRAL, by, reason)
+        code = coded_reason(Action.DECLINE_REFERRAL, why, DeclineReason)
+        referral = self._answered_referral(referral_id, by, rule)
+        return self._referral_step(rule, by, now, code, referral.decline(by.sub, now, code, note))
+
+    def complete_referral(
+        self, by: Actor, now: datetime, referral_id: str, outcome: str, note: str | None
+    ) -> Change:
+        """`outcome`: a `ReferralOutcome` code."""
+        rule, _ = self._check(Action.COMPLETE_REFERRAL, by, None)
+        referral = self._answered_referral(referral_id, by, rule)
+        completed = referral.complete(now, referral_outcome(outcome), note)
+        return self._referral_step(rule, by, now, None, completed)
+
+    def _answered_referral(self, referral_id: str, by: Actor, rule: Transition) -> Referral:
+        """The referral answered; an institution's client answers only its own."""
+        referral = next((r for r in self.referrals if r.referral_id == referral_id), None)
+        if referral is None:
+            raise ReferralNotFound()
+        if by.role is ActorRole.INTEGRATION and referral.institution_id != by.sub:
+            raise NotTheInstitution(rule.action)
+        return referral
+
+    def _referral_step(
+        self, rule: Transition, by: Actor, now: datetime, code: str | None, answered: Referral
+    ) -> Change:
+        referrals = tuple(
+            answered if r.referral_id == answered.referral_id else r for r in self.referrals
+        )
+        declined = answered.status is ReferralStatus.DECLINED
+        nothing_live = not any(referral.live for referral in referrals)
+        back = declined and nothing_live and self.status is CaseState.REFERRED
+        to = CaseState.PLANNED if back else None
+        facts = _referral_facts(answered) | {"note": answered.note}
+        return self._step(rule, by, now, code, facts, to=to, referrals=referrals)
 
     def start_monitoring(self, by: Actor, now: datetime) -> Change:
         rule, _ = self._check(Action.START_MONITORING, by, None)
@@ -197,9 +294,12 @@ class Case:
         now: datetime,
         reason: str | None,
         facts: Mapping[str, Detail],
+        to: CaseState | None = None,
         **changes: Any,
     ) -> Change:
-        target = rule.target or self.status
+        """`to`: the state the step leads to where the table's row leaves it to the case (a
+        review, a declined referral)."""
+        target = to or rule.target or self.status
         version = self.version + 1
         case = replace(self, **changes, status=target, version=version, updated_at=now)
         event = CaseTransitioned(
@@ -213,6 +313,15 @@ class Case:
 def frozen_details(facts: Mapping[str, Detail]) -> Mapping[str, Detail]:
     """Details without the empty ones, read-only: an event never changes after the step."""
     return MappingProxyType({name: value for name, value in facts.items() if value is not None})
+
+
+def _referral_facts(referral: Referral) -> dict[str, Detail]:
+    return {
+        "referral_id": referral.referral_id,
+        "institution_id": referral.institution_id,
+        "referral_status": referral.status.value,
+        "outcome": referral.outcome.value if referral.outcome else None,
+    }
 
 
 def _needs(needs: Iterable[str]) -> tuple[str, ...]:

@@ -125,8 +125,11 @@ _TABLE = (
     DeadlineRule(S.IN_VERIFICATION, A.VERIFY, R.TKSK, 3, WORKING, 1, 2),
     DeadlineRule(S.RETURNED, A.RESUBMIT, R.PSM, 7, WORKING, 2, 5),
     DeadlineRule(S.VERIFIED, A.ASSESS, R.TKSK, 7, WORKING, 2, 3),
-    # After the assessment: refer to a service, or monitor a low-risk case.
-    DeadlineRule(S.ASSESSED, A.REFER, R.TKSK, 10, WORKING, 2, 5),
+    DeadlineRule(S.ASSESSMENT_REVIEW, A.APPROVE_ASSESSMENT, R.OPERATOR, 3, WORKING, 1, 2),
+    DeadlineRule(S.ASSESSED, A.PLAN, R.TKSK, 5, WORKING, 2, 3),
+    DeadlineRule(S.PLAN_REVIEW, A.APPROVE_PLAN, R.OPERATOR, 3, WORKING, 1, 2),
+    # After the plan (or a declined referral): refer to a service, or monitor a low-risk case.
+    DeadlineRule(S.PLANNED, A.REFER, R.TKSK, 10, WORKING, 2, 5),
     # A referral's service should be under way within the month: monitoring follows.
     DeadlineRule(S.REFERRED, A.START_MONITORING, R.TKSK, 30, DAYS, 3, 5),
     DeadlineRule(S.MONITORING, A.RECORD_FOLLOW_UP, R.TKSK, 30, DAYS, 3, 5, FOLLOW_UP_CLOCK),

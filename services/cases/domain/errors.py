@@ -40,6 +40,12 @@ class CaseRule(StrEnum):
     NOTE_REQUIRED = "case-note-required"
     ALREADY_ASSIGNED = "case-already-assigned"
     NOT_PROTECTED = "case-not-protected"
+    NOT_THE_INSTITUTION = "case-not-the-institution"
+    REFERRAL_NOT_FOUND = "case-referral-not-found"
+    REFERRAL_STATE = "case-referral-state"
+    INSTITUTION_UNKNOWN = "case-referral-institution-unknown"
+    PLAN_ITEMS_REQUIRED = "case-plan-items-required"
+    OUTCOME_UNKNOWN = "case-referral-outcome-unknown"
 
 
 class CaseError(Exception):
@@ -261,3 +267,62 @@ class AlreadyAssigned(CaseError):
 
     def __init__(self) -> None:
         super().__init__("the case is already assigned to that TKSK")
+
+
+class NotTheInstitution(CaseError):
+    """An institution's client answering a referral made to another institution."""
+
+    rule = CaseRule.NOT_THE_INSTITUTION
+
+    def __init__(self, action: str) -> None:
+        super().__init__(
+            f"only the institution a referral was made to may {action} it", action=action
+        )
+
+
+class ReferralNotFound(CaseError):
+    """The case has no referral with that id."""
+
+    rule = CaseRule.REFERRAL_NOT_FOUND
+
+    def __init__(self) -> None:
+        super().__init__("the case has no such referral")
+
+
+class ReferralState(CaseError):
+    """A referral answered twice, or completed before it was accepted."""
+
+    rule = CaseRule.REFERRAL_STATE
+
+    def __init__(self, action: str, state: str) -> None:
+        super().__init__(
+            f"a referral that is {state} cannot be {action}", action=action, state=state
+        )
+
+
+class InstitutionUnknown(CaseError):
+    """A referral names an institution this service does not know (yet), an inactive one, or
+    one that does not serve the case's desa."""
+
+    rule = CaseRule.INSTITUTION_UNKNOWN
+
+    def __init__(self) -> None:
+        super().__init__("refer to an active institution that serves the case's desa")
+
+
+class PlanItemsRequired(CaseError):
+    """A plan lists at least one service, each with who provides it and by when."""
+
+    rule = CaseRule.PLAN_ITEMS_REQUIRED
+
+    def __init__(self) -> None:
+        super().__init__("a plan lists at least one service with its provider and target date")
+
+
+class OutcomeUnknown(CaseError):
+    """A completed referral's outcome is one of the fixed codes."""
+
+    rule = CaseRule.OUTCOME_UNKNOWN
+
+    def __init__(self, allowed: list[str]) -> None:
+        super().__init__(f"the outcome is one of {', '.join(allowed)}", allowed=", ".join(allowed))

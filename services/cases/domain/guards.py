@@ -14,10 +14,12 @@ from services.cases.domain.errors import (
     CaseClosed,
     CaseError,
     NotTheAssignedTksk,
+    NotTheInstitution,
     NotTheReporter,
     RoleNotAllowed,
     TransitionNotAllowed,
 )
+from services.cases.domain.referrals import Referral
 from services.cases.domain.states import (
     ROLE_OF_PARTY,
     TRANSITIONS,
@@ -40,10 +42,14 @@ class Relations(Protocol):
     @property
     def status(self) -> CaseState: ...
 
+    @property
+    def referrals(self) -> tuple[Referral, ...]: ...
 
-_NOT_PARTY: Mapping[Party, type[NotTheAssignedTksk | NotTheReporter]] = {
+
+_NOT_PARTY: Mapping[Party, type[NotTheAssignedTksk | NotTheReporter | NotTheInstitution]] = {
     Party.ASSIGNED_TKSK: NotTheAssignedTksk,
     Party.REPORTING_PSM: NotTheReporter,
+    Party.RECEIVING_INSTITUTION: NotTheInstitution,
 }
 
 
@@ -62,6 +68,8 @@ def is_party(party: Party, actor: Actor, case: Relations) -> bool:
         return case.assigned_tksk_id is not None and case.assigned_tksk_id == actor.sub
     if party is Party.REPORTING_PSM:
         return case.reported_by == actor.sub
+    if party is Party.RECEIVING_INSTITUTION:  # which referral: the case step checks
+        return any(referral.institution_id == actor.sub for referral in case.referrals)
     return True  # role-only parties; a reporter's desa is checked by `report_case`
 
 

@@ -29,13 +29,23 @@ class ClosureReason(StrEnum):
     TIDAK_MEMENUHI_KRITERIA = "tidak_memenuhi_kriteria"
 
 
+class DeclineReason(StrEnum):
+    """Why an institution declines a referral."""
+
+    KAPASITAS_PENUH = "kapasitas_penuh"  # no place (a full panti)
+    TIDAK_MEMENUHI_SYARAT = "tidak_memenuhi_syarat"  # the person does not meet its criteria
+    DI_LUAR_LAYANAN = "di_luar_layanan"  # not a service it gives, or not in its area
+    DITOLAK_PENERIMA = "ditolak_penerima"  # the person (or family) refused the service
+    LAINNYA = "lainnya"  # other: the note says what
+
+
 class RiskLevel(StrEnum):
     HIGH = "high"
     MEDIUM = "medium"
     LOW = "low"
 
 
-Code = TypeVar("Code", RejectionReason, ClosureReason)
+Code = TypeVar("Code", RejectionReason, ClosureReason, DeclineReason)
 
 
 def cleaned(text: str | None) -> str | None:

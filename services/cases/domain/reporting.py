@@ -15,6 +15,7 @@ from services.cases.domain.categories import known_categories
 from services.cases.domain.errors import OutsideWilayah, PersonRequired
 from services.cases.domain.guards import authorise
 from services.cases.domain.reasons import cleaned
+from services.cases.domain.referrals import Referral
 from services.cases.domain.states import TRANSITIONS, Action, CaseState
 from shared.reference import PmksCategories, Wilayah, wilayah
 from shared.security import within
@@ -83,8 +84,9 @@ def _reported(case: Case, by: Actor) -> CaseTransitioned:
 
 
 class _Nobody:
-    """A case not yet made: no reporter, no TKSK; only role-only parties can match."""
+    """A case not yet made: no reporter, no TKSK, no referral; only role-only parties match."""
 
     reported_by = ""
     assigned_tksk_id: str | None = None
     status = CaseState.REPORTED
+    referrals: tuple[Referral, ...] = ()

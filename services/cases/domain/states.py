@@ -4,9 +4,14 @@ A row says from which states an action applies, the state it leads to (None: the
 state), which parties may take it and whether it must say why. Guards and the `Case` methods
 read this table; nothing else decides who may move a case where, so the table is the spec.
 
-Departures from DOMAIN §5, on the demo's path: no `draft` (the PSM's app keeps drafts), no
-`planned` or `in_service` (a referral is the plan; monitoring follows it), and `rejected` is
-final (a case out of area is reported again in the right kecamatan).
+Departures from DOMAIN §5: no `draft` (the PSM's app keeps drafts), no `in_service` (a
+referral's outcome records the service given; monitoring follows), and `rejected` is final (a
+case out of area is reported again in the right kecamatan). Approvals are states of their own
+(`assessment_review`, `plan_review`): an assessment or plan goes there instead of to its usual
+state when the categories' approval configuration asks for it (`approvals.py`), which is the
+row's `review` column. A referral's own life (sent → accepted/declined → completed) is kept on
+the referral; its steps are case steps that keep the case's state, except a declined referral
+that leaves nothing live, which brings the case back to its plan (`referrals.py`).
 """
 
 from __future__ import annotations
@@ -25,6 +30,9 @@ class CaseState(StrEnum):
     RETURNED = "returned"  # back to the reporter for more information
     REJECTED = "rejected"  # bukan PPKS, duplikat or di luar wilayah; final
     ASSESSED = "assessed"  # asesmen: risk level and needs
+    ASSESSMENT_REVIEW = "assessment_review"  # the assessment waits for the Dinas's approval
+    PLANNED = "planned"  # rencana tindak lanjut: services, who provides them, target dates
+    PLAN_REVIEW = "plan_review"  # the plan waits for the Dinas's approval
     REFERRED = "referred"  # dirujuk to one or more services
     MONITORING = "monitoring"  # pemantauan
     CLOSURE_REQUESTED = "closure_requested"
@@ -39,7 +47,15 @@ class Action(StrEnum):
     RESUBMIT = "resubmit"
     REJECT = "reject"
     ASSESS = "assess"
+    APPROVE_ASSESSMENT = "approve_assessment"
+    RETURN_ASSESSMENT = "return_assessment"
+    PLAN = "plan"
+    APPROVE_PLAN = "approve_plan"
+    RETURN_PLAN = "return_plan"
     REFER = "refer"
+    ACCEPT_REFERRAL = "accept_referral"
+    DECLINE_REFERRAL = "decline_referral"
+    COMPLETE_REFERRAL = "complete_referral"
     START_MONITORING = "start_monitoring"
     RECORD_FOLLOW_UP = "record_follow_up"
     REQUEST_CLOSURE = "request_closure"
@@ -57,6 +73,8 @@ class Party(StrEnum):
     ASSIGNED_TKSK = "assigned_tksk"  # the TKSK the case is assigned to, no other
     REPORTING_PSM = "reporting_psm"  # the PSM who reported the case, no other
     DESA_PSM = "desa_psm"  # any PSM of the case's desa (to report in it)
+    RECEIVING_INSTITUTION = "receiving_institution"  # the integration client of an institution
+    # the case has a referral to (its token's `sub` is the institution's id, registry/institutions)
     SYSTEM = "system"
 
 
@@ -66,6 +84,7 @@ ROLE_OF_PARTY: Mapping[Party, ActorRole] = {
     Party.ASSIGNED_TKSK: ActorRole.TKSK,
     Party.REPORTING_PSM: ActorRole.PSM,
     Party.DESA_PSM: ActorRole.PSM,
+    Party.RECEIVING_INSTITUTION: ActorRole.INTEGRATION,
     Party.SYSTEM: ActorRole.SYSTEM,
 }
 
@@ -77,6 +96,7 @@ class Transition:
     target: CaseState | None  # None: the case keeps its state
     parties: frozenset[Party]
     reason_required: bool
+    review: CaseState | None = None  # the target instead, when the Dinas must approve first
 
     def keeps_state(self) -> bool:
         return self.target is None
@@ -86,7 +106,13 @@ S = CaseState
 P = Party
 DINAS = frozenset({P.OPERATOR, P.ADMIN})
 # A follow-up visit is worth recording once someone has confirmed the case and until it closes.
-FOLLOW_UP_STATES = frozenset({S.VERIFIED, S.ASSESSED, S.REFERRED, S.MONITORING})
+REVIEWS = frozenset({S.ASSESSMENT_REVIEW, S.PLAN_REVIEW})
+FOLLOW_UP_STATES = frozenset(
+    {S.VERIFIED, S.ASSESSED, S.PLANNED, S.REFERRED, S.MONITORING, *REVIEWS}
+)
+# A referral is answered while its service may be under way: referred, then monitored.
+REFERRAL_STATES = frozenset({S.REFERRED, S.MONITORING})
+INSTITUTION = frozenset({P.RECEIVING_INSTITUTION, P.ASSIGNED_TKSK})  # or the TKSK on its behalf
 # Reassigning needs a current TKSK (an unassigned case waits for auto-assignment instead) and a
 # live case (a rejected or closed one has nobody left to act).
 ASSIGNED_STATES = frozenset(S) - {S.REPORTED, S.REJECTED, S.CLOSED}
@@ -98,9 +124,10 @@ def _row(
     target: CaseState | None,
     parties: Iterable[Party],
     reason_required: bool = False,
+    review: CaseState | None = None,
 ) -> tuple[Action, Transition]:
     return action, Transition(
-        action, frozenset(sources), target, frozenset(parties), reason_required
+        action, frozenset(sources), target, frozenset(parties), reason_required, review
     )
 
 
@@ -114,13 +141,24 @@ TRANSITIONS: Mapping[Action, Transition] = dict(
         # Dinas staff resubmit too: a walk-in case was reported by an operator, not a PSM.
         _row(Action.RESUBMIT, {S.RETURNED}, S.IN_VERIFICATION, {P.REPORTING_PSM, *DINAS}),
         _row(Action.REJECT, {S.IN_VERIFICATION}, S.REJECTED, {P.ASSIGNED_TKSK}, WHY),
-        _row(Action.ASSESS, {S.VERIFIED}, S.ASSESSED, {P.ASSIGNED_TKSK}),
+        _row(
+            Action.ASSESS, {S.VERIFIED}, S.ASSESSED, {P.ASSIGNED_TKSK}, review=S.ASSESSMENT_REVIEW
+        ),
+        _row(Action.APPROVE_ASSESSMENT, {S.ASSESSMENT_REVIEW}, S.ASSESSED, DINAS),
+        _row(Action.RETURN_ASSESSMENT, {S.ASSESSMENT_REVIEW}, S.VERIFIED, DINAS, WHY),
+        _row(Action.PLAN, {S.ASSESSED}, S.PLANNED, {P.ASSIGNED_TKSK}, review=S.PLAN_REVIEW),
+        _row(Action.APPROVE_PLAN, {S.PLAN_REVIEW}, S.PLANNED, DINAS),
+        _row(Action.RETURN_PLAN, {S.PLAN_REVIEW}, S.ASSESSED, DINAS, WHY),
         # A case may be referred to several services, one referral at a time.
-        _row(Action.REFER, {S.ASSESSED, S.REFERRED}, S.REFERRED, {P.ASSIGNED_TKSK}),
+        _row(Action.REFER, {S.PLANNED, S.REFERRED}, S.REFERRED, {P.ASSIGNED_TKSK}),
+        _row(Action.ACCEPT_REFERRAL, REFERRAL_STATES, None, INSTITUTION),
+        # Declined, and nothing else live: back to the plan (the case's `planned`), for the TKSK.
+        _row(Action.DECLINE_REFERRAL, REFERRAL_STATES, None, INSTITUTION, WHY),
+        _row(Action.COMPLETE_REFERRAL, REFERRAL_STATES, None, INSTITUTION),
         # Low-risk cases are monitored without a referral.
         _row(
             Action.START_MONITORING,
-            {S.ASSESSED, S.REFERRED},
+            {S.PLANNED, S.REFERRED},
             S.MONITORING,
             {P.ASSIGNED_TKSK, *DINAS},
         ),

@@ -1,12 +1,14 @@
 """What cases consumes, all from registry's stream: worker events into its workers projection,
-person events into its persons projection, family events into its households projection, and
-`person_linked` and `person_merged` onto the reported cases."""
+person events into its persons projection, family events into its households projection,
+institution events into its institutions projection, and `person_linked` and `person_merged`
+onto the reported cases."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
 
+from services.cases.adapters.institutions import KnownInstitution
 from services.cases.adapters.persons import KnownPerson
 from services.cases.adapters.unit_of_work import CasesUnitOfWork
 from services.cases.adapters.workers import Worker
@@ -29,8 +31,12 @@ from shared.contracts.registry import (
     FamilyMember,
     FamilyRegistered,
     FamilyState,
+    InstitutionChanged,
+    InstitutionRegistered,
+    InstitutionState,
     PersonLinked,
     PersonMerged,
+    PersonProfile,
     PersonsImported,
     PersonState,
     WorkerState,
@@ -104,6 +110,21 @@ async def apply_person_merged(event: PersonMerged, context: HandlerContext) -> N
     await merge_persons(context.uow, event.person_id, event.into, event.cases, utcnow())
 
 
+async def apply_institution(event: InstitutionState, context: HandlerContext) -> None:
+    """Every institution event carries its whole state; its sequence is its version."""
+    institution = KnownInstitution(
+        institution_id=event.institution_id, kind=event.kind, name=event.institution_name,
+        wilayah=event.wilayah, active=event.active,
+    )  # fmt: skip
+    await context.uow.institutions.apply(institution, context.envelope.sequence or 0)
+
+
+async def apply_profile(event: PersonProfile, context: HandlerContext) -> None:
+    """A person with a case: their sex and birth date, for the rekap (ADR 0012)."""
+    sequence = context.envelope.sequence or 0
+    await context.uow.profiles.apply(event.person_id, event.sex, event.birth_date, sequence)
+
+
 PERSON_EVENT_TYPES: tuple[type[Event], ...] = (*PERSON_EVENTS, PersonsImported)  # ADR 0010
 
 # One logical handler per projection, registered for each of its event types. All read
@@ -123,4 +144,9 @@ HANDLERS = [
         Handler("cases.households", event, apply_family, apply_families)
         for event in (FamilyRegistered, FamilyChanged, FamiliesImported)
     ),
+    *(
+        Handler("cases.institutions", event, apply_institution)
+        for event in (InstitutionRegistered, InstitutionChanged)
+    ),
+    Handler("cases.profiles", PersonProfile, apply_profile),  # the restricted profiles stream
 ]

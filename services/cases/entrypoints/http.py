@@ -9,24 +9,26 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi import APIRouter, Depends, FastAPI, Query, Request
 from fastapi.responses import JSONResponse
 
 from services.cases.adapters.cases import CaseFilter, Queue, QueueFilter, StoredCase
 from services.cases.adapters.unit_of_work import CasesUnitOfWork
 from services.cases.domain.actors import Actor
+from services.cases.domain.approvals import Approvals, default_approvals
 from services.cases.domain.errors import CaseError, CaseRule
 from services.cases.domain.reporting import CaseReport
-from services.cases.domain.states import CaseState
+from services.cases.domain.states import Action, CaseState
 from services.cases.entrypoints import schemas as s
 from services.cases.use_cases import queries, reporting, transitions
 from services.cases.use_cases.disclosure import disclose_cases, open_protected_case
 from services.cases.use_cases.transitions import Step
 from shared.messaging.outbox import utcnow
 from shared.persistence.unit_of_work import UnitOfWorkFactory
+from shared.reference.calendar import office_opens, wita_day
 from shared.security import Principal, Role, narrowest
 from shared.web.auth import allow
 from shared.web.glass import GlassOut, GlassRequest, GlassTtl
@@ -52,9 +54,11 @@ FORBIDDEN = {
     CaseRule.NOT_ASSIGNED_TKSK,
     CaseRule.NOT_REPORTER,
     CaseRule.OUTSIDE_WILAYAH,
+    CaseRule.NOT_THE_INSTITUTION,
 }
 CONFLICT = {
     CaseRule.NOT_PROTECTED,
+    CaseRule.REFERRAL_STATE,
     CaseRule.CONCURRENT_UPDATE,
     CaseRule.TRANSITION_NOT_ALLOWED,
     CaseRule.CLOSED,
@@ -65,7 +69,7 @@ CONFLICT = {
 def problem_for(error: CaseError) -> Problem:
     """403 role/relation refusals, 409 state refusals, 404 missing, 422 the rest (bad input)."""
     rule = error.rule
-    if rule is CaseRule.NOT_FOUND:
+    if rule in (CaseRule.NOT_FOUND, CaseRule.REFERRAL_NOT_FOUND):
         status = 404
     elif rule in FORBIDDEN:
         status = 403
@@ -134,6 +138,24 @@ async def shown_page(
     ]
 
 
+AsOf = Annotated[
+    date | None,
+    Query(
+        description="a day to come (WITA): the queue as it will stand at office opening then, "
+        "if nobody acts before — to plan ahead of a long holiday"
+    ),
+]
+
+
+def forecast_moment(as_of: date | None, now: datetime) -> datetime:
+    """When a queue is read for: now, or office opening on a day to come (today: now)."""
+    if as_of is None or as_of == wita_day(now):
+        return now
+    if as_of < wita_day(now):
+        raise Problem(422, "as-of-in-the-past", "Not a day to come", "`as_of` is before today")
+    return office_opens(as_of)
+
+
 def queues_router(uows: Uows) -> APIRouter:
     router = APIRouter(prefix="/v1/queues", tags=["work queues"])
 
@@ -142,11 +164,11 @@ def queues_router(uows: Uows) -> APIRouter:
         summary="A work queue: awaiting-me (my next steps), overdue or due-soon, nearest first",
     )  # fmt: skip
     async def get_queue(
-        queue: Queue, caller: Caller, limit: Limit = 50, cursor: Cursor = None
+        queue: Queue, caller: Caller, limit: Limit = 50, cursor: Cursor = None, as_of: AsOf = None
     ) -> Any:
         if caller.wilayah is None or caller.role is Role.INTEGRATION:
             return Page[s.CaseOut](items=[])
-        now = utcnow()
+        now = forecast_moment(as_of, utcnow())
         wanted = QueueFilter(
             queue, caller.wilayah, now, caller.role.value, caller.sub,
             reported_by=caller.sub if caller.role is Role.PSM else None,
@@ -161,7 +183,9 @@ def queues_router(uows: Uows) -> APIRouter:
     return router
 
 
-def cases_router(uows: Uows) -> APIRouter:
+def cases_router(uows: Uows, approvals: Approvals | None = None) -> APIRouter:
+    """`approvals`: which assessments and plans the Dinas approves (default: domain/approvals)."""
+    approvals = approvals or default_approvals()
     router = APIRouter(prefix="/v1/cases", tags=["cases"])
 
     @router.post("", status_code=201, response_model=s.CaseOut)
@@ -216,11 +240,12 @@ def cases_router(uows: Uows) -> APIRouter:
             items = await shown_page(uow, page.items, caller, utcnow())
         return Page[s.CaseOut](items=items, next_cursor=page.next_cursor)
 
-    _step_routes(router, uows)
+    _step_routes(router, uows, approvals)
+    _referral_routes(router, uows)
     return router
 
 
-def _step_routes(router: APIRouter, uows: Uows) -> None:
+def _step_routes(router: APIRouter, uows: Uows, approvals: Approvals) -> None:
     def post(path: str, step_of: Callable[[Any], Step], body_type: Any) -> None:
         async def act(
             request: Request, key: str | None, case_id: str, body: Any, caller: Principal
@@ -247,8 +272,38 @@ def _step_routes(router: APIRouter, uows: Uows) -> None:
         _opt(s.Resubmission),
     )
     post("reject", lambda b: lambda c, a, t: c.reject(a, t, b.reason, b.note), s.Rejection)
-    post("assess", lambda b: lambda c, a, t: c.assess(a, t, b.risk_level, b.needs), s.Assessment)
-    post("refer", _refer, s.NewReferral)
+    post(
+        "assess",
+        lambda b: (
+            lambda c, a, t: c.assess(
+                a, t, b.risk_level, b.needs, review=approvals.needed(Action.ASSESS, c.categories)
+            )
+        ),
+        s.Assessment,
+    )
+    post(
+        "approve-assessment",
+        lambda b: lambda c, a, t: c.approve_assessment(a, t, b and b.reason),
+        _opt(s.Reason),
+    )
+    post(
+        "return-assessment", lambda b: lambda c, a, t: c.return_assessment(a, t, b.reason), s.Reason
+    )
+    post(
+        "plan",
+        lambda b: (
+            lambda c, a, t: c.make_plan(
+                a, t, b.rows(), review=approvals.needed(Action.PLAN, c.categories)
+            )
+        ),
+        s.Plan,
+    )
+    post(
+        "approve-plan",
+        lambda b: lambda c, a, t: c.approve_plan(a, t, b and b.reason),
+        _opt(s.Reason),
+    )
+    post("return-plan", lambda b: lambda c, a, t: c.return_plan(a, t, b.reason), s.Reason)
     post("start-monitoring", lambda b: lambda c, a, t: c.start_monitoring(a, t), _opt(s.Reason))
     post("follow-ups", lambda b: lambda c, a, t: c.record_follow_up(a, t, b.note), s.FollowUp)
     post(
@@ -308,7 +363,7 @@ def _opt(body_type: type[Any]) -> _Optional:
     return _Optional(body_type)
 
 
-def _signature(body_type: Any) -> inspect.Signature:
+def _signature(body_type: Any, *, referral: bool = False) -> inspect.Signature:
     """What FastAPI reads to build a step's route: the body model differs per step."""
     keyword = inspect.Parameter.KEYWORD_ONLY
     optional = isinstance(body_type, _Optional)
@@ -320,14 +375,55 @@ def _signature(body_type: Any) -> inspect.Signature:
         inspect.Parameter("request", keyword, annotation=Request),
         inspect.Parameter("key", keyword, annotation=IdempotencyKey),
         inspect.Parameter("case_id", keyword, annotation=str),
+        *([inspect.Parameter("referral_id", keyword, annotation=str)] if referral else []),
         body,
         inspect.Parameter("caller", keyword, annotation=Caller),
     ])  # fmt: skip
 
 
-def _refer(body: s.NewReferral) -> Step:
-    referral_id = s.new_id()
-    return lambda case, actor, now: case.refer(
-        actor, now, referral_id=referral_id, service=body.service, consent=body.consent,
-        override_reason=body.override_reason,
-    )  # fmt: skip
+def _referral_routes(router: APIRouter, uows: Uows) -> None:
+    """Referring, and the referral's answers — by the receiving institution's own integration
+    client or by the assigned TKSK on its behalf."""
+
+    @router.post("/{case_id}/refer", response_model=s.CaseOut)
+    async def refer(
+        request: Request, key: IdempotencyKey, case_id: str, body: s.NewReferral, caller: Caller
+    ) -> Any:
+        async def write(uow: CasesUnitOfWork) -> tuple[int, Any]:
+            form = transitions.ReferralForm(
+                s.new_id(), body.institution_id, body.service, body.consent, body.override_reason
+            )
+            stored = await transitions.refer(uow, case_id, form, caller, utcnow())
+            return 200, await answer(uow, stored, caller)
+
+        return await idempotent_write(request, caller.sub, uows, write, key=key)
+
+    def answer_route(action: str, step_of: Callable[[Any, str], Step], body_type: Any) -> None:
+        async def act(
+            request: Request, key: str | None, case_id: str, referral_id: str, body: Any,
+            caller: Principal,
+        ) -> Any:  # fmt: skip
+            async def write(uow: CasesUnitOfWork) -> tuple[int, Any]:
+                step = step_of(body, referral_id)
+                stored = await transitions.take_step(uow, case_id, caller, utcnow(), step)
+                return 200, await answer(uow, stored, caller)
+
+            return await idempotent_write(request, caller.sub, uows, write, key=key)
+
+        act.__signature__ = _signature(body_type, referral=True)  # type: ignore[attr-defined]
+        router.add_api_route(
+            f"/{{case_id}}/referrals/{{referral_id}}/{action}", act, methods=["POST"],
+            response_model=s.CaseOut, name=f"{action}_referral",
+        )  # fmt: skip
+
+    answer_route("accept", lambda b, r: lambda c, a, t: c.accept_referral(a, t, r), _opt(s.Reason))
+    answer_route(
+        "decline",
+        lambda b, r: lambda c, a, t: c.decline_referral(a, t, r, b.reason, b.note),
+        s.ReferralDecline,
+    )
+    answer_route(
+        "complete",
+        lambda b, r: lambda c, a, t: c.complete_referral(a, t, r, b.outcome, b.note),
+        s.ReferralCompletion,
+    )

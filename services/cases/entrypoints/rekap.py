@@ -1,4 +1,5 @@
 """`GET /v1/rekap`: PMKS cases per kecamatan × category × status, as the Dinas reports them;
+`GET /v1/rekap/demographics`: also by sex and age band, for a period (`domain.demographics`);
 `GET /v1/rekap/kpi`: the key figures of the case work (`domain.kpis`), for the Dinas.
 
 Protected categories are counted as one, `protected`, except for the designated officers: a
@@ -16,6 +17,7 @@ from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
 
 from services.cases.adapters.unit_of_work import CasesUnitOfWork
+from services.cases.domain.demographics import AGE_BANDS, BAND_NAMES, UNKNOWN
 from services.cases.domain.kpis import kpis
 from services.cases.entrypoints import schemas as s
 from services.cases.use_cases import queries
@@ -41,6 +43,11 @@ Caller = Annotated[Principal, Depends(allow(*Role))]
 SVG = "image/svg+xml"
 EXPORT_COLUMNS = ("kecamatan", "kecamatan_name", "category", "status", "count")
 Dinas = Annotated[Principal, Depends(allow(Role.OPERATOR, Role.ADMIN))]
+First = Annotated[date | None, Query(alias="from", description="first day (WITA)")]
+Last = Annotated[date | None, Query(alias="to", description="last day (WITA), included")]
+DEMOGRAPHIC_COLUMNS = (
+    "kecamatan", "kecamatan_name", "category", "sex", "age_band", "status", "count",
+)  # fmt: skip
 
 
 def rekap_router(uows: UnitOfWorkFactory[CasesUnitOfWork]) -> APIRouter:
@@ -92,6 +99,65 @@ def rekap_router(uows: UnitOfWorkFactory[CasesUnitOfWork]) -> APIRouter:
         scope, rows = await rekap_rows(caller, wilayah)
         return Response(status_chart(scope, rows), media_type=SVG)
 
+    async def demographic_rows(
+        caller: Principal, wilayah: str | None, first: date | None, last: date | None
+    ) -> tuple[str, date, list[dict[str, Any]]]:
+        """The caller's wilayah (or the part asked for), the day ages are counted on, and the
+        rows of the cases reported in the period."""
+        scope = narrowest(caller.wilayah, wilayah) if wilayah else caller.wilayah
+        if scope is None:
+            raise Problem(404, "not-found", "Not found", "no such wilayah inside yours")
+        last = last or wita_day(utcnow())
+        if first is not None and last < first:
+            raise Problem(422, "period-invalid", "Invalid period", "`to` is before `from`")
+        officer = audience_of(caller) is Audience.OFFICER
+        async with uows() as uow:
+            counts = await queries.demographic_rekap(uow, scope, first, last, officer)
+        rows = [
+            {"kecamatan": k, "category": c, "sex": sex, "age_band": band, "status": st, "count": n}
+            for (k, c, sex, band, st), n in sorted(counts.items())
+        ]
+        return scope, last, rows
+
+    @router.get("/demographics", response_model=s.DemographicRekap, response_model_by_alias=True)
+    async def get_demographics(
+        caller: Dinas, first: First = None, last: Last = None, wilayah: str | None = None
+    ) -> Any:
+        """Cases reported in the period (by default all, until today) per kecamatan × PMKS
+        category × sex × age band × status, inside the caller's wilayah: the rekap the Dinas
+        reports to Kemensos. Dinas staff only: cells this small can point at a person."""
+        scope, last, rows = await demographic_rows(caller, wilayah, first, last)
+        return s.DemographicRekap(
+            wilayah=scope, first_day=first, last_day=last, age_on=last,
+            items=[s.DemographicRow(**row) for row in rows],
+        )  # fmt: skip
+
+    @router.get(
+        "/demographics/export", responses=EXPORT_RESPONSES,
+        summary="The rekap by sex and age band as CSV or XLSX, kecamatan named",
+    )  # fmt: skip
+    async def export_demographics(
+        caller: Dinas, format: Format = ExportFormat.CSV, wilayah: Wilayah = None,
+        sep: Separator = ",", first: First = None, last: Last = None,
+    ) -> Response:  # fmt: skip
+        scope, last, rows = await demographic_rows(caller, wilayah, first, last)
+        named = [{**row, "kecamatan_name": region_name(row["kecamatan"])} for row in rows]
+        return await export_response(
+            one_page(named), DEMOGRAPHIC_COLUMNS, name=f"rekap-usia-{scope}-{last}",
+            format=format, separator=sep,
+        )  # fmt: skip
+
+    @router.get(
+        "/demographics/chart.svg", response_class=Response,
+        responses={200: {"content": {SVG: {}}, "description": "an SVG image"}},
+        summary="The rekap by sex and age band as a chart",
+    )  # fmt: skip
+    async def demographics_chart(
+        caller: Dinas, first: First = None, last: Last = None, wilayah: str | None = None
+    ) -> Response:
+        scope, last, rows = await demographic_rows(caller, wilayah, first, last)
+        return Response(band_chart(scope, last, rows), media_type=SVG)
+
     @router.get("/kpi", response_model=s.KpiOut)
     async def get_kpis(
         caller: Dinas,
@@ -141,10 +207,30 @@ def status_chart(scope: str, rows: list[dict[str, Any]]) -> bytes:
     return bytes(chart.render())
 
 
+def band_chart(scope: str, day: date, rows: list[dict[str, Any]]) -> bytes:
+    """Cases per age band, a bar each, laki-laki and perempuan side by side."""
+    bands = [*(label for label, _ in AGE_BANDS), UNKNOWN]
+    counts: dict[tuple[str, str], int] = {}
+    for row in rows:
+        key = (row["sex"], row["age_band"])
+        counts[key] = counts.get(key, 0) + row["count"]
+    chart = pygal.Bar(
+        title=f"Kasus PMKS menurut kelompok umur — {region_name(scope)}, umur per {day}",
+        y_title="kasus (per kategori)", legend_at_bottom=True, disable_xml_declaration=False,
+    )  # fmt: skip
+    chart.x_labels = [BAND_NAMES.get(band, "tidak diketahui") + f" ({band})" for band in bands]
+    for sex, name in (("L", "laki-laki"), ("P", "perempuan"), (UNKNOWN, "tidak diketahui")):
+        if any(key[0] == sex for key in counts):
+            chart.add(name, [counts.get((sex, band), 0) for band in bands])
+    return bytes(chart.render())
+
+
 # The workflow's states as the Dinas says them, in the order a case goes through them.
 STATUS_WORDS = {
     "reported": "dilaporkan", "in_verification": "verifikasi", "returned": "dikembalikan",
-    "verified": "terverifikasi", "assessed": "asesmen", "referred": "dirujuk",
+    "verified": "terverifikasi", "assessed": "asesmen",
+    "assessment_review": "menunggu persetujuan asesmen", "planned": "rencana tindak lanjut",
+    "plan_review": "menunggu persetujuan rencana", "referred": "dirujuk",
     "monitoring": "pemantauan", "closure_requested": "menunggu penutupan", "closed": "ditutup",
     "rejected": "ditolak",
 }  # fmt: skip

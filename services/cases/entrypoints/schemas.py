@@ -73,9 +73,44 @@ class Assessment(Body):
 
 
 class NewReferral(Body):
-    service: str = Field(max_length=200, description="e.g. Puskesmas Binuang")
+    """To a receiving institution the registry knows (`institution_id`: it can then answer
+    through its own client); or, for a service it does not know, named by `service` (the TKSK
+    records its answers)."""
+
+    institution_id: str | None = Field(None, max_length=64, description="from /v1/institutions")
+    service: str | None = Field(None, max_length=200, description="e.g. Puskesmas Binuang")
     consent: Flag
     override_reason: str | None = Field(None, max_length=2000)
+
+
+class PlanItemIn(Body):
+    service: str = Field(max_length=200, description="e.g. kursi roda, permakanan lansia")
+    provider: str = Field(max_length=200, description="who gives it: an institution, the desa …")
+    target_date: date
+
+
+class Plan(Body):
+    items: list[PlanItemIn] = Field(max_length=20)
+
+    def rows(self) -> list[tuple[str, str, date]]:
+        return [(item.service, item.provider, item.target_date) for item in self.items]
+
+
+class ReferralDecline(Body):
+    reason: str | None = Field(
+        None,
+        description="kapasitas_penuh, tidak_memenuhi_syarat, di_luar_layanan, "
+        "ditolak_penerima or lainnya",
+    )
+    note: str | None = Field(None, max_length=2000)
+
+
+class ReferralCompletion(Body):
+    outcome: str = Field(
+        max_length=40,
+        description="dilayani, dilayani_sebagian, tidak_dilayani, dirujuk_lanjut or meninggal",
+    )
+    note: str | None = Field(None, max_length=2000)
 
 
 class FollowUp(Body):
@@ -125,10 +160,26 @@ class StepOut(BaseModel):
 class ReferralOut(BaseModel):
     referral_id: str
     service: str | None = Field(description="null for callers who see no narrative")
+    institution_id: str | None = Field(
+        description="the receiving institution (as public as the case_referred event); null: "
+        "named only"
+    )
+    status: str = Field(description="sent, accepted, declined or completed")
     consent: bool
     override_reason: str | None
     referred_at: datetime
     referred_by: str
+    answered_at: datetime | None
+    decline_reason: str | None
+    outcome: str | None
+    note: str | None = Field(description="the institution's words; narrative")
+    completed_at: datetime | None
+
+
+class PlanItemOut(BaseModel):
+    service: str
+    provider: str
+    target_date: date
 
 
 class DeadlineOut(BaseModel):
@@ -142,6 +193,8 @@ class DeadlineOut(BaseModel):
     due_soon: bool = Field(description="within the reminder's window now")
     overdue: bool
     working_days_late: int
+    escalate_at: datetime = Field(description="when an overdue step goes to the Dinas")
+    escalated: bool = Field(description="late past the escalation threshold: the Dinas's now")
     holidays_known: bool = Field(
         description="false: the due day's year has no holiday decree yet; the day may move"
     )
@@ -154,6 +207,7 @@ class DeadlineOut(BaseModel):
             awaiting_id=deadline.awaiting.worker_id, due_day=deadline.due_day,
             due_at=deadline.due_at, due_soon=deadline.due_soon_at <= now < deadline.due_at,
             overdue=overdue, working_days_late=deadline.working_days_late(now) if overdue else 0,
+            escalate_at=deadline.escalate_at, escalated=deadline.escalate_at <= now,
             holidays_known=deadline.holidays_known,
         )  # fmt: skip
 
@@ -191,6 +245,7 @@ class CaseOut(BaseModel):
     risk_level: str | None
     needs: list[str]
     referrals: list[ReferralOut]
+    plan: list[PlanItemOut] = Field(description="the intervention plan; empty: none, or withheld")
     follow_ups: int
     rejection_reason: str | None
     closure_reason: str | None
@@ -227,6 +282,8 @@ class CaseOut(BaseModel):
             risk_level=case.risk_level.value if case.risk_level and not withheld else None,
             needs=list(case.needs) if narrative else [],
             referrals=[] if withheld else [_referral_out(r, narrative) for r in case.referrals],
+            plan=[PlanItemOut(service=i.service, provider=i.provider, target_date=i.target_date)
+                  for i in case.plan] if narrative else [],
             follow_ups=case.follow_ups,
             rejection_reason=_code(case.rejection_reason, withheld),
             closure_reason=_code(case.closure_reason, withheld),
@@ -256,9 +313,13 @@ def _referral_out(referral: Referral, narrative: bool) -> ReferralOut:
     """Where a person was referred (an RSJ, a clinic) says why: narrative like the notes."""
     return ReferralOut(
         referral_id=referral.referral_id, service=referral.service if narrative else None,
+        institution_id=referral.institution_id, status=referral.status.value,
         consent=referral.consent,
         override_reason=referral.override_reason if narrative else None,
         referred_at=referral.referred_at, referred_by=referral.referred_by,
+        answered_at=referral.answered_at, decline_reason=_code(referral.decline_reason, False),
+        outcome=_code(referral.outcome, False), note=referral.note if narrative else None,
+        completed_at=referral.completed_at,
     )  # fmt: skip
 
 
@@ -280,6 +341,23 @@ class RekapRow(BaseModel):
 class Rekap(BaseModel):
     wilayah: str
     items: list[RekapRow]
+
+
+class DemographicRow(BaseModel):
+    kecamatan: str
+    category: str
+    sex: str = Field(description="L, P, or tidak_diketahui")
+    age_band: str = Field(description="0-4, 5-17, 18-59, 60+ or tidak_diketahui")
+    status: str
+    count: int
+
+
+class DemographicRekap(BaseModel):
+    wilayah: str
+    first_day: date | None = Field(serialization_alias="from", description="null: from the start")
+    last_day: date = Field(serialization_alias="to")
+    age_on: date = Field(description="ages are counted on this day: the period's last")
+    items: list[DemographicRow]
 
 
 class TkskLoadOut(BaseModel):

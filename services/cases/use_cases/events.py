@@ -11,6 +11,8 @@ from services.cases.domain.persons import PersonDetails
 from services.cases.domain.states import Action
 from shared.contracts.cases import (
     CaseAssessed,
+    CaseAssessmentApproved,
+    CaseAssessmentReturned,
     CaseAssigned,
     CaseCategoriesVerified,
     CaseClosed,
@@ -18,7 +20,13 @@ from shared.contracts.cases import (
     CaseClosureRequested,
     CaseFollowUpRecorded,
     CaseMonitoringStarted,
+    CasePlanApproved,
+    CasePlanned,
+    CasePlanReturned,
     CaseReassigned,
+    CaseReferralAccepted,
+    CaseReferralCompleted,
+    CaseReferralDeclined,
     CaseReferred,
     CaseRejected,
     CaseReopened,
@@ -28,6 +36,7 @@ from shared.contracts.cases import (
     CaseStep,
     CaseVerified,
     PersonReported,
+    ReferralStep,
     ReportedPerson,
 )
 from shared.security.disclosure import public_categories
@@ -40,7 +49,15 @@ EVENT_OF: Mapping[Action, type[CaseStep]] = {
     Action.RESUBMIT: CaseResubmitted,
     Action.REJECT: CaseRejected,
     Action.ASSESS: CaseAssessed,
+    Action.APPROVE_ASSESSMENT: CaseAssessmentApproved,
+    Action.RETURN_ASSESSMENT: CaseAssessmentReturned,
+    Action.PLAN: CasePlanned,
+    Action.APPROVE_PLAN: CasePlanApproved,
+    Action.RETURN_PLAN: CasePlanReturned,
     Action.REFER: CaseReferred,
+    Action.ACCEPT_REFERRAL: CaseReferralAccepted,
+    Action.DECLINE_REFERRAL: CaseReferralDeclined,
+    Action.COMPLETE_REFERRAL: CaseReferralCompleted,
     Action.START_MONITORING: CaseMonitoringStarted,
     Action.RECORD_FOLLOW_UP: CaseFollowUpRecorded,
     Action.REQUEST_CLOSURE: CaseClosureRequested,
@@ -51,7 +68,8 @@ EVENT_OF: Mapping[Action, type[CaseStep]] = {
 }
 
 # Only these steps carry a coded reason; every other reason is free text and stays home.
-CODED = frozenset({Action.REJECT, Action.REQUEST_CLOSURE})
+CODED = frozenset({Action.REJECT, Action.REQUEST_CLOSURE, Action.DECLINE_REFERRAL})
+REFERRAL_FACTS = ("referral_id", "institution_id", "referral_status", "outcome")
 
 
 def reason_code(case: Case, event: CaseTransitioned) -> str | None:
@@ -81,7 +99,10 @@ def case_step(
     )  # fmt: skip
     if event.action is Action.REPORT:
         return CaseReported(**fields, intake=True)
-    return EVENT_OF[event.action](**fields)
+    kind = EVENT_OF[event.action]
+    if issubclass(kind, ReferralStep):
+        fields.update({name: event.details.get(name) for name in REFERRAL_FACTS})
+    return kind(**fields)
 
 
 def person_reported(

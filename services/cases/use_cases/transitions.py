@@ -4,16 +4,16 @@ save it over the version it was read at, record the step."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from services.cases.adapters.cases import StoredCase
 from services.cases.adapters.unit_of_work import CasesUnitOfWork
 from services.cases.domain.actors import Actor
 from services.cases.domain.cases import Case, Change
-from services.cases.domain.errors import CaseNotFound
+from services.cases.domain.errors import CaseNotFound, InstitutionUnknown
 from services.cases.use_cases.events import record_step
-from shared.security import Principal, Role
+from shared.security import Principal, Role, within
 
 Step = Callable[[Case, Actor, datetime], Change]
 
@@ -56,6 +56,37 @@ async def take_step(
     await uow.cases.save(change.case, over=stored.case)
     await record_step(uow, change, stored.person_id)
     return replace(stored, case=change.case)
+
+
+@dataclass(frozen=True, slots=True)
+class ReferralForm:
+    referral_id: str
+    institution_id: str | None  # a receiving institution the registry knows …
+    service: str | None  # … or a service named only
+    consent: bool
+    override_reason: str | None
+
+
+async def refer(
+    uow: CasesUnitOfWork, case_id: str, form: ReferralForm, by: Principal, now: datetime
+) -> StoredCase:
+    """To an active institution serving the case's desa (cases' projection of the registry's
+    institutions), by its name; or to a service named only."""
+    institution = await uow.institutions.get(form.institution_id) if form.institution_id else None
+
+    def step(case: Case, actor: Actor, at: datetime) -> Change:
+        change = case.refer(
+            actor, at, referral_id=form.referral_id,
+            service=institution.name if institution else form.institution_id or form.service or "",
+            consent=form.consent, override_reason=form.override_reason,
+            institution_id=form.institution_id,
+        )  # fmt: skip
+        serves = institution is not None and within(case.desa, institution.wilayah)
+        if form.institution_id and not (serves and institution and institution.active):
+            raise InstitutionUnknown()  # after the guards: a stranger learns nothing of the case
+        return change
+
+    return await take_step(uow, case_id, by, now, step)
 
 
 async def reassign(

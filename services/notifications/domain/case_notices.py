@@ -36,6 +36,20 @@ CLOSURE_REASONS = {
     "tidak_memenuhi_kriteria": "tidak memenuhi kriteria PMKS",
 }
 NO_REASON = "tidak disebutkan"
+# Why a receiving institution declined a referral (cases' DeclineReason), as a TKSK would say it.
+DECLINE_REASONS = {
+    "kapasitas_penuh": "kapasitasnya penuh",
+    "tidak_memenuhi_syarat": "yang bersangkutan tidak memenuhi syarat layanan",
+    "di_luar_layanan": "layanan tersebut di luar layanan lembaga",
+    "ditolak_penerima": "yang bersangkutan atau keluarganya menolak layanan",
+    "lainnya": "alasan lain (lihat catatan di aplikasi)",
+}
+# What waits for the Dinas's approval, by the case's status after the step.
+AWAITING_APPROVAL = {
+    "closure_requested": "penutupan",
+    "assessment_review": "hasil asesmen",
+    "plan_review": "rencana tindak lanjut",
+}
 
 
 def assigned_tksk(step: CaseStep) -> str | None:
@@ -66,6 +80,8 @@ def case_words(step: CaseStep) -> dict[str, str]:
         "categories_text": categories_text(step.categories, protected=step.protected),
         "verify_by": verify_day(step).isoformat(),
         "closure_reason_text": closure_reason_text(step.reason_code),
+        "decline_reason_text": DECLINE_REASONS.get(step.reason_code or "", NO_REASON),
+        "approval_text": AWAITING_APPROVAL.get(step.status, step.status.replace("_", " ")),
     }
 
 

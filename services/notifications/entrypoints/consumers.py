@@ -11,6 +11,7 @@ from typing import Any
 import structlog
 
 from services.notifications.domain.case_notices import (
+    AWAITING_APPROVAL,
     CASE_REF_LENGTH,
     assigned_tksk,
     case_words,
@@ -22,6 +23,7 @@ from services.notifications.domain.templates import Template, TemplateBook
 from services.notifications.use_cases.contacts import project_contact, project_officer
 from services.notifications.use_cases.deliveries import record_delivery
 from shared.contracts.cases import (
+    CaseAssessed,
     CaseAssigned,
     CaseClosed,
     CaseClosureRequested,
@@ -29,8 +31,10 @@ from shared.contracts.cases import (
     CaseDueSoon,
     CaseEscalated,
     CaseOverdue,
+    CasePlanned,
     CaseReassigned,
     CaseRecordOpened,
+    CaseReferralDeclined,
     CaseReturned,
     CaseStep,
     CaseVerified,
@@ -60,6 +64,8 @@ CASE_CLOSED = "case_closed"
 GLASS = OVERSIGHT_TEMPLATE
 PERSON_MERGED = "person_merged"
 CLOSURE_REQUESTED = "closure_requested"
+APPROVAL_REQUESTED = "approval_requested"
+REFERRAL_DECLINED = "referral_declined"
 DIKLAT_REMINDER = "diklat_reminder"
 DEADLINE_TEMPLATES: dict[type[CaseDeadline], str] = {
     CaseDueSoon: "case_due_soon",
@@ -188,13 +194,15 @@ def deadline_notice(template: Template, channel: str, operators: Officers, *, di
     return apply
 
 
-def closure_notice(template: Template, channel: str, operators: Officers) -> Apply:
-    """A handler telling the Dinas's operators of the case's wilayah that a closure awaits
-    their approval."""
+def approval_notice(template: Template, channel: str, operators: Officers) -> Apply:
+    """A handler telling the Dinas's operators of the case's wilayah that a step awaits their
+    approval: a closure, or an assessment or plan the approvals configuration sends to them."""
 
     async def apply(event: CaseStep, context: HandlerContext) -> None:
         if context.now - event.at > CASE_NOTICE_MAX_AGE or event.due_day is None:
             return  # history, or a step from before deadlines were kept
+        if event.status not in AWAITING_APPROVAL:
+            return  # approved without the Dinas (the configuration asks for none)
         data = {**event.model_dump(mode="json"), **case_words(event)}
         recipients = await covering(context, operators, event.desa, template)
         await tell(context, template, channel, recipients, data)
@@ -258,7 +266,7 @@ def consumer_handlers(
     book.require(
         ENROLMENT, CERTIFICATE, CASE_ASSIGNED, CASE_REASSIGNED, CASE_VERIFIED, CASE_RETURNED,
         CASE_CLOSED, GLASS, PERSON_MERGED, *DEADLINE_TEMPLATES.values(), CLOSURE_REQUESTED,
-        DIKLAT_REMINDER,
+        DIKLAT_REMINDER, APPROVAL_REQUESTED, REFERRAL_DECLINED,
     )  # fmt: skip
     told = glass_notice(book[GLASS], channel, officers or Officers())
     merged = merge_notice(book[PERSON_MERGED], channel)
@@ -300,7 +308,18 @@ def consumer_handlers(
         Handler(
             "notifications.closure_requested",
             CaseClosureRequested,
-            closure_notice(book[CLOSURE_REQUESTED], channel, dinas),
+            approval_notice(book[CLOSURE_REQUESTED], channel, dinas),
+        ),
+        *(
+            Handler(
+                "notifications.approval_requested",
+                event,
+                approval_notice(book[APPROVAL_REQUESTED], channel, dinas),
+            )
+            for event in (CaseAssessed, CasePlanned)
+        ),
+        Handler(
+            "notifications.referral_declined", CaseReferralDeclined, to_tksk(REFERRAL_DECLINED)
         ),
         # From the restricted oversight streams of cases and registry.
         Handler("notifications.glass_opened", CaseRecordOpened, told),

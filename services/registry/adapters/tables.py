@@ -277,3 +277,20 @@ import_keys = Table(
     Column("row_key", String(64), primary_key=True),
     Column("person_id", String(36), ForeignKey(persons.c.person_id), nullable=False),
 )
+
+# Receiving institutions (domain/institutions.py): reference data the Dinas keeps.
+institutions = Table(
+    "registry_institutions",
+    TABLES,
+    Column("institution_id", String(36), primary_key=True),
+    Column("kind", String(20), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("wilayah", String(20), nullable=False),  # the area it serves
+    Column("address", Text),
+    Column("phone", String(30)),
+    Column("active", Boolean, nullable=False),
+    Column("version", Integer, nullable=False),  # the optimistic lock and the events' sequence
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+)
+Index("ix_registry_institutions_wilayah", institutions.c.wilayah)

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.registry.adapters.families import FamilyRepository
 from services.registry.adapters.imports import ImportRepository
+from services.registry.adapters.institutions import InstitutionRepository
 from services.registry.adapters.persons import PersonRepository
 from services.registry.adapters.repositories import WorkerRepository
 from services.registry.adapters.reviews import ReviewRepository
@@ -32,6 +33,7 @@ class RegistryUnitOfWork(UnitOfWork):
         self.reviews = ReviewRepository(session)
         self.families = FamilyRepository(session)
         self.imports = ImportRepository(session)
+        self.institutions = InstitutionRepository(session)
 
     async def audit(
         self,

@@ -202,3 +202,15 @@ class HeadAlreadyNamed(RegistryError):
 class MemberTwice(RegistryError):
     def __init__(self, person_id: str) -> None:
         super().__init__("a person is listed twice", person_id=person_id)
+
+
+class InstitutionNotFound(RegistryError):
+    """No such institution — or one the caller's wilayah does not reach."""
+
+    def __init__(self) -> None:
+        super().__init__("institution not found")
+
+
+class InstitutionNameRequired(RegistryError):
+    def __init__(self) -> None:
+        super().__init__("an institution needs a name")

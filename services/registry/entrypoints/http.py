@@ -18,6 +18,7 @@ from services.registry.domain.workers import WorkerRole, WorkerStatus
 from services.registry.entrypoints.deps import UnitsOfWork, id_after
 from services.registry.entrypoints.exports import exports_router
 from services.registry.entrypoints.families import families_router
+from services.registry.entrypoints.institutions import institutions_router
 from services.registry.entrypoints.persons import persons_router
 from services.registry.entrypoints.reference import reference_router
 from services.registry.entrypoints.reviews import reviews_router
@@ -172,7 +173,7 @@ def workers_router() -> APIRouter:
 def routers() -> list[APIRouter]:
     return [
         reference_router(), workers_router(), persons_router(), families_router(),
-        reviews_router(), exports_router(),
+        reviews_router(), exports_router(), institutions_router(),
     ]  # fmt: skip
 
 
@@ -204,6 +205,8 @@ PROBLEMS: dict[type[errors.RegistryError], tuple[int, str, str]] = {
     errors.HeadAlreadyNamed: (409, "family-head-taken", "The family has a kepala keluarga"),
     errors.MemberTwice: (422, "family-member-twice", "A person listed twice"),
     errors.UnknownRelationship: (422, "relationship-unknown", "Unknown KK relationship"),
+    errors.InstitutionNotFound: (404, "not-found", "Not found"),
+    errors.InstitutionNameRequired: (422, "institution-name-required", "No name"),
 }
 
 

@@ -21,7 +21,7 @@ from services.registry.domain.errors import (
 )
 from services.registry.domain.persons import CaseLink, MatchedBy, Person, PersonForm
 from services.registry.domain.reviews import ReviewKind, ReviewStatus, same_person
-from services.registry.use_cases.events import record_person_change
+from services.registry.use_cases.events import publish_profile, record_person_change
 from services.registry.use_cases.persons import add_categories, current
 from services.registry.use_cases.ports import RegistryWork
 from services.registry.use_cases.reviews import hold_person_for_review, hold_report_for_review
@@ -87,6 +87,7 @@ async def link_case(
     uow.outbox.add(
         PersonLinked.model_validate(linked)
     )  # no sequence: a case is linked once, there is no order to keep
+    publish_profile(uow, await uow.persons.get(person.person_id) or person)  # as stored now
     await uow.audit(by, "person.link_case", person, now, reason=f"case {case_id}")
     log.info("case_linked", case_id=case_id, person_id=person.person_id, by=matched_by)
     return link

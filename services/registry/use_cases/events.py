@@ -17,6 +17,7 @@ from shared.audit import Actor
 from shared.contracts.registry import (
     FamiliesImported,
     FamilyState,
+    PersonProfile,
     PersonsImported,
     PersonState,
     WorkerContact,
@@ -90,9 +91,20 @@ async def record_person_change(
     now: datetime,
     reason: str | None = None,
 ) -> None:
-    """The event and the audit row, in the change's own transaction."""
+    """The event and the audit row, in the change's own transaction; the person's profile for
+    cases when they have a case."""
     uow.outbox.add(event.model_validate(person_state(person)), sequence=person.version)
+    if (await uow.persons.cases_of([person.person_id])).get(person.person_id):
+        publish_profile(uow, person)
     await uow.audit(by, action, person, now, reason)
+
+
+def publish_profile(uow: RegistryWork, person: Person) -> None:
+    """Sex and birth date, for cases' rekap only (the restricted profiles stream)."""
+    profile = PersonProfile(
+        person_id=person.person_id, sex=person.sex, birth_date=person.birth_date
+    )
+    uow.outbox.add(profile, sequence=person.version)
 
 
 def family_state(family: Family) -> dict[str, object]:

@@ -14,7 +14,11 @@ from datetime import datetime
 from services.registry.domain.errors import ConcurrentUpdate
 from services.registry.domain.families import Family
 from services.registry.domain.persons import Person
-from services.registry.use_cases.events import record_family_change, record_person_change
+from services.registry.use_cases.events import (
+    publish_profile,
+    record_family_change,
+    record_person_change,
+)
 from services.registry.use_cases.persons import current
 from services.registry.use_cases.ports import RegistryWork
 from shared.audit import Actor
@@ -41,6 +45,8 @@ async def merge(
     await _move_family(uow, pointer, kept, by, now, why)
     await uow.persons.relink_cases(pointer.person_id, kept.person_id)
     cases = (await uow.persons.cases_of([kept.person_id])).get(kept.person_id, [])
+    if cases:
+        publish_profile(uow, kept)  # the merged record's cases are the kept person's now
     merged = PersonMerged(
         person_id=pointer.person_id, into=kept.person_id, desa=kept.desa,
         kecamatan=kept.kecamatan, cases=tuple(cases),

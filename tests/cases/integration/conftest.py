@@ -59,6 +59,11 @@ def tksk(worker_id: str, kecamatan: str = BINUANG) -> dict:
     return bearer("tksk", kecamatan, worker_id)
 
 
+PLAN = {
+    "items": [{"service": "kursi roda", "provider": "Dinas Sosial", "target_date": "2026-12-31"}]
+}
+
+
 def report_body(desa: str = TUNGKAP, categories: tuple[str, ...] = ("LUT",), **extra: Any) -> dict:
     body: dict[str, Any] = {
         "categories": list(categories),
@@ -174,6 +179,15 @@ class Cases:
         response = await self.act(case_id, step, headers, body)
         assert response.status_code == 200, response.text
         return dict(response.json())
+
+    async def plan(self, case_id: str, headers: dict) -> dict:
+        """The assigned TKSK's plan, approved by the Dinas where the approvals ask for it
+        (by default every plan): the case is `planned` after."""
+        case = await self.ok(case_id, "plan", headers, PLAN)
+        if case["status"] == "plan_review":
+            case = await self.ok(case_id, "approve-plan", bearer())
+        assert case["status"] == "planned", case
+        return case
 
     async def get(self, case_id: str, headers: dict) -> httpx.Response:
         return await self.client.get(f"/v1/cases/{case_id}", headers=headers)

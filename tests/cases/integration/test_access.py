@@ -185,6 +185,7 @@ async def test_a_referral_without_consent_needs_an_override(cases_app: Cases) ->
     officer = tksk(tksk_id)
     await cases_app.ok(case_id, "verify", officer)
     await cases_app.ok(case_id, "assess", officer, {"risk_level": "high", "needs": ["panti"]})
+    await cases_app.plan(case_id, officer)
 
     refused = await cases_app.act(case_id, "refer", officer, {"service": "Panti", "consent": False})
     _problem(refused, 422, "case-referral-consent-required")

@@ -12,6 +12,8 @@ CLOSED_PATH = [
     "kesos.cases.case_verified.v1",
     "kesos.cases.case_follow_up_recorded.v1",
     "kesos.cases.case_assessed.v1",
+    "kesos.cases.case_planned.v1",
+    "kesos.cases.case_plan_approved.v1",
     "kesos.cases.case_referred.v1",
     "kesos.cases.case_monitoring_started.v1",
     "kesos.cases.case_closure_requested.v1",
@@ -26,6 +28,7 @@ async def _walk_to_closed(app: Cases, psm_id: str, tksk_id: str) -> str:
     note = {"note": f"Kunjungan: {NAME} tinggal sendiri, NIK {NIK}"}
     await app.ok(case_id, "follow-ups", psm(psm_id), note)
     await app.ok(case_id, "assess", officer, {"risk_level": "high", "needs": ["perawatan"]})
+    await app.plan(case_id, officer)
     referral = {"service": "Puskesmas Binuang", "consent": True}
     referred = await app.ok(case_id, "refer", officer, referral)
     assert referred["referrals"][0]["service"] == "Puskesmas Binuang"
@@ -83,7 +86,7 @@ async def test_the_timeline_keeps_every_step_with_its_free_text(cases_app: Cases
     seen = (await cases_app.get(case_id, bearer())).json()
 
     timeline = seen["timeline"]
-    assert [step["sequence"] for step in timeline] == list(range(1, 10))
+    assert [step["sequence"] for step in timeline] == list(range(1, len(CLOSED_PATH) + 1))
     assert [step["action"] for step in timeline][:3] == ["report", "assign", "verify"]
     assert "Kunjungan" in timeline[3]["details"]["note"]
     assert timeline[-2]["reason"] == "tertangani"

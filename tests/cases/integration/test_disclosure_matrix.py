@@ -294,6 +294,7 @@ async def test_the_timeline_and_referrals_are_narrative_like_the_description(
     tksk = CALLERS["tksk assigned"]
     await cases_app.ok(plain, "verify", tksk)
     await cases_app.ok(plain, "assess", tksk, {"risk_level": "high", "needs": ["kursi roda"]})
+    await cases_app.plan(plain, tksk)
     await cases_app.ok(plain, "refer", tksk, {"service": SERVICE, "consent": True})
     await cases_app.ok(plain, "start-monitoring", tksk)
     await cases_app.ok(plain, "follow-ups", tksk, {"note": NOTE})

@@ -4,13 +4,13 @@ each case says its next deadline."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import update
 
 from services.cases.adapters.tables import deadlines
-from shared.reference.calendar import WITA
+from shared.reference.calendar import WITA, add_working_days
 from tests.cases.integration.conftest import (
     BINUANG,
     PADANG_SARI,
@@ -98,3 +98,36 @@ async def test_an_unknown_queue_is_a_clear_error(cases_app: Cases):
     answer = await cases_app.client.get("/v1/queues/later", headers=bearer())
     assert answer.status_code == 422
     assert answer.headers["content-type"].startswith("application/problem+json")
+
+
+async def test_a_forecast_shows_what_will_be_overdue_and_escalated_on_a_day_to_come(
+    cases_app: Cases,
+):
+    """A verification due in three working days, read as it will stand: not yet on its due day,
+    overdue the next working day, escalated to the Dinas two working days later."""
+    await cases_app.active_tksk(worker_id="tksk-binuang")
+    case = await cases_app.report(psm("psm-tungkap"))
+    deadline = case["deadline"]
+    due_day = date.fromisoformat(deadline["due_day"])
+    escalates = datetime.fromisoformat(deadline["escalate_at"]).astimezone(WITA).date()
+    operator = bearer()
+    assert await queue(cases_app, "overdue", operator, as_of=str(due_day)) == []
+    after = add_working_days(due_day, 1)
+    [late] = await forecast(cases_app, operator, after)
+    assert (late["case_id"], late["deadline"]["overdue"], late["deadline"]["escalated"]) == (
+        case["case_id"], True, False,
+    )  # fmt: skip
+    [escalated] = await forecast(cases_app, operator, escalates)
+    assert escalated["deadline"]["escalated"] and escalated["deadline"]["working_days_late"] == 2
+    past = await cases_app.client.get(
+        "/v1/queues/overdue", headers=operator, params={"as_of": "2020-01-01"}
+    )
+    assert past.status_code == 422 and past.json()["type"].endswith("as-of-in-the-past")
+
+
+async def forecast(cases_app: Cases, headers: dict, day: date) -> list[dict]:
+    answer = await cases_app.client.get(
+        "/v1/queues/overdue", headers=headers, params={"as_of": str(day)}
+    )
+    assert answer.status_code == 200, answer.text
+    return list(answer.json()["items"])

@@ -11,26 +11,33 @@ from services.cases.domain.errors import (
     CaseClosed,
     CaseError,
     NotTheAssignedTksk,
+    NotTheInstitution,
     NotTheReporter,
     RoleNotAllowed,
     TransitionNotAllowed,
 )
 
 STATES = (
-    "reported", "in_verification", "verified", "returned", "rejected", "assessed", "referred",
-    "monitoring", "closure_requested", "closed",
+    "reported", "in_verification", "verified", "returned", "rejected", "assessed",
+    "assessment_review", "planned", "plan_review", "referred", "monitoring", "closure_requested",
+    "closed",
 )  # fmt: skip
 ROLES = (
     "admin", "operator", "tksk-assigned", "tksk-other", "psm-reporter", "psm-other",
-    "integration", "system",
+    "integration", "institution", "system",
 )  # fmt: skip
+# "institution": the integration client of the institution the case's referral went to
+# (builders.py refers every case to it); "integration": any other agency's client.
 SAME = "same"  # the step keeps the case's state
 
 # A live case with a TKSK: neither waiting for one, nor rejected, nor closed.
 ASSIGNED = {
-    "in_verification", "verified", "returned", "assessed", "referred", "monitoring",
-    "closure_requested",
+    "in_verification", "verified", "returned", "assessed", "assessment_review", "planned",
+    "plan_review", "referred", "monitoring", "closure_requested",
 }  # fmt: skip
+# States the builders' case reaches through its referrals (one accepted, one still sent).
+REFERRED = {"referred", "monitoring", "closure_requested", "closed"}
+CONFIRMED = {"verified", "assessed", "assessment_review", "planned", "plan_review", "referred"}
 # action: (the states it applies in, the state it leads to)
 MOVES: dict[str, tuple[set[str], str]] = {
     "assign": ({"reported"}, "in_verification"),
@@ -39,9 +46,18 @@ MOVES: dict[str, tuple[set[str], str]] = {
     "resubmit": ({"returned"}, "in_verification"),
     "reject": ({"in_verification"}, "rejected"),
     "assess": ({"verified"}, "assessed"),
-    "refer": ({"assessed", "referred"}, "referred"),
-    "start_monitoring": ({"assessed", "referred"}, "monitoring"),
-    "record_follow_up": ({"verified", "assessed", "referred", "monitoring"}, SAME),
+    "approve_assessment": ({"assessment_review"}, "assessed"),
+    "return_assessment": ({"assessment_review"}, "verified"),
+    "plan": ({"assessed"}, "planned"),
+    "approve_plan": ({"plan_review"}, "planned"),
+    "return_plan": ({"plan_review"}, "assessed"),
+    "refer": ({"planned", "referred"}, "referred"),
+    # Each answered on a referral still sent (accepted: then completed), see REFERRAL below.
+    "accept_referral": ({"referred", "monitoring"}, SAME),
+    "decline_referral": ({"referred", "monitoring"}, SAME),
+    "complete_referral": ({"referred", "monitoring"}, SAME),
+    "start_monitoring": ({"planned", "referred"}, "monitoring"),
+    "record_follow_up": ({*CONFIRMED, "monitoring"}, SAME),
     "request_closure": ({"monitoring"}, "closure_requested"),
     "approve_closure": ({"closure_requested"}, "closed"),
     "reject_closure": ({"closure_requested"}, "monitoring"),
@@ -58,7 +74,15 @@ WHO: dict[str, set[str]] = {
     "resubmit": {"psm-reporter", *DINAS},
     "reject": {"tksk-assigned"},
     "assess": {"tksk-assigned"},
+    "approve_assessment": DINAS,
+    "return_assessment": DINAS,
+    "plan": {"tksk-assigned"},
+    "approve_plan": DINAS,
+    "return_plan": DINAS,
     "refer": {"tksk-assigned"},
+    "accept_referral": {"institution", "tksk-assigned"},
+    "decline_referral": {"institution", "tksk-assigned"},
+    "complete_referral": {"institution", "tksk-assigned"},
     "start_monitoring": {"tksk-assigned", *DINAS},
     "record_follow_up": {"psm-reporter", "tksk-assigned"},
     "request_closure": {"tksk-assigned"},
@@ -70,11 +94,12 @@ WHO: dict[str, set[str]] = {
 
 REASON_REQUIRED = {
     "return_to_reporter", "reject", "request_closure", "reject_closure", "reassign", "reopen",
+    "return_assessment", "return_plan", "decline_referral",
 }  # fmt: skip
 
 
 def kind(role: str) -> str:
-    return role.split("-")[0]
+    return "integration" if role == "institution" else role.split("-")[0]
 
 
 def expected(action: str, state: str, role: str) -> str | type[CaseError]:
@@ -83,10 +108,14 @@ def expected(action: str, state: str, role: str) -> str | type[CaseError]:
     allowed = WHO[action]
     if state == "reported" and role == "tksk-assigned":
         role = "tksk-other"  # nobody is assigned yet
+    if state not in REFERRED and role == "institution":
+        role = "integration"  # no referral to it yet: one agency's client like any other
     if role not in allowed:
         if kind(role) not in {kind(who) for who in allowed}:
             return RoleNotAllowed
-        return NotTheAssignedTksk if kind(role) == "tksk" else NotTheReporter
+        return {"tksk": NotTheAssignedTksk, "psm": NotTheReporter}.get(
+            kind(role), NotTheInstitution
+        )
     if state not in sources:
         return CaseClosed if state == "closed" else TransitionNotAllowed
     return state if target == SAME else target

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 
 from services.cases.domain.cases import Change
@@ -13,19 +15,38 @@ from services.cases.domain.errors import (
     NeedsRequired,
     NoteRequired,
     NotTheAssignedTksk,
+    NotTheInstitution,
     NotTheReporter,
+    OutcomeUnknown,
+    PlanItemsRequired,
     ReasonNotRecognised,
     ReasonRequired,
+    ReferralNotFound,
+    ReferralState,
     RiskLevelUnknown,
     RoleNotAllowed,
     ServiceRequired,
+    TransitionNotAllowed,
 )
-from services.cases.domain.reasons import RejectionReason
+from services.cases.domain.plans import PlanItem
+from services.cases.domain.reasons import DeclineReason, RejectionReason
+from services.cases.domain.referrals import ReferralOutcome
 from shared.reference import UnknownCategory
-from tests.cases.unit.builders import STAND_IN_ID, TKSK_ID, actor, at, case_in, reported, step
+from tests.cases.unit.builders import (
+    PANTI_ID,
+    PLAN,
+    STAND_IN_ID,
+    TKSK_ID,
+    actor,
+    at,
+    case_in,
+    reported,
+    step,
+)
 from tests.cases.unit.spec import REASON_REQUIRED
 
 TKSK, PSM, OPERATOR = actor("tksk-assigned"), actor("psm-reporter"), actor("operator")
+PANTI = actor("institution")
 # Where each reason-taking step applies, and who takes it.
 REASONED = {
     "return_to_reporter": ("in_verification", "tksk-assigned"),
@@ -34,6 +55,9 @@ REASONED = {
     "reject_closure": ("closure_requested", "operator"),
     "reassign": ("verified", "operator"),
     "reopen": ("closed", "operator"),
+    "return_assessment": ("assessment_review", "operator"),
+    "return_plan": ("plan_review", "operator"),
+    "decline_referral": ("referred", "institution"),
 }
 
 
@@ -47,6 +71,11 @@ def call(action: str, reason: str | None) -> Change:
         "reject_closure": lambda: case.reject_closure(by, at(50), reason),
         "reassign": lambda: case.reassign(by, at(50), STAND_IN_ID, reason),
         "reopen": lambda: case.reopen(by, at(50), reason),
+        "return_assessment": lambda: case.return_assessment(by, at(50), reason),
+        "return_plan": lambda: case.return_plan(by, at(50), reason),
+        "decline_referral": lambda: case.decline_referral(
+            by, at(50), case.referrals[-1].referral_id, reason, None
+        ),
     }
     return steps[action]()
 
@@ -83,7 +112,7 @@ def test_the_caller_is_checked_before_the_reason() -> None:
 
 
 def test_a_referral_needs_consent_or_a_documented_override() -> None:
-    case = case_in("assessed")
+    case = case_in("planned")
     with pytest.raises(ConsentRequired):
         case.refer(TKSK, at(9), referral_id="r", service="LKSA Tapin", consent=False)
     with pytest.raises(ConsentRequired):
@@ -97,9 +126,9 @@ def test_a_referral_needs_consent_or_a_documented_override() -> None:
 
 def test_a_referral_names_its_service_and_a_case_may_have_several() -> None:
     with pytest.raises(ServiceRequired):
-        case_in("assessed").refer(TKSK, at(9), referral_id="r", service=" ", consent=True)
+        case_in("planned").refer(TKSK, at(9), referral_id="r", service=" ", consent=True)
     case = step(case_in("referred"), "refer", "tksk-assigned").case
-    assert case.status == "referred" and len(case.referrals) == 2
+    assert case.status == "referred" and len(case.referrals) == 3
 
 
 def test_an_assessment_has_a_known_risk_level_and_some_needs() -> None:
@@ -181,3 +210,88 @@ def _all_errors(base: type[CaseError]) -> list[type[CaseError]]:
     for sub in base.__subclasses__():
         found += [sub, *_all_errors(sub)]
     return found
+
+
+def test_a_plan_lists_services_with_their_provider_and_target_date() -> None:
+    case = case_in("assessed")
+    for items in ([], [("kursi roda", " ", date(2011, 7, 1))], [("x", "y", date(2011, 7, 1))] * 21):
+        with pytest.raises(PlanItemsRequired):
+            case.make_plan(TKSK, at(9), items)
+    planned, event = case.make_plan(TKSK, at(9), [(" kursi roda ", "Dinsos", date(2011, 7, 1))])
+    assert planned.plan == (PlanItem("kursi roda", "Dinsos", date(2011, 7, 1)),)
+    assert (planned.status, dict(event.details)) == ("planned", {"plan_items": 1})
+
+
+def test_a_reviewed_plan_waits_for_the_dinas_and_a_returned_one_is_made_again() -> None:
+    waiting = case_in("assessed").make_plan(TKSK, at(9), PLAN, review=True).case
+    assert waiting.status == "plan_review"
+    with pytest.raises(TransitionNotAllowed):
+        waiting.refer(TKSK, at(10), referral_id="r", service="LKS", consent=True)
+    returned = waiting.return_plan(OPERATOR, at(10), "target terlalu jauh").case
+    assert returned.status == "assessed"
+    again = returned.make_plan(TKSK, at(11), PLAN[:1], review=True).case
+    assert again.approve_plan(OPERATOR, at(12)).case.status == "planned"
+    assert len(again.plan) == 1  # the new plan replaced the returned one
+
+
+def test_a_reviewed_assessment_is_approved_or_assessed_again() -> None:
+    waiting = case_in("assessment_review")
+    assert waiting.approve_assessment(OPERATOR, at(20)).case.status == "assessed"
+    again = waiting.return_assessment(OPERATOR, at(20), "risiko belum dinilai").case
+    assert again.status == "verified"
+    assert again.assess(TKSK, at(21), "low", ["sembako"]).case.status == "assessed"
+
+
+def test_a_declined_referral_brings_the_case_back_to_its_plan_when_nothing_else_is_live() -> None:
+    case = case_in("planned")
+    case = case.refer(TKSK, at(9), referral_id="r", service="PSTW", consent=True,
+                      institution_id=PANTI_ID).case  # fmt: skip
+    with pytest.raises(ReasonNotRecognised):
+        case.decline_referral(PANTI, at(10), "r", "tidak mau", None)
+    back, event = case.decline_referral(PANTI, at(10), "r", "kapasitas_penuh", "kamar penuh")
+    assert (back.status, event.reason) == ("planned", "kapasitas_penuh")
+    [declined] = back.referrals
+    assert (declined.status, declined.decline_reason, declined.note) == (
+        "declined",
+        DeclineReason.KAPASITAS_PENUH,
+        "kamar penuh",
+    )
+    assert declined.answered_by == PANTI_ID
+    # With another referral still live, the case stays referred.
+    other = case_in("referred")
+    sent = [r.referral_id for r in other.referrals if r.status == "sent"]
+    assert other.decline_referral(TKSK, at(50), sent[0], "lainnya", None).case.status == "referred"
+
+
+def test_a_referral_is_answered_once_and_completed_only_after_it_was_accepted() -> None:
+    case = case_in("referred")
+    accepted = next(r.referral_id for r in case.referrals if r.status == "accepted")
+    sent = next(r.referral_id for r in case.referrals if r.status == "sent")
+    with pytest.raises(ReferralState):
+        case.accept_referral(PANTI, at(50), accepted)
+    with pytest.raises(ReferralState):
+        case.decline_referral(PANTI, at(50), accepted, "lainnya", None)
+    with pytest.raises(ReferralState):
+        case.complete_referral(PANTI, at(50), sent, "dilayani", None)
+    with pytest.raises(OutcomeUnknown):
+        case.complete_referral(PANTI, at(50), accepted, "sembuh", None)
+    with pytest.raises(ReferralNotFound):
+        case.accept_referral(PANTI, at(50), "no-such")
+    done = case.complete_referral(TKSK, at(50), accepted, " Dilayani_Sebagian ", "kursi roda")
+    assert [r.outcome for r in done.case.referrals if r.referral_id == accepted] == [
+        ReferralOutcome.DILAYANI_SEBAGIAN
+    ]
+    assert done.case.status == "referred"  # monitoring is the TKSK's step
+
+
+def test_an_institution_answers_only_the_referrals_made_to_it() -> None:
+    case = case_in("planned")
+    case = case.refer(TKSK, at(9), referral_id="mine", service="PSTW", consent=True,
+                      institution_id=PANTI_ID).case  # fmt: skip
+    case = case.refer(TKSK, at(10), referral_id="theirs", service="RSUD", consent=True,
+                      institution_id="rsud-datu-sanggul").case  # fmt: skip
+    with pytest.raises(NotTheInstitution):
+        case.accept_referral(PANTI, at(11), "theirs")
+    with pytest.raises(NotTheInstitution):  # another agency's client: no referral to it at all
+        case.accept_referral(actor("integration"), at(11), "mine")
+    assert case.accept_referral(PANTI, at(11), "mine").case.referrals[0].status == "accepted"

@@ -1,6 +1,7 @@
 """From a case's deadline to the messages: the worker its step waits on is reminded and told it
-is overdue; an escalation and a closure awaiting approval reach the Dinas's operators covering
-the case (`NOTIFICATIONS_OPERATORS_FILE`), each once."""
+is overdue; an escalation and a closure, assessment or plan awaiting approval reach the Dinas's
+operators covering the case (`NOTIFICATIONS_OPERATORS_FILE`), each once; a declined referral
+goes back to the TKSK."""
 
 from __future__ import annotations
 
@@ -10,7 +11,14 @@ from pathlib import Path
 
 import pytest
 
-from shared.contracts.cases import CaseClosureRequested, CaseEscalated, CaseOverdue
+from shared.contracts.cases import (
+    CaseAssessed,
+    CaseClosureRequested,
+    CaseEscalated,
+    CaseOverdue,
+    CasePlanned,
+    CaseReferralDeclined,
+)
 from shared.messaging.streams import events_stream
 from tests.notifications.integration.story import TUNGKAP, case_step, worker
 
@@ -70,3 +78,49 @@ async def test_a_closure_awaiting_approval_reaches_the_operators(make_notificati
     delivery = await service.delivery_of("op-tapin", template="closure_requested")
     assert "TKSK mengajukan penutupan kasus PMKS di Desa Tungkap" in delivery["text"]
     assert "karena kebutuhannya telah tertangani" in delivery["text"]
+
+
+async def test_a_plan_awaiting_approval_reaches_the_operators_and_an_approved_one_does_not(
+    make_notifications, store_kind, tmp_path
+):
+    service = await make_notifications(store_kind, operators_file=operators_file(tmp_path))
+    due = NOW.date() + timedelta(days=5)
+    reviewed = case_step(
+        CasePlanned, status="plan_review", action="plan", actor_id="w-rahmat",
+        actor_role="tksk", at=NOW, next_step="approve_plan", due_day=due,
+    )  # fmt: skip
+    planned = case_step(
+        CasePlanned, case_id="5b1d0c2e-0000-4e21-9a0c-5d6e7f809a1b", status="planned",
+        action="plan", actor_id="w-rahmat", actor_role="tksk", at=NOW, next_step="refer",
+        due_day=due,
+    )  # fmt: skip
+    assessed = case_step(
+        CaseAssessed, status="assessment_review", action="assess", actor_id="w-rahmat",
+        actor_role="tksk", at=NOW, next_step="approve_assessment", due_day=due,
+    )  # fmt: skip
+    for step in (reviewed, planned, assessed):
+        await service.publish(step)
+    await service.handled(3)
+    deliveries = await service.deliveries()
+    assert sorted((d["recipient_id"], d["template"]) for d in deliveries) == [
+        ("op-tapin", "approval_requested"), ("op-tapin", "approval_requested"),
+    ]  # fmt: skip
+    texts = sorted(d["text"] for d in deliveries)
+    assert "TKSK mengajukan hasil asesmen kasus PMKS di Desa Tungkap" in texts[0]
+    assert "TKSK mengajukan rencana tindak lanjut kasus PMKS di Desa Tungkap" in texts[1]
+
+
+async def test_a_declined_referral_goes_back_to_the_assigned_tksk(make_notifications, tmp_path):
+    service = await make_notifications(operators_file=operators_file(tmp_path))
+    await service.publish(worker("w-rahmat", "Rahmat Hidayat", "63.05.01", role="tksk"), sequence=1)
+    declined = case_step(
+        CaseReferralDeclined, status="planned", action="decline_referral",
+        actor_id="panti-budi", actor_role="integration", at=NOW, reason_code="kapasitas_penuh",
+        next_step="refer", due_day=date(2026, 12, 15), referral_id="r-1",
+        institution_id="panti-budi", referral_status="declined",
+    )  # fmt: skip
+    await service.publish(declined)
+    told = await service.delivery_of("w-rahmat", template="referral_declined")
+    assert told["text"].startswith("Yth. Rahmat Hidayat, rujukan kasus PMKS di Desa Tungkap")
+    assert "ditolak oleh lembaga penerima karena kapasitasnya penuh" in told["text"]
+    assert "paling lambat 15 Desember 2026" in told["text"]

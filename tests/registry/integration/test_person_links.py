@@ -93,10 +93,27 @@ async def test_reported_cases_register_or_link_their_person_once(make_registry, 
     person = (await registry.client.get(f"/v1/persons/{person_id}", headers=bearer())).json()
     assert (person["cases"], person["version"]) == (["c-1", "c-2", "c-3"], 2)
 
+    # Cases alone hears each linked person's sex and birth date, for its rekap (ADR 0012):
+    # at each link, and with a change of a person who has a case; never on the public stream.
+    profiles = await eventually(
+        lambda: _profiles(redis, ns, 5), timeout=15, message="the linked persons' profiles"
+    )
+    assert {(e.subject, e.data["sex"]) for e in profiles} == {
+        (person_id, "P"), (events[5].subject, "P"),
+    }  # fmt: skip
+    assert {e.sequence for e in profiles if e.subject == person_id} == {1, 2}
+    assert len(profiles) == 5  # links c-1 … c-4, and the change while c-1 was linked
+    assert all(set(e.data) == {"person_id", "sex", "birth_date"} for e in profiles)
+
     async def all_acknowledged() -> bool:  # the duplicate and the replay too, with no effect
         return (await redis.xpending(f"{ns}.cases.events", "registry"))["pending"] == 0
 
     await eventually(all_acknowledged, timeout=15, message="no pending entries")
+
+
+async def _profiles(redis: Redis, namespace: str, count: int) -> list[Envelope] | None:
+    found = await published(redis, namespace, "profiles")
+    return found if len(found) >= count else None
 
 
 async def test_a_case_naming_an_unknown_person_is_dead_lettered_not_linked(registry, redis):

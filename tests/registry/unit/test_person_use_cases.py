@@ -28,6 +28,7 @@ LINKER = Actor(sub="registry.link_person_on_case_reported", role="service")
 REGISTERED = "kesos.registry.person_registered.v1"
 UPDATED = "kesos.registry.person_updated.v1"
 LINKED = "kesos.registry.person_linked.v1"
+PROFILE = "kesos.registry.person_profile.v1"
 
 
 def form(**changes) -> PersonForm:
@@ -140,12 +141,14 @@ async def test_an_inline_report_registers_the_person_and_links_the_case():
     uow = FakeWork()
     linked = await link(uow, reported("c-1", siti()))
     assert linked is not None and (linked.person_id, linked.matched_by) == ("p-new", MatchedBy.NEW)
-    assert uow.published() == [(REGISTERED, 1), (LINKED, None)]
-    assert uow.outbox.events[-1][0].model_dump() == {
+    assert uow.published() == [(REGISTERED, 1), (LINKED, None), (PROFILE, 1)]
+    assert uow.outbox.events[1][0].model_dump() == {
         "case_id": "c-1",
         "person_id": "p-new",
         "matched_by": "new",
     }
+    # For cases' rekap alone (the restricted profiles stream): sex and birth date.
+    assert set(uow.outbox.events[2][0].model_dump()) == {"person_id", "sex", "birth_date"}
     assert [row[1:] for row in uow.audited] == [
         ("person.register", "p-new", "case c-1"),
         ("person.link_case", "p-new", "case c-1"),
@@ -158,14 +161,15 @@ async def test_a_second_report_with_the_nik_links_to_the_same_person():
     second = await link(uow, reported("c-2", siti(), categories=("PD",)), "p-other")
     assert second is not None and (second.person_id, second.matched_by) == ("p-new", MatchedBy.NIK)
     assert uow.persons.rows["p-new"].categories == ("LUT", "PD")
-    assert uow.published()[2:] == [(UPDATED, 2), (LINKED, None)]
+    # She has a case: her change reaches cases' profile too, and so does the new link.
+    assert uow.published()[3:] == [(UPDATED, 2), (PROFILE, 2), (LINKED, None), (PROFILE, 2)]
 
 
 async def test_a_case_is_linked_once_however_often_it_is_reported():
     uow = FakeWork()
     await link(uow, reported("c-1", siti(nik=None)))
     assert await link(uow, reported("c-1", siti(nik=None)), "p-again") is None
-    assert list(uow.persons.rows) == ["p-new"] and len(uow.outbox.events) == 2
+    assert list(uow.persons.rows) == ["p-new"] and len(uow.outbox.events) == 3
 
 
 async def test_a_report_naming_a_registry_person_links_to_them():
