@@ -235,6 +235,8 @@ def cases_router(uows: Uows, approvals: Approvals | None = None) -> APIRouter:
             reported_by=caller.sub if mine else None, after=time_and_id_after(cursor),
         )  # fmt: skip
         async with uows() as uow:
+            if await transitions.is_institution(uow, caller):
+                return Page[s.CaseOut](items=[])  # it reads its referrals' cases one by one
             found = await queries.list_cases(uow, wanted, limit + 1)
             page = page_of(found, limit, lambda c: time_and_id(c.case.reported_at, c.case.case_id))
             items = await shown_page(uow, page.items, caller, utcnow())

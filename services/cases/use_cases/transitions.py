@@ -8,10 +8,13 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from services.cases.adapters.cases import StoredCase
+from services.cases.adapters.institutions import KnownInstitution
 from services.cases.adapters.unit_of_work import CasesUnitOfWork
 from services.cases.domain.actors import Actor
 from services.cases.domain.cases import Case, Change
 from services.cases.domain.errors import CaseNotFound, InstitutionUnknown
+from services.cases.domain.guards import check
+from services.cases.domain.states import Action
 from services.cases.use_cases.events import record_step
 from shared.security import Principal, Role, within
 
@@ -45,7 +48,18 @@ async def readable_case(uow: CasesUnitOfWork, case_id: str, by: Principal) -> St
     stored = await visible_case(uow, case_id, by)
     if not readable(stored, by):
         raise CaseNotFound()
+    if await is_institution(uow, by) and not referred_to(stored, by.sub):
+        raise CaseNotFound()  # a receiving institution reads the cases referred to it only
     return stored
+
+
+async def is_institution(uow: CasesUnitOfWork, by: Principal) -> bool:
+    """A receiving institution's own client (its `sub` is the institution's id)."""
+    return by.role is Role.INTEGRATION and await uow.institutions.get(by.sub) is not None
+
+
+def referred_to(stored: StoredCase, institution_id: str) -> bool:
+    return any(referral.institution_id == institution_id for referral in stored.case.referrals)
 
 
 async def take_step(
@@ -75,18 +89,21 @@ async def refer(
     institution = await uow.institutions.get(form.institution_id) if form.institution_id else None
 
     def step(case: Case, actor: Actor, at: datetime) -> Change:
-        change = case.refer(
+        check(Action.REFER, actor, case)  # the guards first: a stranger learns nothing of it
+        if form.institution_id and not _serves(institution, case.desa):
+            raise InstitutionUnknown()
+        return case.refer(
             actor, at, referral_id=form.referral_id,
-            service=institution.name if institution else form.institution_id or form.service or "",
+            service=institution.name if institution else form.service or "",
             consent=form.consent, override_reason=form.override_reason,
             institution_id=form.institution_id,
         )  # fmt: skip
-        serves = institution is not None and within(case.desa, institution.wilayah)
-        if form.institution_id and not (serves and institution and institution.active):
-            raise InstitutionUnknown()  # after the guards: a stranger learns nothing of the case
-        return change
 
     return await take_step(uow, case_id, by, now, step)
+
+
+def _serves(institution: KnownInstitution | None, desa: str) -> bool:
+    return institution is not None and institution.active and within(desa, institution.wilayah)
 
 
 async def reassign(

@@ -166,3 +166,20 @@ async def test_a_plan_waits_for_the_dinas_and_a_returned_plan_is_made_again(
 def _problem(response: Any, status: int, rule: str) -> None:
     assert response.status_code == status, response.text
     assert response.json()["type"].endswith(rule), response.text
+
+
+async def test_an_institution_s_client_reads_only_the_cases_referred_to_it(cases_app: Cases):
+    await institution(cases_app, PANTI)
+    await cases_app.handled("cases.institutions", 1)
+    referred, officer = await planned_case(cases_app)
+    await cases_app.ok(referred, "refer", officer, refer_to(PANTI))
+    other = (await cases_app.report(psm("psm-tungkap")))["case_id"]
+    panti = client_of(PANTI)
+    seen = await cases_app.get(referred, panti)
+    assert seen.status_code == 200 and seen.json()["person"] is None  # no identity either
+    assert (await cases_app.get(other, panti)).status_code == 404
+    listed = await cases_app.client.get("/v1/cases", headers=panti)
+    assert listed.json()["items"] == []
+    # Another agency's client (not an institution) reads as before: no identity, in scope.
+    bps = await cases_app.get(other, bearer("integration", "63", sub="bps-kalsel"))
+    assert bps.status_code == 200 and bps.json()["person"] is None

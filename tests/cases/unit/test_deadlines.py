@@ -10,7 +10,7 @@ import pytest
 from services.cases.domain.actors import ActorRole
 from services.cases.domain.deadlines import RULES, Awaiting, Deadline, Notice, next_deadline
 from services.cases.domain.states import Action, CaseState
-from tests.cases.unit.builders import PATHS, STEPS, TKSK_ID, actor, reported
+from tests.cases.unit.builders import PANTI_ID, PATHS, STEPS, TKSK_ID, actor, reported
 
 # Tuesday 17 March 2026, 10:00 WITA: Nyepi (18–19 March) and Lebaran (20–24 March) ahead.
 BEFORE_LEBARAN = datetime(2026, 3, 17, 2, 0, tzinfo=UTC)
@@ -120,3 +120,25 @@ def test_a_reminder_never_comes_before_the_clock_started(state):
     _, deadline = walk(state, datetime(2026, 12, 1, 1, 0, tzinfo=UTC))
     assert deadline is not None
     assert deadline.started_at <= deadline.due_soon_at < deadline.due_at < deadline.escalate_at
+
+
+def test_a_plan_in_review_waits_on_the_dinas_and_a_declined_referral_on_the_tksk():
+    _, review = walk("plan_review", BEFORE_LEBARAN)
+    assert review is not None and (review.step, review.awaiting) == (
+        Action.APPROVE_PLAN,
+        Awaiting(ActorRole.OPERATOR, None),
+    )
+    assert review.due_day == date(2026, 3, 27)  # three working days after Lebaran
+    case, _ = walk("planned", BEFORE_LEBARAN)
+    referred = case.refer(
+        actor("tksk-assigned", case), BEFORE_LEBARAN, referral_id="r", service="PSTW",
+        consent=True, institution_id=PANTI_ID,
+    ).case  # fmt: skip
+    declined_at = datetime(2026, 4, 6, 2, 0, tzinfo=UTC)  # Monday
+    back = referred.decline_referral(actor("institution"), declined_at, "r", "lainnya", None)
+    deadline = next_deadline(back.case, back.event, None)
+    assert deadline is not None and (deadline.step, deadline.awaiting) == (
+        Action.REFER,
+        Awaiting(ActorRole.TKSK, TKSK_ID),
+    )
+    assert deadline.due_day == date(2026, 4, 20)  # ten working days: 7 … 20 April
