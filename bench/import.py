@@ -31,6 +31,7 @@ import secrets
 import sys
 import tempfile
 import time
+from collections import Counter
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -292,6 +293,47 @@ class Figures:
     peak_rss_mib: float = 0.0
     cpu_s: dict[str, float] = field(default_factory=dict)  # each service's CPU time, to the end
     found: set[Pair] = field(default_factory=set)
+    statements: list[tuple[str, str, float]] = field(default_factory=list)  # sampler.top()
+
+
+class StatementSampler:
+    """Where PostgreSQL's time goes, without `pg_stat_statements` (it needs a restart to load):
+    every few milliseconds, which statements the services' backends are running
+    (`pg_stat_activity`). A statement's share of the samples in which some backend was busy is
+    its share of the server's busy time — a sampling profiler of the server, by statement."""
+
+    def __init__(self, admin_url: str, database_urls: list[str], every_s: float = 0.005) -> None:
+        self._dsn = make_url(admin_url).set(drivername="postgresql").render_as_string(False)
+        self._databases = [make_url(url).database for url in database_urls]
+        self._every_s = every_s
+        self._counts: Counter[tuple[str, str]] = Counter()
+        self._busy = 0
+        self._stop = asyncio.Event()
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    async def run(self) -> None:
+        connection = await asyncpg.connect(self._dsn)
+        try:
+            while not self._stop.is_set():
+                rows = await connection.fetch(
+                    "SELECT datname, left(regexp_replace(query, '\\s+', ' ', 'g'), 90) AS q "
+                    "FROM pg_stat_activity WHERE state = 'active' AND datname = ANY($1::text[])",
+                    self._databases,
+                )  # fmt: skip
+                self._busy += bool(rows)
+                self._counts.update((row["datname"], row["q"]) for row in rows)
+                await asyncio.sleep(self._every_s)
+        finally:
+            await connection.close()
+
+    def top(self, count: int = 8) -> list[tuple[str, str, float]]:
+        """(service, statement, share of the busy samples), the busiest first."""
+        return [
+            (database.split("_")[2], query, seen / max(self._busy, 1))
+            for (database, query), seen in self._counts.most_common(count)
+        ]
 
 
 class Run:
@@ -348,6 +390,8 @@ async def import_through_services(run: Run, path: Path) -> Figures:
     await run.service("cases", cases_url)
     figures = Figures()
     headers = {"Authorization": f"Bearer {run.token}"}
+    sampler = StatementSampler(run.admin_url, [registry_url, cases_url])
+    sampling = asyncio.create_task(sampler.run())
     async with httpx.AsyncClient(base_url=registry.url, headers=headers, timeout=600) as client:
         started, server_before = time.perf_counter(), _postgres_cpu_s()
         answer = await client.post(
@@ -362,6 +406,9 @@ async def import_through_services(run: Run, path: Path) -> Figures:
         figures.fan_out_s = time.perf_counter() - started
         figures.cpu_s = {process.name: _cpu_s(process.pid) for process in run.processes}
         figures.cpu_s["PostgreSQL (every backend)"] = _postgres_cpu_s() - server_before
+        sampler.stop()
+        await sampling
+        figures.statements = sampler.top()
         report = (await client.get(f"{job_path}/duplicates")).text.removeprefix("\ufeff")
     figures.found = await _found_pairs(registry_url, report)
     return figures
@@ -485,6 +532,9 @@ async def bench(args: argparse.Namespace, directory: Path) -> None:
     print(f"  registry peak RSS {figures.peak_rss_mib:.0f} MiB")
     for name, seconds in figures.cpu_s.items():
         print(f"  {name} CPU {seconds:.1f} s ({seconds / province.rows * 1e6:.0f} µs a row)")
+    print("  PostgreSQL's busy time by statement (pg_stat_activity sampled):")
+    for service, query, share in figures.statements:
+        print(f"    {share:6.1%}  {service:<8} {query}")
     hits = len(figures.found & province.planted)
     recall = hits / len(province.planted) if province.planted else 1.0
     precision = hits / len(figures.found) if figures.found else 1.0

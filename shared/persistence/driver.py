@@ -16,7 +16,7 @@ SQLite keeps the session's path: there is no second driver to speak to, and one 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import groupby
@@ -68,17 +68,29 @@ async def write_rows(session: AsyncSession, writes: Sequence[tuple[Target, list[
     connection = await session.connection()
     driver = await _driver_in_transaction(connection)
     for target, rows in writes:
-        for columns, run in groupby(rows, key=_columns):
+        for columns, group in groupby(rows, key=_columns):
+            run = list(group)
+            if isinstance(target, Table) and len(run) > 1:  # a batch: one statement, not n
+                arrays = insert_statement(target, columns, connection.dialect)
+                sent = driver.execute(arrays.sql, *arrays.arrays(run))
+                await _send(connection, arrays.sql, sent, rows=len(run))
+                continue
             statement = compiled(target, columns, connection.dialect)
             values = [statement.values(row) for row in run]
-            try:
-                with statement_span(statement.sql, rows=len(values)):
-                    if len(values) == 1:
-                        await driver.execute(statement.sql, *values[0])
-                    else:
-                        await driver.executemany(statement.sql, values)
-            except Exception as error:
-                raise await _as_session_error(connection, statement.sql, error) from error
+            sent = (
+                driver.execute(statement.sql, *values[0]) if len(values) == 1
+                else driver.executemany(statement.sql, values)
+            )  # fmt: skip
+            await _send(connection, statement.sql, sent, rows=len(values))
+
+
+async def _send(connection: AsyncConnection, sql: str, call: Awaitable[Any], *, rows: int) -> Any:
+    """Await a driver call under its span; its error as the session would have raised it."""
+    try:
+        with statement_span(sql, rows=rows):
+            return await call
+    except Exception as error:
+        raise await _as_session_error(connection, sql, error) from error
 
 
 def _columns(row: Row) -> tuple[str, ...]:
@@ -100,16 +112,59 @@ class Upsert:
 
 
 @lru_cache(maxsize=64)
+def insert_statement(table: Table, columns: tuple[str, ...], dialect: Dialect) -> Upsert:
+    """`INSERT … SELECT … FROM unnest(one array per column)`: a batch of any size in one
+    statement of fixed text, prepared once — where SQLAlchemy's executemany sends a multi-row
+    VALUES compiled, parsed and planned again for every batch size."""
+    sql = f"INSERT INTO {_columns_from_arrays(table, columns, dialect)}"
+    return Upsert(sql, columns, _processors(table, columns, dialect))
+
+
+async def insert_rows(session: AsyncSession, table: Table, rows: Sequence[Row]) -> None:
+    """The rows (each holding the same columns) in one statement, on PostgreSQL's driver in the
+    session's transaction; elsewhere through the session. Errors as the session raises them."""
+    if not rows:
+        return
+    connection = await session.connection()
+    if connection.dialect.name != "postgresql":
+        await session.execute(insert(table), list(rows))
+        return
+    driver = await _driver_in_transaction(connection)
+    statement = insert_statement(table, tuple(rows[0]), connection.dialect)
+    sent = driver.execute(statement.sql, *statement.arrays(rows))
+    await _send(connection, statement.sql, sent, rows=len(rows))
+
+
+def _columns_from_arrays(table: Table, columns: tuple[str, ...], dialect: Dialect) -> str:
+    """`table (a, b) SELECT a, b FROM unnest($1::type[], $2::type[]) … ORDER BY` the rows'
+    order: a serial key (the outbox's id, which the relay publishes by) follows it."""
+    quote = dialect.identifier_preparer.quote
+    types = [table.c[name].type.compile(dialect=dialect) for name in columns]
+    arrays = ", ".join(f"${n}::{kind}[]" for n, kind in enumerate(types, start=1))
+    named = ", ".join(map(quote, columns))
+    return (
+        f"{dialect.identifier_preparer.format_table(table)} ({named}) SELECT {named} "
+        f"FROM unnest({arrays}) WITH ORDINALITY AS batch({named}, batch_row) ORDER BY batch_row"
+    )
+
+
+def _processors(
+    table: Table, columns: tuple[str, ...], dialect: Dialect
+) -> tuple[Callable[[Any], Any] | None, ...]:
+    return tuple(
+        table.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in columns
+    )
+
+
+@lru_cache(maxsize=64)
 def upsert_statement(
     table: Table, columns: tuple[str, ...], newer_by: str | None, dialect: Dialect
 ) -> Upsert:
-    """`INSERT … SELECT * FROM unnest(one array per column) ON CONFLICT … DO UPDATE [WHERE
+    """`INSERT … SELECT … FROM unnest(one array per column) ON CONFLICT … DO UPDATE [WHERE
     newer] RETURNING key`: a batch of any size is one statement of fixed text, prepared once
     (a multi-row VALUES is compiled again for every batch: most of a consumer's time)."""
     quote = dialect.identifier_preparer.quote
     keys = [column.name for column in table.primary_key.columns]
-    types = [table.c[name].type.compile(dialect=dialect) for name in columns]
-    arrays = ", ".join(f"${n}::{kind}[]" for n, kind in enumerate(types, start=1))
     updated = [name for name in columns if name not in keys]
     on_conflict = "DO NOTHING"
     if updated:
@@ -120,14 +175,10 @@ def upsert_statement(
             target = dialect.identifier_preparer.format_table(table)
             on_conflict += f" WHERE {target}.{quote(newer_by)} < excluded.{quote(newer_by)}"
     sql = (
-        f"INSERT INTO {dialect.identifier_preparer.format_table(table)} "
-        f"({', '.join(map(quote, columns))}) SELECT * FROM unnest({arrays}) "
+        f"INSERT INTO {_columns_from_arrays(table, columns, dialect)} "
         f"ON CONFLICT ({', '.join(map(quote, keys))}) {on_conflict} RETURNING {quote(keys[0])}"
     )
-    processors = tuple(
-        table.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in columns
-    )
-    return Upsert(sql, columns, processors)
+    return Upsert(sql, columns, _processors(table, columns, dialect))
 
 
 async def upsert_rows(
@@ -139,11 +190,8 @@ async def upsert_rows(
     connection = await session.connection()
     driver = await _driver_in_transaction(connection)
     statement = upsert_statement(table, tuple(rows[0]), newer_by, connection.dialect)
-    try:
-        with statement_span(statement.sql, rows=len(rows)):
-            records = await driver.fetch(statement.sql, *statement.arrays(rows))
-    except Exception as error:
-        raise await _as_session_error(connection, statement.sql, error) from error
+    sent = driver.fetch(statement.sql, *statement.arrays(rows))
+    records = await _send(connection, statement.sql, sent, rows=len(rows))
     return [record[0] for record in records]
 
 

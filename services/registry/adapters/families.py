@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.registry.adapters.tables import families, family_members
 from services.registry.domain.errors import ConcurrentUpdate
 from services.registry.domain.families import Family, Member, Relationship
+from shared.persistence.driver import insert_rows
 from shared.persistence.scope import inside
 
 CURRENT = family_members.c.left_at.is_(None)
@@ -73,10 +74,9 @@ class FamilyRepository:
         uniqueness rule was won meanwhile."""
         if not added:
             return
-        await self._session.execute(insert(families), [_row(family) for family in added])
+        await insert_rows(self._session, families, [_row(family) for family in added])
         memberships = [_membership(f, member) for f in added for member in f.members]
-        if memberships:
-            await self._session.execute(insert(family_members), memberships)
+        await insert_rows(self._session, family_members, memberships)
 
     async def page(self, scope: str, *, after: str | None, limit: int) -> list[Family]:
         """Families whose desa lies inside `scope`, by id, after the id `after`."""

@@ -24,6 +24,7 @@ from services.registry.adapters.tables import case_links, persons
 from services.registry.domain.errors import ConcurrentUpdate
 from services.registry.domain.persons import CaseLink, MatchedBy, Person
 from services.registry.use_cases.ports import PersonQuery
+from shared.persistence.driver import insert_rows
 from shared.persistence.scope import inside
 
 SEPARATOR = ","
@@ -65,8 +66,7 @@ class PersonRepository:
 
     async def add_many(self, added: Sequence[Person]) -> None:
         """New persons in one statement; `IntegrityError` when one's NIK was taken meanwhile."""
-        if added:
-            await self._session.execute(insert(persons), [_row(person) for person in added])
+        await insert_rows(self._session, persons, [_row(person) for person in added])
 
     async def in_blocks(self, blocks: Collection[tuple[str, str, int | None]]) -> list[Person]:
         """`in_block` for many (desa, sex, birth year) blocks at once."""

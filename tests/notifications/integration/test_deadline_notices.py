@@ -21,6 +21,7 @@ from shared.contracts.cases import (
 )
 from shared.messaging.streams import events_stream
 from tests.notifications.integration.story import TUNGKAP, case_step, worker
+from tests.support.waiting import eventually
 
 pytestmark = pytest.mark.integration
 NOW = datetime.now(UTC)
@@ -101,10 +102,16 @@ async def test_a_plan_awaiting_approval_reaches_the_operators_and_an_approved_on
     for step in (reviewed, planned, assessed):
         await service.publish(step)
     await service.handled(3)
-    deliveries = await service.deliveries()
+
+    async def both_sent() -> list[dict] | None:
+        sent = await service.deliveries(status="sent")
+        return sent if len(sent) == 2 else None
+
+    deliveries = await eventually(both_sent, message="two approval requests sent")
     assert sorted((d["recipient_id"], d["template"]) for d in deliveries) == [
         ("op-tapin", "approval_requested"), ("op-tapin", "approval_requested"),
     ]  # fmt: skip
+    assert len(await service.deliveries()) == 2  # none for the plan approved without review
     texts = sorted(d["text"] for d in deliveries)
     assert "TKSK mengajukan hasil asesmen kasus PMKS di Desa Tungkap" in texts[0]
     assert "TKSK mengajukan rencana tindak lanjut kasus PMKS di Desa Tungkap" in texts[1]
