@@ -55,6 +55,7 @@ def build_app(
         routers=[
             http.cases_router(uows, Approvals.from_file(ApprovalSettings().approvals_file)),
             http.queues_router(uows),
+            http.referrals_router(uows),
             rekap.rekap_router(uows),
             exports.exports_router(uows),
         ],

@@ -41,6 +41,7 @@ from services.cases.adapters.tables import (
     case_categories,
     cases,
     deadlines,
+    referrals,
     rekap_counts,
     steps,
 )
@@ -53,6 +54,7 @@ from services.cases.domain.plans import PlanItem
 from services.cases.domain.reasons import ClosureReason, DeclineReason, RejectionReason, RiskLevel
 from services.cases.domain.referrals import Referral, ReferralOutcome, ReferralStatus
 from services.cases.domain.states import Action, CaseState
+from shared.persistence.projection import upsert_many
 from shared.persistence.scope import inside
 from shared.reference import pmks_categories
 from shared.security.disclosure import is_protected
@@ -140,9 +142,50 @@ class CaseRepository:
             raise ConcurrentUpdate()
         if set(case.categories) != set(over.categories):  # only a verification corrects them
             await self._replace_categories(case)
+        if case.referrals != over.referrals:
+            await self._keep_referrals(case, over)
         if _rekap_keys(case) != _rekap_keys(over):
             self._count(over, -1)
             self._count(case, +1)
+
+    async def _keep_referrals(self, case: Case, over: Case) -> None:
+        """The referrals to institutions that are new or answered, as `cases_referrals` rows."""
+        changed = [r for r in case.referrals if r.institution_id and r not in over.referrals]
+        rows = [
+            {"referral_id": r.referral_id, "case_id": case.case_id,
+             "institution_id": r.institution_id, "status": r.status.value,
+             "referred_at": r.referred_at}
+            for r in changed
+        ]  # fmt: skip
+        await upsert_many(self._session, referrals, rows)
+
+    async def referred_to(
+        self,
+        institution_id: str,
+        status: str | None,
+        after: tuple[datetime, str] | None,
+        limit: int,
+    ) -> list[tuple[StoredCase, str, datetime]]:
+        """The cases referred to an institution, with the referral's id and time, the newest
+        first (a case referred to it twice, twice)."""
+        referral = (referrals.c.referral_id.label("referral_key"),
+                    referrals.c.referred_at.label("referral_at"))  # fmt: skip
+        query = (
+            select(cases, *referral)
+            .join(referrals, referrals.c.case_id == cases.c.case_id)
+            .where(referrals.c.institution_id == institution_id)
+        )
+        if status is not None:
+            query = query.where(referrals.c.status == status)
+        if after is not None:
+            at, referral_id = after
+            query = query.where(or_(
+                referrals.c.referred_at < at,
+                and_(referrals.c.referred_at == at, referrals.c.referral_id < referral_id),
+            ))  # fmt: skip
+        query = query.order_by(referrals.c.referred_at.desc(), referrals.c.referral_id.desc())
+        rows = (await self._session.execute(query.limit(limit))).mappings().all()
+        return [(_stored(row), row["referral_key"], row["referral_at"]) for row in rows]
 
     def _count(self, case: Case, delta: int) -> None:
         """Move the case's rekap counts, in this transaction (written with its last rows)."""

@@ -205,3 +205,16 @@ profiles = Table(
     Column("birth_date", Date),
     Column("sequence", BigInteger, nullable=False),  # the person's registry version
 )
+
+# Each referral to a receiving institution, kept in step with the case's `referrals` on every
+# write: what an institution's client lists as its own (`GET /v1/referrals`).
+referrals = Table(
+    "cases_referrals",
+    TABLES,
+    Column("referral_id", String(36), primary_key=True),
+    Column("case_id", String(36), nullable=False),
+    Column("institution_id", String(36), nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("referred_at", UtcDateTime, nullable=False),
+)
+Index("ix_cases_referrals_institution", referrals.c.institution_id, referrals.c.referred_at)

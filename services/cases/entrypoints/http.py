@@ -20,6 +20,7 @@ from services.cases.adapters.unit_of_work import CasesUnitOfWork
 from services.cases.domain.actors import Actor
 from services.cases.domain.approvals import Approvals, default_approvals
 from services.cases.domain.errors import CaseError, CaseRule
+from services.cases.domain.referrals import ReferralStatus
 from services.cases.domain.reporting import CaseReport
 from services.cases.domain.states import Action, CaseState
 from services.cases.entrypoints import schemas as s
@@ -179,6 +180,40 @@ def queues_router(uows: Uows) -> APIRouter:
             page = page_of(found, limit, lambda item: time_and_id(item[1], item[0].case.case_id))
             items = await shown_page(uow, [stored for stored, _ in page.items], caller, now)
         return Page[s.CaseOut](items=items, next_cursor=page.next_cursor)
+
+    return router
+
+
+def referrals_router(uows: Uows) -> APIRouter:
+    router = APIRouter(prefix="/v1/referrals", tags=["referrals"])
+
+    @router.get(
+        "", response_model=Page[s.ReferredCase],
+        summary="A receiving institution's own referrals, the newest first (its client only)",
+    )  # fmt: skip
+    async def get_referrals(
+        caller: Caller,
+        limit: Limit = 50,
+        cursor: Cursor = None,
+        status: ReferralStatus | None = None,
+    ) -> Any:
+        now = utcnow()
+        async with uows() as uow:
+            if not await transitions.is_institution(uow, caller):
+                raise Problem(
+                    403, "institutions-only", "Not an institution's client",
+                    "the referrals made to an institution are listed to its own client",
+                )  # fmt: skip
+            found = await uow.cases.referred_to(
+                caller.sub, status.value if status else None, time_and_id_after(cursor), limit + 1
+            )
+            page = page_of(found, limit, lambda item: time_and_id(item[2], item[1]))
+            shown = await shown_page(uow, [stored for stored, _, _ in page.items], caller, now)
+        items = [
+            s.ReferredCase(referral_id=referral_id, case=case)
+            for (_, referral_id, _), case in zip(page.items, shown, strict=True)
+        ]
+        return Page[s.ReferredCase](items=items, next_cursor=page.next_cursor)
 
     return router
 

@@ -331,6 +331,13 @@ def _summary(shown: Disclosure) -> dict[str, str]:
     return {**shown.summary(), **({"reasons": "absent"} if shown.withheld else {})}
 
 
+class ReferredCase(BaseModel):
+    """A referral made to the caller's institution, and its case as the caller may see it."""
+
+    referral_id: str
+    case: CaseOut
+
+
 class RekapRow(BaseModel):
     kecamatan: str
     category: str

@@ -183,3 +183,34 @@ async def test_an_institution_s_client_reads_only_the_cases_referred_to_it(cases
     # Another agency's client (not an institution) reads as before: no identity, in scope.
     bps = await cases_app.get(other, bearer("integration", "63", sub="bps-kalsel"))
     assert bps.status_code == 200 and bps.json()["person"] is None
+
+
+async def test_an_institution_lists_its_own_referrals_newest_first(make_cases, store_kind):
+    app: Cases = await make_cases(store_kind)
+    await institution(app, PANTI)
+    await institution(app, RSUD, wilayah="63.05")
+    await app.handled("cases.institutions", 2)
+    first, officer = await planned_case(app)
+    second, _ = await planned_case(app)
+    await app.ok(first, "refer", officer, refer_to(PANTI))
+    await app.ok(first, "refer", officer, refer_to(RSUD))
+    declined = (await app.ok(second, "refer", officer, refer_to(PANTI)))["referrals"][0]
+    await app.ok(
+        second, f"referrals/{declined['referral_id']}/decline", client_of(PANTI),
+        {"reason": "kapasitas_penuh"},
+    )  # fmt: skip
+
+    async def listed(headers: dict, **params: Any) -> Any:
+        return await app.client.get("/v1/referrals", headers=headers, params=params)
+
+    page = (await listed(client_of(PANTI), limit=1)).json()
+    assert [item["case"]["case_id"] for item in page["items"]] == [second]  # the newest
+    rest = (await listed(client_of(PANTI), cursor=page["next_cursor"])).json()
+    assert [item["case"]["case_id"] for item in rest["items"]] == [first]
+    sent = (await listed(client_of(PANTI), status="sent")).json()["items"]
+    assert [(i["case"]["case_id"], i["case"]["person"]) for i in sent] == [(first, None)]
+    rsud = (await listed(client_of(RSUD, "63.05"))).json()["items"]
+    assert [item["case"]["case_id"] for item in rsud] == [first]
+    for stranger in (bearer("integration", "63", sub="bps-kalsel"), officer, bearer()):
+        answer = await listed(stranger)
+        assert answer.status_code == 403 and answer.json()["type"].endswith("institutions-only")

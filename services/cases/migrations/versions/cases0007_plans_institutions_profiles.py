@@ -1,6 +1,7 @@
 """Cases: a case's intervention plan, the projection of registry's receiving institutions a
 referral names (a referral's own life is kept with the case's referrals), and the profiles (sex,
-birth date) of persons with a case, for the rekap by sex and age band.
+birth date) of persons with a case, for the rekap by sex and age band; each referral to an
+institution, which its client lists.
 
 Revision ID: cases0007
 Revises: cases0006
@@ -39,9 +40,22 @@ def upgrade() -> None:
         sa.Column("sequence", sa.BigInteger(), nullable=False),
         sa.PrimaryKeyConstraint("person_id", name="pk_cases_profiles"),
     )
+    op.create_table(
+        "cases_referrals",
+        sa.Column("referral_id", sa.String(36), nullable=False),
+        sa.Column("case_id", sa.String(36), nullable=False),
+        sa.Column("institution_id", sa.String(36), nullable=False),
+        sa.Column("status", sa.String(20), nullable=False),
+        sa.Column("referred_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("referral_id", name="pk_cases_referrals"),
+    )
+    op.create_index(
+        "ix_cases_referrals_institution", "cases_referrals", ["institution_id", "referred_at"]
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("cases_referrals")
     op.drop_table("cases_profiles")
     op.drop_table("cases_institutions")
     with op.batch_alter_table("cases_cases") as batch:
