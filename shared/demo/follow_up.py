@@ -64,7 +64,7 @@ REPORTS = (
         categories=("AT",),
         description="Anak ditinggal orang tua merantau, tinggal dengan nenek yang sakit, "
         "tidak bersekolah sejak tiga bulan.",
-        person={"nik": None, "name": "Muhammad Rizki", "sex": "L", "birth_date": "2014-08-17"},
+        person={"nik": None, "name": "Ahmad Fauzan", "sex": "L", "birth_date": "2014-08-17"},
         closes=False,
         verified=False,
     ),
@@ -319,7 +319,7 @@ def _show_cases(show: Show, result: FollowUpResult) -> None:
     rows = []
     for report in REPORTS:
         case = result.cases[report.key]
-        steps = " → ".join(step["action"] for step in case.get("timeline") or [])
+        steps = "\n".join(step["action"] for step in case.get("timeline") or [])
         household = case.get("household_size")
         rows.append((
             place(case["desa"]), _categories(tuple(case["categories"])), case["status"],
@@ -331,12 +331,33 @@ def _show_cases(show: Show, result: FollowUpResult) -> None:
         ("desa", "kategori", "status", "TKSK", "person (registry)", "anggota KK", "langkah"),
         rows,
     )
+    show.table(
+        "Rujukan (dijawab lembaga penerima melalui kliennya sendiri)",
+        ("kasus di", "lembaga", "status", "hasil", "dijawab oleh"),
+        [
+            (place(case["desa"]), result.panti.get("name", r["service"] or "-"), r["status"],
+             r["outcome"] or "-", _answered_by(case, r["referral_id"]))
+            for case in result.cases.values() for r in case["referrals"]
+        ],
+    )  # fmt: skip
     names = {w["worker_id"]: w["name"] for w in (*result.reporters.values(), *result.tksk.values())}
     show.table(
         "Pesan tentang kasus",
         ("nama", "pesan"),
         [(names[w], "\n".join(m["text"] or "" for m in ms)) for w, ms in result.messages.items()],
     )
+
+
+def _answered_by(case: dict[str, Any], referral_id: str) -> str:
+    """Who took the referral's answers (accept, decline, complete), by role."""
+    answers = [
+        step for step in case.get("timeline") or []
+        if step["action"].endswith("_referral") and step["details"].get("referral_id")
+    ]  # fmt: skip
+    roles = [
+        step["actor_role"] for step in answers if step["details"]["referral_id"] == referral_id
+    ]
+    return ", ".join(dict.fromkeys(roles)) or "-"
 
 
 def _categories(codes: tuple[str, ...]) -> str:
