@@ -75,6 +75,7 @@ class ServiceBus:
             maxlen=settings.stream_maxlen,
         )
         self.streams = source_streams(settings.namespace, service, self.runner.events)
+        self._subscribed = asyncio.Event()  # every subscriber started: batches may run
         require_declared_reads(settings.namespace, service, self.streams)
         self.dead_letters = DeadLetters(self.redis, namespace=settings.namespace, service=service)
         self.broker = redis_broker(
@@ -91,6 +92,7 @@ class ServiceBus:
                 consumer=self.consumer,
                 max_records=settings.max_records,
                 block_ms=settings.block_ms,
+                all_started=self._subscribed,
             )
             for stream in self.streams
         ]
@@ -114,7 +116,10 @@ class ServiceBus:
     async def start(self) -> None:
         if self.streams:
             await create_groups(self.redis, self.streams, self.runner.group)
-            await self.broker.start()
+            try:
+                await self.broker.start()
+            finally:  # a failed start too: the batches read meanwhile are handled, not stuck
+                self._subscribed.set()
             self._tasks.append(asyncio.create_task(self.reclaimer.run(), name="reclaimer"))
         self._tasks.append(asyncio.create_task(self.relay.run(), name="outbox-relay"))
         log.info("bus_started", streams=self.streams, consumer=self.consumer)

@@ -6,6 +6,7 @@ message from the whole field map: `message_id` = `id`, `correlation_id` = `corre
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -49,7 +50,12 @@ def subscribe(
     consumer: str,
     max_records: int,
     block_ms: int,
+    all_started: asyncio.Event | None = None,
 ) -> Any:
+    """`all_started`: set once every subscriber of the broker has started; a batch waits for it.
+    FastStream gives each stream subscriber 3 s to answer a PING as it starts, and they start
+    one after another: a first subscriber already working through a backlog kept a later one's
+    PING waiting past that on a loaded machine, and the replica failed to start."""
     subscriber = broker.subscriber(
         stream=StreamSub(
             stream,
@@ -66,6 +72,8 @@ def subscribe(
 
     @subscriber
     async def consume(message: RedisBatchStreamMessage) -> None:
+        if all_started is not None:
+            await all_started.wait()
         raw = message.raw_message
         await runner.process(stream, list(zip(raw["message_ids"], raw["data"], strict=True)))
 
