@@ -118,8 +118,14 @@ class ServiceBus:
             await create_groups(self.redis, self.streams, self.runner.group)
             try:
                 await self.broker.start()
-            finally:  # a failed start too: the batches read meanwhile are handled, not stuck
+            except BaseException:
+                # The subscribers started before the failure would outlive it (FastStream's read
+                # loop survives a cancel) and keep the process from exiting: stop them, after
+                # letting the batches they read go through.
                 self._subscribed.set()
+                await self.broker.stop()
+                raise
+            self._subscribed.set()
             self._tasks.append(asyncio.create_task(self.reclaimer.run(), name="reclaimer"))
         self._tasks.append(asyncio.create_task(self.relay.run(), name="outbox-relay"))
         log.info("bus_started", streams=self.streams, consumer=self.consumer)
