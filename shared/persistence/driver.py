@@ -98,7 +98,10 @@ def _columns(row: Row) -> tuple[str, ...]:
 
 
 @dataclass(frozen=True, slots=True)
-class Upsert:
+class ArrayStatement:
+    """An INSERT (or upsert) whose values are one array per column: a batch of any size in one
+    statement of fixed text."""
+
     sql: str
     columns: tuple[str, ...]
     processors: tuple[Callable[[Any], Any] | None, ...]
@@ -112,12 +115,12 @@ class Upsert:
 
 
 @lru_cache(maxsize=64)
-def insert_statement(table: Table, columns: tuple[str, ...], dialect: Dialect) -> Upsert:
+def insert_statement(table: Table, columns: tuple[str, ...], dialect: Dialect) -> ArrayStatement:
     """`INSERT … SELECT … FROM unnest(one array per column)`: a batch of any size in one
     statement of fixed text, prepared once — where SQLAlchemy's executemany sends a multi-row
     VALUES compiled, parsed and planned again for every batch size."""
     sql = f"INSERT INTO {_columns_from_arrays(table, columns, dialect)}"
-    return Upsert(sql, columns, _processors(table, columns, dialect))
+    return ArrayStatement(sql, columns, _processors(table, columns, dialect))
 
 
 async def insert_rows(session: AsyncSession, table: Table, rows: Sequence[Row]) -> None:
@@ -125,14 +128,10 @@ async def insert_rows(session: AsyncSession, table: Table, rows: Sequence[Row]) 
     session's transaction; elsewhere through the session. Errors as the session raises them."""
     if not rows:
         return
-    connection = await session.connection()
-    if connection.dialect.name != "postgresql":
+    if session.get_bind().dialect.name == "postgresql":
+        await write_rows(session, [(table, list(rows))])
+    else:
         await session.execute(insert(table), list(rows))
-        return
-    driver = await _driver_in_transaction(connection)
-    statement = insert_statement(table, tuple(rows[0]), connection.dialect)
-    sent = driver.execute(statement.sql, *statement.arrays(rows))
-    await _send(connection, statement.sql, sent, rows=len(rows))
 
 
 def _columns_from_arrays(table: Table, columns: tuple[str, ...], dialect: Dialect) -> str:
@@ -159,7 +158,7 @@ def _processors(
 @lru_cache(maxsize=64)
 def upsert_statement(
     table: Table, columns: tuple[str, ...], newer_by: str | None, dialect: Dialect
-) -> Upsert:
+) -> ArrayStatement:
     """`INSERT … SELECT … FROM unnest(one array per column) ON CONFLICT … DO UPDATE [WHERE
     newer] RETURNING key`: a batch of any size is one statement of fixed text, prepared once
     (a multi-row VALUES is compiled again for every batch: most of a consumer's time)."""
@@ -178,7 +177,7 @@ def upsert_statement(
         f"INSERT INTO {_columns_from_arrays(table, columns, dialect)} "
         f"ON CONFLICT ({', '.join(map(quote, keys))}) {on_conflict} RETURNING {quote(keys[0])}"
     )
-    return Upsert(sql, columns, _processors(table, columns, dialect))
+    return ArrayStatement(sql, columns, _processors(table, columns, dialect))
 
 
 async def upsert_rows(

@@ -15,3 +15,11 @@ from sqlalchemy import ColumnElement, or_
 def inside(column: ColumnElement[Any], scope: str) -> ColumnElement[bool]:
     """Rows whose wilayah code in `column` is `scope` or lies within it."""
     return or_(column == scope, column.like(f"{scope}.%"))
+
+
+def overlapping(column: ColumnElement[Any], scope: str) -> ColumnElement[bool]:
+    """Rows whose code lies within `scope` or holds it (an area serving the whole province
+    reaches a kecamatan's caller): the twin of `shared.security.intersects`."""
+    parts = scope.split(".")
+    holding = [".".join(parts[:n]) for n in range(1, len(parts))]
+    return or_(inside(column, scope), column.in_(holding))

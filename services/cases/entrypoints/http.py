@@ -8,6 +8,7 @@ domain's transition table; scope (404 outside the caller's wilayah) is the use c
 from __future__ import annotations
 
 import inspect
+import re
 from collections.abc import Callable
 from datetime import date, datetime
 from typing import Annotated, Any
@@ -45,6 +46,7 @@ from shared.web.pagination import (
 from shared.web.problems import Problem, not_yet_known
 
 Uows = UnitOfWorkFactory[CasesUnitOfWork]
+PATH_PARAMETER = re.compile(r"{(\w+)}")
 
 # Any role reaches the endpoints; the transition table decides who may take a step.
 Caller = Annotated[Principal, Depends(allow(*Role))]
@@ -282,22 +284,38 @@ def cases_router(uows: Uows, approvals: Approvals | None = None) -> APIRouter:
     return router
 
 
+def _step_route(
+    router: APIRouter,
+    uows: Uows,
+    path: str,
+    step_of: Callable[..., Step],
+    body_type: Any,
+    name: str | None = None,
+) -> None:
+    """`POST /{case_id}/<path>`: the step `step_of(body, **path's other parameters)` taken in
+    one idempotent unit of work, answered with the case as the caller may see it."""
+    parameters = PATH_PARAMETER.findall(path)
+
+    async def act(
+        request: Request, key: str | None, case_id: str, body: Any, caller: Principal, **found: str
+    ) -> Any:
+        async def write(uow: CasesUnitOfWork) -> tuple[int, Any]:
+            step = step_of(body, **found)
+            stored = await transitions.take_step(uow, case_id, caller, utcnow(), step)
+            return 200, await answer(uow, stored, caller)
+
+        return await idempotent_write(request, caller.sub, uows, write, key=key)
+
+    act.__signature__ = _signature(body_type, parameters)  # type: ignore[attr-defined]
+    router.add_api_route(
+        f"/{{case_id}}/{path}", act, methods=["POST"], response_model=s.CaseOut,
+        name=name or path.replace("-", "_"),
+    )  # fmt: skip
+
+
 def _step_routes(router: APIRouter, uows: Uows, approvals: Approvals) -> None:
-    def post(path: str, step_of: Callable[[Any], Step], body_type: Any) -> None:
-        async def act(
-            request: Request, key: str | None, case_id: str, body: Any, caller: Principal
-        ) -> Any:
-            async def write(uow: CasesUnitOfWork) -> tuple[int, Any]:
-                stored = await transitions.take_step(uow, case_id, caller, utcnow(), step_of(body))
-                return 200, await answer(uow, stored, caller)
-
-            return await idempotent_write(request, caller.sub, uows, write, key=key)
-
-        act.__signature__ = _signature(body_type)  # type: ignore[attr-defined]
-        router.add_api_route(
-            f"/{{case_id}}/{path}", act, methods=["POST"], response_model=s.CaseOut,
-            name=path.replace("-", "_"),
-        )  # fmt: skip
+    def post(path: str, step_of: Callable[..., Step], body_type: Any) -> None:
+        _step_route(router, uows, path, step_of, body_type)
 
     post(
         "verify", lambda b: lambda c, a, t: c.verify(a, t, b and b.categories), _opt(s.Verification)
@@ -400,8 +418,9 @@ def _opt(body_type: type[Any]) -> _Optional:
     return _Optional(body_type)
 
 
-def _signature(body_type: Any, *, referral: bool = False) -> inspect.Signature:
-    """What FastAPI reads to build a step's route: the body model differs per step."""
+def _signature(body_type: Any, parameters: list[str]) -> inspect.Signature:
+    """What FastAPI reads to build a step's route: the body model differs per step, and a step
+    on a part of the case (a referral) names it in the path."""
     keyword = inspect.Parameter.KEYWORD_ONLY
     optional = isinstance(body_type, _Optional)
     body = inspect.Parameter(
@@ -412,7 +431,7 @@ def _signature(body_type: Any, *, referral: bool = False) -> inspect.Signature:
         inspect.Parameter("request", keyword, annotation=Request),
         inspect.Parameter("key", keyword, annotation=IdempotencyKey),
         inspect.Parameter("case_id", keyword, annotation=str),
-        *([inspect.Parameter("referral_id", keyword, annotation=str)] if referral else []),
+        *(inspect.Parameter(name, keyword, annotation=str) for name in parameters),
         body,
         inspect.Parameter("caller", keyword, annotation=Caller),
     ])  # fmt: skip
@@ -435,32 +454,26 @@ def _referral_routes(router: APIRouter, uows: Uows) -> None:
 
         return await idempotent_write(request, caller.sub, uows, write, key=key)
 
-    def answer_route(action: str, step_of: Callable[[Any, str], Step], body_type: Any) -> None:
-        async def act(
-            request: Request, key: str | None, case_id: str, referral_id: str, body: Any,
-            caller: Principal,
-        ) -> Any:  # fmt: skip
-            async def write(uow: CasesUnitOfWork) -> tuple[int, Any]:
-                step = step_of(body, referral_id)
-                stored = await transitions.take_step(uow, case_id, caller, utcnow(), step)
-                return 200, await answer(uow, stored, caller)
+    def answer_route(action: str, step_of: Callable[..., Step], body_type: Any) -> None:
+        path = f"referrals/{{referral_id}}/{action}"
+        _step_route(router, uows, path, step_of, body_type, name=f"{action}_referral")
 
-            return await idempotent_write(request, caller.sub, uows, write, key=key)
-
-        act.__signature__ = _signature(body_type, referral=True)  # type: ignore[attr-defined]
-        router.add_api_route(
-            f"/{{case_id}}/referrals/{{referral_id}}/{action}", act, methods=["POST"],
-            response_model=s.CaseOut, name=f"{action}_referral",
-        )  # fmt: skip
-
-    answer_route("accept", lambda b, r: lambda c, a, t: c.accept_referral(a, t, r), _opt(s.Reason))
+    answer_route(
+        "accept",
+        lambda b, referral_id: lambda c, a, t: c.accept_referral(a, t, referral_id),
+        _opt(s.Reason),
+    )
     answer_route(
         "decline",
-        lambda b, r: lambda c, a, t: c.decline_referral(a, t, r, b.reason, b.note),
+        lambda b, referral_id: (
+            lambda c, a, t: c.decline_referral(a, t, referral_id, b.reason, b.note)
+        ),
         s.ReferralDecline,
     )
     answer_route(
         "complete",
-        lambda b, r: lambda c, a, t: c.complete_referral(a, t, r, b.outcome, b.note),
+        lambda b, referral_id: (
+            lambda c, a, t: c.complete_referral(a, t, referral_id, b.outcome, b.note)
+        ),
         s.ReferralCompletion,
     )

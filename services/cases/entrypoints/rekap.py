@@ -55,9 +55,7 @@ def rekap_router(uows: UnitOfWorkFactory[CasesUnitOfWork]) -> APIRouter:
 
     async def rekap_rows(caller: Principal, wilayah: str | None) -> tuple[str, list[dict]]:
         """The caller's wilayah (or the part asked for) and its rekap rows."""
-        scope = narrowest(caller.wilayah, wilayah) if wilayah else caller.wilayah
-        if scope is None:
-            raise Problem(404, "not-found", "Not found", "no such wilayah inside yours")
+        scope = scope_of(caller, wilayah)
         officer = audience_of(caller) is Audience.OFFICER
         async with uows() as uow:
             counts = await queries.rekap(uow, scope, split_protected=officer)
@@ -104,12 +102,9 @@ def rekap_router(uows: UnitOfWorkFactory[CasesUnitOfWork]) -> APIRouter:
     ) -> tuple[str, date, list[dict[str, Any]]]:
         """The caller's wilayah (or the part asked for), the day ages are counted on, and the
         rows of the cases reported in the period."""
-        scope = narrowest(caller.wilayah, wilayah) if wilayah else caller.wilayah
-        if scope is None:
-            raise Problem(404, "not-found", "Not found", "no such wilayah inside yours")
+        scope = scope_of(caller, wilayah)
         last = last or wita_day(utcnow())
-        if first is not None and last < first:
-            raise Problem(422, "period-invalid", "Invalid period", "`to` is before `from`")
+        require_period(first, last)
         officer = audience_of(caller) is Audience.OFFICER
         async with uows() as uow:
             counts = await queries.demographic_rekap(uow, scope, first, last, officer)
@@ -175,16 +170,26 @@ def rekap_router(uows: UnitOfWorkFactory[CasesUnitOfWork]) -> APIRouter:
         now = utcnow()
         last = last or wita_day(now)
         first = first or last.replace(day=1)
-        scope = narrowest(caller.wilayah, wilayah) if wilayah else caller.wilayah
-        if scope is None:
-            raise Problem(404, "not-found", "Not found", "no such wilayah inside yours")
-        if last < first:
-            raise Problem(422, "period-invalid", "Invalid period", "`to` is before `from`")
+        scope = scope_of(caller, wilayah)
+        require_period(first, last)
         async with uows() as uow:
             times = await uow.cases.times_in(scope)
         return s.KpiOut.of(scope, first, last, kpis(times, first, last, now))
 
     return router
+
+
+def scope_of(caller: Principal, wilayah: str | None) -> str:
+    """The caller's wilayah, or the part of it asked for; 404 for one outside it."""
+    scope = narrowest(caller.wilayah, wilayah) if wilayah else caller.wilayah
+    if scope is None:
+        raise Problem(404, "not-found", "Not found", "no such wilayah inside yours")
+    return scope
+
+
+def require_period(first: date | None, last: date) -> None:
+    if first is not None and last < first:
+        raise Problem(422, "period-invalid", "Invalid period", "`to` is before `from`")
 
 
 def status_chart(scope: str, rows: list[dict[str, Any]]) -> bytes:

@@ -4,21 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import insert, or_, select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.registry.adapters.tables import institutions
 from services.registry.domain.errors import ConcurrentUpdate
 from services.registry.domain.institutions import Institution, InstitutionKind
-from shared.persistence.scope import inside
-
-
-def reaching(scope: str) -> Any:
-    """Institutions a caller of `scope` works with: those serving inside it, and those whose
-    area holds it (the province's panti serves every kabupaten)."""
-    parts = scope.split(".")
-    enclosing = [".".join(parts[:n]) for n in range(1, len(parts))]
-    return or_(inside(institutions.c.wilayah, scope), institutions.c.wilayah.in_(enclosing))
+from shared.persistence.scope import overlapping
 
 
 class InstitutionRepository:
@@ -46,7 +38,9 @@ class InstitutionRepository:
     async def reaching(
         self, scope: str, kind: InstitutionKind | None, after: str | None, limit: int
     ) -> list[Institution]:
-        query = select(institutions).where(reaching(scope))
+        """Those serving inside `scope` or an area holding it (the province's panti serves every
+        kabupaten)."""
+        query = select(institutions).where(overlapping(institutions.c.wilayah, scope))
         if kind is not None:
             query = query.where(institutions.c.kind == kind.value)
         if after is not None:

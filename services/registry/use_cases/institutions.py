@@ -17,7 +17,7 @@ from services.registry.domain.institutions import Institution, InstitutionKind
 from shared.audit import Actor, audit_row
 from shared.contracts.registry import InstitutionChanged, InstitutionRegistered, InstitutionState
 from shared.persistence.tables import audit
-from shared.security import Principal, within
+from shared.security import Principal, intersects
 
 
 async def register_institution(
@@ -65,7 +65,7 @@ async def list_institutions(
 
 def reaches(institution: Institution, by: Principal) -> bool:
     """It serves inside the caller's wilayah, or an area holding it."""
-    return by.covers(institution.wilayah) or within(by.wilayah, institution.wilayah)
+    return intersects(by.wilayah, institution.wilayah)
 
 
 def _record(
