@@ -10,7 +10,6 @@ officers (an oversight event, ADR 0005). Every read made through a grant is audi
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -23,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.audit import Actor, record_audit
 from shared.contracts.oversight import ProtectedRecordOpened
+from shared.ids import new_id
 from shared.persistence.tables import glass
 
 Opened = TypeVar("Opened", bound=ProtectedRecordOpened)
@@ -69,7 +69,7 @@ async def break_glass(
 ) -> GlassGrant:
     """A new grant for `by` on the record, and its audit row, in the caller's transaction."""
     grant = GlassGrant(
-        grant_id=str(uuid.uuid4()), actor=by.sub, role=by.role, record_type=record_type,
+        grant_id=new_id(), actor=by.sub, role=by.role, record_type=record_type,
         record_id=record_id, wilayah=wilayah, reason=reason, opened_at=now,
         expires_at=now + timedelta(seconds=ttl_s),
     )  # fmt: skip

@@ -15,7 +15,7 @@ import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any, ClassVar
-from uuid import UUID, uuid4
+from uuid import UUID
 
 from pydantic import (
     BaseModel,
@@ -25,6 +25,8 @@ from pydantic import (
     ValidationInfo,
     field_validator,
 )
+
+from shared.ids import new_uuid
 
 SPECVERSION = "1.0"
 TYPE_PATTERN = re.compile(
@@ -94,7 +96,7 @@ class Event(BaseModel):
 class Envelope(BaseModel):
     model_config = ConfigDict(frozen=True, hide_input_in_errors=True)
 
-    id: UUID = Field(default_factory=uuid4)
+    id: UUID = Field(default_factory=new_uuid)
     source: str
     type: str
     specversion: str = SPECVERSION
@@ -147,7 +149,7 @@ class Envelope(BaseModel):
         trace: Mapping[str, str] | None = None,
     ) -> Envelope:
         """`trace`: the W3C context (`traceparent`, `tracestate`) of the work producing it."""
-        event_id = event_id or uuid4()
+        event_id = event_id or new_uuid()
         return cls(
             id=event_id,
             source=source,

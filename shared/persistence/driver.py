@@ -29,6 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.sql.dml import Insert
 
 from shared.observability.tracing import statement_span
+from shared.persistence.statistics import count_rows
 
 Target = Table | Insert  # a table appended to, or an upsert built once (a count added to)
 Row = dict[str, Any]
@@ -70,6 +71,8 @@ async def write_rows(session: AsyncSession, writes: Sequence[tuple[Target, list[
     for target, rows in writes:
         for columns, group in groupby(rows, key=_columns):
             run = list(group)
+            if isinstance(target, Table):
+                count_rows(session, target.name, len(run))
             if isinstance(target, Table) and len(run) > 1:  # a batch: one statement, not n
                 arrays = insert_statement(target, columns, connection.dialect)
                 sent = driver.execute(arrays.sql, *arrays.arrays(run))
@@ -191,6 +194,7 @@ async def upsert_rows(
     statement = upsert_statement(table, tuple(rows[0]), newer_by, connection.dialect)
     sent = driver.fetch(statement.sql, *statement.arrays(rows))
     records = await _send(connection, statement.sql, sent, rows=len(rows))
+    count_rows(session, table.name, len(records))
     return [record[0] for record in records]
 
 

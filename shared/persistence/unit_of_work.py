@@ -14,6 +14,7 @@ the commit only, and two single-flush transactions (a request's) never lock in o
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Generic, TypeVar, cast
@@ -25,6 +26,7 @@ from sqlalchemy.sql.dml import Insert
 from shared.contracts.envelope import source_of
 from shared.messaging.outbox import Clock, Outbox, utcnow
 from shared.persistence.driver import Row, Target, write_rows
+from shared.persistence.statistics import Growth, analyse, take_counts
 from shared.persistence.tables import outbox as outbox_table
 
 
@@ -35,6 +37,7 @@ class UnitOfWork:
         self.session = session
         self.outbox = outbox
         self.events_written = 0
+        self.rows_added: Counter[str] = Counter()  # committed, by table (`statistics`)
         self._appended: dict[Target, list[Row]] = {}
 
     def append(self, target: Target, row: Row) -> None:
@@ -71,6 +74,7 @@ class UnitOfWork:
     async def commit(self) -> None:
         await self.flush()
         await self.session.commit()
+        self.rows_added.update(take_counts(self.session))
 
 
 def _in_key_order(upsert: Insert, rows: list[Row]) -> list[Row]:
@@ -97,6 +101,7 @@ class UnitOfWorkFactory(Generic[U]):
         self._make = make
         self._clock = clock
         self._after_commit: list[Callable[[], None]] = []
+        self._growth = Growth()
 
     def after_commit(self, callback: Callable[[], None]) -> None:
         """Called after every commit that wrote outbox rows (the relay's wake-up)."""
@@ -111,3 +116,5 @@ class UnitOfWorkFactory(Generic[U]):
             if uow.events_written and not session.in_transaction():
                 for callback in self._after_commit:
                     callback()
+            if uow.rows_added and not session.in_transaction():
+                await analyse(session, self._growth.due(uow.rows_added))

@@ -25,6 +25,7 @@ is reissued on every family change, so its kab/kota and kecamatan must be curren
 from __future__ import annotations
 
 from datetime import date
+from functools import lru_cache
 from typing import Literal
 
 from stdnum.id import nik as stdnum_nik
@@ -146,7 +147,9 @@ def _sixteen_digits(
     """ASCII digits without separators (str.isdigit would pass Arabic-Indic or superscripts)."""
     if not isinstance(value, str):
         raise error(format_rule, "the number must be text")
-    number = stdnum_nik.compact(value)
+    # Sixteen ASCII digits already (an import's every row): nothing to clean.
+    plain = len(value) == _LENGTH and value.isascii() and value.isdigit()
+    number = value if plain else stdnum_nik.compact(value)
     if number and not isdigits(number):
         raise error(format_rule, "the number may hold only digits, spaces, dots and dashes")
     if len(number) != _LENGTH:
@@ -169,6 +172,7 @@ def _area(number: str) -> str:
     return f"{number[0:2]}.{number[2:4]}.{number[4:6]}"
 
 
+@lru_cache(maxsize=16_384)  # the country's kecamatan, twice: an import asks per row
 def _area_is_known(area: str, regions: Wilayah, *, kecamatan_listed: bool) -> bool:
     """Whether a 6-digit area is a real province, kab/kota and kecamatan.
 

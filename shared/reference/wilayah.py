@@ -123,6 +123,9 @@ class Wilayah:
 
     def find(self, code: str) -> Region | None:
         """The region of a code, or None if well-formed but unknown (malformed still raises)."""
+        held = self._by_code.get(code) if isinstance(code, str) else None
+        if held is not None:  # already dotted: most lookups, an import's several per row
+            return held
         return self._by_code.get(normalise_region_code(code))
 
     def get(self, code: str) -> Region:

@@ -28,6 +28,7 @@ from services.cases.entrypoints import schemas as s
 from services.cases.use_cases import queries, reporting, transitions
 from services.cases.use_cases.disclosure import disclose_cases, open_protected_case
 from services.cases.use_cases.transitions import Step
+from shared.ids import new_id
 from shared.messaging.outbox import utcnow
 from shared.persistence.unit_of_work import UnitOfWorkFactory
 from shared.reference.calendar import office_opens, wita_day
@@ -230,9 +231,9 @@ def cases_router(uows: Uows, approvals: Approvals | None = None) -> APIRouter:
         request: Request, key: IdempotencyKey, body: s.NewCase, caller: Caller
     ) -> Any:
         async def write(uow: CasesUnitOfWork) -> tuple[int, Any]:
-            form = CaseReport(s.new_id(), tuple(body.categories), body.desa, body.description)
+            form = CaseReport(new_id(), tuple(body.categories), body.desa, body.description)
             stored = await reporting.report(
-                uow, s.new_id(), form, Actor.of(caller), utcnow(),
+                uow, new_id(), form, Actor.of(caller), utcnow(),
                 typed=body.person.form() if body.person else None, person_id=body.person_id,
             )  # fmt: skip
             return 201, await answer(uow, stored, caller)
@@ -447,7 +448,7 @@ def _referral_routes(router: APIRouter, uows: Uows) -> None:
     ) -> Any:
         async def write(uow: CasesUnitOfWork) -> tuple[int, Any]:
             form = transitions.ReferralForm(
-                s.new_id(), body.institution_id, body.service, body.consent, body.override_reason
+                new_id(), body.institution_id, body.service, body.consent, body.override_reason
             )
             stored = await transitions.refer(uow, case_id, form, caller, utcnow())
             return 200, await answer(uow, stored, caller)

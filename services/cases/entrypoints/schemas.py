@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Mapping
 from datetime import date, datetime
 from enum import StrEnum
@@ -19,10 +18,6 @@ from services.cases.domain.referrals import Referral
 from shared.messaging.outbox import utcnow
 from shared.security.disclosure import Disclosure, Level, is_protected
 from shared.web.bodies import Body, Flag
-
-
-def new_id() -> str:
-    return str(uuid.uuid4())
 
 
 class PersonIn(Body):

@@ -3,7 +3,6 @@ deliveries; cases' assignments say whom registry's `person_merged` concerns."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
@@ -49,6 +48,7 @@ from shared.contracts.registry import (
     WorkerStateV1,
 )
 from shared.contracts.training import BatchStarting, CertificateIssued, ParticipantEnrolled
+from shared.ids import new_id
 from shared.messaging.runner import Handler, HandlerContext
 from shared.reference.calendar import wita_day
 
@@ -100,7 +100,7 @@ def notice(template: Template, channel: str) -> Apply:
             channel=channel,
             cause=context.envelope,
             event_data=event.model_dump(mode="json"),
-            delivery_id=str(uuid.uuid4()),
+            delivery_id=new_id(),
             now=context.now,
         )
 
@@ -131,7 +131,7 @@ def case_notice(template: Template, channel: str, recipient: Recipient) -> Apply
             channel=channel,
             cause=context.envelope,
             event_data={**event.model_dump(mode="json"), **case_words(event)},
-            delivery_id=str(uuid.uuid4()),
+            delivery_id=new_id(),
             now=context.now,
         )
 
@@ -159,7 +159,7 @@ def merge_notice(template: Template, channel: str) -> Apply:
                 context.uow, template=template, recipient_id=tksk_id, channel=channel,
                 cause=context.envelope, event_data={**event.model_dump(mode="json"),
                                                     "case_refs": refs},
-                delivery_id=str(uuid.uuid4()), now=context.now,
+                delivery_id=new_id(), now=context.now,
             )  # fmt: skip
 
     return apply
@@ -246,7 +246,7 @@ async def tell(
     for recipient_id in recipients:
         await record_delivery(
             context.uow, template=template, recipient_id=recipient_id, channel=channel,
-            cause=context.envelope, event_data=data, delivery_id=str(uuid.uuid4()),
+            cause=context.envelope, event_data=data, delivery_id=new_id(),
             now=context.now,
         )  # fmt: skip
 

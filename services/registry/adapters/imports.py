@@ -7,24 +7,20 @@ from dataclasses import asdict
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, delete, insert, or_, select, text, update
+from sqlalchemy import CursorResult, delete, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.registry.adapters.tables import (
-    families,
-    family_members,
     import_chunks,
     import_duplicates,
     import_errors,
     import_keys,
     imports,
-    persons,
 )
 from services.registry.domain.import_rows import RowError
 from services.registry.domain.imports import Duplicate, ImportJob, ImportStatus
+from shared.persistence.driver import insert_rows
 from shared.persistence.projection import upsert
-
-GROWN = (persons.name, families.name, family_members.name, import_keys.name)
 
 UNFINISHED = (ImportStatus.QUEUED.value, ImportStatus.RUNNING.value)
 
@@ -167,12 +163,6 @@ class ImportRepository:
         )
         return {key: person_id for key, person_id in found}
 
-    async def refresh_statistics(self) -> None:
-        """PostgreSQL's statistics of the tables an import grows (where autovacuum runs, it
-        would do so only after 10 % growth, or never where it is off); nothing on SQLite."""
-        if self._session.get_bind().dialect.name == "postgresql":
-            await self._session.execute(text(f"ANALYZE {', '.join(GROWN)}"))
-
     async def remember(self, row_key: str, person_id: str) -> None:
         await upsert(self._session, import_keys, {"row_key": row_key, "person_id": person_id})
 
@@ -180,7 +170,7 @@ class ImportRepository:
         """New keys only (the caller found none of them known)."""
         if keys:
             rows = [{"row_key": key, "person_id": person_id} for key, person_id in keys.items()]
-            await self._session.execute(insert(import_keys), rows)
+            await insert_rows(self._session, import_keys, rows)
 
 
 def _row(job: ImportJob) -> dict[str, Any]:

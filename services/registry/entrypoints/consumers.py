@@ -6,13 +6,12 @@ the source streams from the handlers' event types).
 
 from __future__ import annotations
 
-import uuid
-
 from services.registry.use_cases.case_links import categories_verified, link_person_for_case
 from services.registry.use_cases.tiers import raise_tier
 from shared.audit import Actor
 from shared.contracts.cases import CaseCategoriesVerified, CaseReported, PersonReported
 from shared.contracts.training import CertificateIssued
+from shared.ids import new_id
 from shared.messaging.runner import Handler, HandlerContext
 
 # The inbox keys: never rename them.
@@ -37,7 +36,7 @@ async def link_person_on_case_reported(
     """A report naming a registry person links on `case_reported`; a typed-in one arrives as
     `person_reported` on cases' restricted intake stream (older `case_reported` carried it)."""
     await link_person_for_case(
-        context.uow, event, by=_LINKER, now=context.now, new_person_id=str(uuid.uuid4())
+        context.uow, event, by=_LINKER, now=context.now, new_person_id=new_id()
     )
 
 

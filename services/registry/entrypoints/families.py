@@ -7,7 +7,6 @@ a read is audited too.
 
 from __future__ import annotations
 
-import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Request
@@ -17,6 +16,7 @@ from services.registry.adapters.unit_of_work import RegistryUnitOfWork
 from services.registry.entrypoints.deps import UnitsOfWork
 from services.registry.entrypoints.schemas import FamilyOut, MoveMember, NewFamily
 from services.registry.use_cases import families
+from shared.ids import new_id
 from shared.messaging.outbox import utcnow
 from shared.security import Principal, Role
 from shared.web.auth import allow
@@ -31,9 +31,7 @@ async def register(
     request: Request, key: IdempotencyKey, body: NewFamily, caller: Handler, uows: UnitsOfWork
 ) -> Response:
     async def write(uow: RegistryUnitOfWork) -> tuple[int, FamilyOut]:
-        family = await families.register_family(
-            uow, body.form(), caller, utcnow(), str(uuid.uuid4())
-        )
+        family = await families.register_family(uow, body.form(), caller, utcnow(), new_id())
         return 201, FamilyOut.of(family, caller)
 
     return await idempotent_write(request, caller.sub, uows, write, key=key)

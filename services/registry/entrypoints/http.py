@@ -6,7 +6,6 @@ place that turns them into problem+json types.
 
 from __future__ import annotations
 
-import uuid
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, FastAPI, Path, Query, Request
@@ -32,6 +31,7 @@ from services.registry.entrypoints.schemas import (
 )
 from services.registry.use_cases import workers
 from services.registry.use_cases.disclosure import disclose_worker
+from shared.ids import new_id
 from shared.messaging.outbox import utcnow
 from shared.security import Principal, Role
 from shared.web.auth import allow
@@ -52,7 +52,7 @@ async def register(
 ) -> Response:
     async def write(uow: RegistryUnitOfWork) -> tuple[int, WorkerOut]:
         form = body.registration()
-        worker = await workers.register_worker(uow, form, caller, utcnow(), str(uuid.uuid4()))
+        worker = await workers.register_worker(uow, form, caller, utcnow(), new_id())
         return 201, WorkerOut.of(worker, disclose_worker(worker, caller))
 
     return await idempotent_write(request, caller.sub, uows, write, key=key)

@@ -41,6 +41,7 @@ from services.registry.entrypoints.deps import UnitsOfWork
 from services.registry.entrypoints.http import problem_of
 from services.registry.use_cases import imports
 from shared.audit import Actor
+from shared.ids import new_id
 from shared.messaging.outbox import utcnow
 from shared.persistence.unit_of_work import UnitOfWorkFactory
 from shared.reference import InvalidReference
@@ -123,7 +124,7 @@ def imports_router(settings: ImportSettings, doorbell: asyncio.Event) -> APIRout
                 earlier = await uow.imports.keyed(caller.sub, key)
             if earlier is not None:
                 return _accepted(earlier)
-        import_id = str(uuid.uuid4())
+        import_id = new_id()
         path, digest = await _store(request, settings, import_id)
         job = ImportJob.submit(
             import_id, caller, filename, path.name, digest, dry_run, utcnow(), key
@@ -227,18 +228,6 @@ async def _store(request: Request, settings: ImportSettings, import_id: str) -> 
     return path, digest.hexdigest()
 
 
-def statistics_due(before: int, after: int) -> bool:
-    """Whether a job grew past 5,000, 10,000, 20,000 … rows: the store's planner then needs
-    fresh statistics of what it grew (a NIK looked up as if the table were still small is a
-    sequential scan, and one per batch makes an import quadratic)."""
-    threshold = 5_000
-    while threshold <= after:
-        if before < threshold:
-            return True
-        threshold *= 2
-    return False
-
-
 class ImportWorker:
     def __init__(
         self,
@@ -325,10 +314,6 @@ class ImportWorker:
         async with self._uows() as uow:  # the lease renewed with the batch's checkpoint
             advanced = await imports.apply_batch(uow, leased, batch, now, rule_of)
             await uow.commit()
-        if statistics_due(job.rows, advanced.rows):
-            async with self._uows() as uow:
-                await uow.imports.refresh_statistics()
-                await uow.commit()
         return advanced
 
     async def _finish(

@@ -3,7 +3,6 @@ and changes them; every role reads those reaching its wilayah (a referral names 
 
 from __future__ import annotations
 
-import uuid
 from datetime import datetime
 from typing import Annotated
 
@@ -15,6 +14,7 @@ from services.registry.adapters.unit_of_work import RegistryUnitOfWork
 from services.registry.domain.institutions import Institution, InstitutionKind
 from services.registry.entrypoints.deps import UnitsOfWork, id_after
 from services.registry.use_cases import institutions
+from shared.ids import new_id
 from shared.messaging.outbox import utcnow
 from shared.security import Principal, Role
 from shared.web.auth import allow
@@ -69,7 +69,7 @@ async def register(
 ) -> Response:
     async def write(uow: RegistryUnitOfWork) -> tuple[int, InstitutionOut]:
         new = Institution.register(
-            str(uuid.uuid4()), body.kind, body.name, body.wilayah, body.address, body.phone,
+            new_id(), body.kind, body.name, body.wilayah, body.address, body.phone,
             utcnow(),
         )  # fmt: skip
         return 201, InstitutionOut.of(await institutions.register_institution(uow, new, caller))

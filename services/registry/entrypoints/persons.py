@@ -9,7 +9,6 @@ that shows who someone is leaves an audit row (docs/adr/0005).
 
 from __future__ import annotations
 
-import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request
@@ -26,6 +25,7 @@ from services.registry.entrypoints.schemas import (
 from services.registry.use_cases import persons
 from services.registry.use_cases.disclosure import disclose_persons, open_protected_person
 from services.registry.use_cases.persons import PersonView
+from shared.ids import new_id
 from shared.messaging.outbox import utcnow
 from shared.security import Principal, Role
 from shared.web.auth import allow
@@ -64,9 +64,7 @@ async def register(
     """201 with a new person; 200 with the person a known NIK names, categories merged."""
 
     async def write(uow: RegistryUnitOfWork) -> tuple[int, PersonOut]:
-        view, created = await persons.register_person(
-            uow, body.form(), caller, utcnow(), str(uuid.uuid4())
-        )
+        view, created = await persons.register_person(uow, body.form(), caller, utcnow(), new_id())
         [shown] = await answer(uow, [view], caller, audit=False)  # the write is audited
         return (201 if created else 200), shown
 

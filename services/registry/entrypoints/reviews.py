@@ -4,7 +4,6 @@ audited like a read of the persons it names."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Annotated, Any, Literal
@@ -23,6 +22,7 @@ from services.registry.use_cases import review_decisions
 from services.registry.use_cases.duplicates import scan_for_duplicates
 from services.registry.use_cases.persons import views_of
 from shared.audit import Actor, record_reads
+from shared.ids import new_id
 from shared.messaging.outbox import utcnow
 from shared.security import Principal, Role
 from shared.security.disclosure import Audience, audience_of, is_protected
@@ -149,7 +149,7 @@ async def decide(
 ) -> Response:
     async def write(uow: RegistryUnitOfWork) -> tuple[int, ReviewOut]:
         decided = await review_decisions.decide(
-            uow, review_id, body.decision, body.note, caller, utcnow(), str(uuid.uuid4()),
+            uow, review_id, body.decision, body.note, caller, utcnow(), new_id(),
             keep=body.keep,
         )  # fmt: skip
         return 200, await shown(uow, caller, decided, audit=False)

@@ -8,7 +8,6 @@ audited and published; a read is audited (a family names who lives with whom).
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -27,6 +26,7 @@ from services.registry.use_cases.persons import current, register_person
 from services.registry.use_cases.ports import RegistryWork
 from shared.audit import Actor
 from shared.contracts.registry import FamilyChanged, FamilyRegistered
+from shared.ids import new_id
 from shared.reference import wilayah
 from shared.security import Principal
 
@@ -134,7 +134,7 @@ async def _member(
     """The person a member id stands for (one merged away: the person it was merged into), or
     the new member registered in the family's desa (a NIK the caller's records hold: them)."""
     if callable(named):
-        view, _ = await register_person(uow, named(desa), by, now, str(uuid.uuid4()))
+        view, _ = await register_person(uow, named(desa), by, now, new_id())
         return await current(uow, view.person)
     person = require_visible_person(by, await uow.persons.get(named))
     return require_visible_person(by, await current(uow, person))

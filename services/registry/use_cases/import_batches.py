@@ -10,7 +10,6 @@ writer — raises `NeedsRowByRow`, and the caller applies the batch row by row i
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -26,6 +25,7 @@ from services.registry.use_cases.events import families_imported, persons_import
 from services.registry.use_cases.ports import RegistryWork
 from services.registry.use_cases.reviews import open_duplicate_review
 from shared.audit import Actor
+from shared.ids import new_id
 from shared.reference import InvalidReference
 
 
@@ -111,7 +111,7 @@ def _stage(batch: _Batch, row: ImportRow, job: ImportJob, now: datetime, key_of:
     key = None if form.nik else key_of(row)
     person_id = batch.by_nik.get(form.nik) if form.nik else batch.by_key.get(key or "")
     if person_id is None:
-        person = Person.register(str(uuid.uuid4()), form, now)
+        person = Person.register(new_id(), form, now)
     else:
         held = batch.persons[person_id]
         if not by.covers(held.desa):
@@ -146,7 +146,7 @@ def _family_staged(batch: _Batch, row: ImportRow, person_id: str, now: datetime)
     family = batch.families.get(row.no_kk)
     if family is None:
         return Family.register(
-            str(uuid.uuid4()), row.no_kk, row.person.desa, [(person_id, relationship)], now
+            new_id(), row.no_kk, row.person.desa, [(person_id, relationship)], now
         )
     return family.with_member(person_id, relationship, now)
 

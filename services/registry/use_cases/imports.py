@@ -10,7 +10,6 @@ same file creates no one); a family by No. KK. A dry run checks every row and ch
 from __future__ import annotations
 
 import hashlib
-import uuid
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
@@ -35,6 +34,7 @@ from services.registry.use_cases.import_batches import (
 from services.registry.use_cases.persons import add_categories, current, register_person
 from services.registry.use_cases.ports import RegistryWork
 from shared.audit import Actor
+from shared.ids import new_id
 from shared.reference import InvalidReference
 from shared.security import Principal
 
@@ -205,7 +205,7 @@ async def _person(
         person = await current(uow, await uow.persons.get(known))
         changed = await add_categories(uow, person, row.person.categories, Actor.of(by), now)
         return person.person_id, False, changed is not person
-    view, created = await register_person(uow, row.person, by, now, str(uuid.uuid4()))
+    view, created = await register_person(uow, row.person, by, now, new_id())
     if key is not None:
         await uow.imports.remember(key, view.person.person_id)
     return view.person.person_id, created, not created and view.person.version > 1
@@ -221,7 +221,7 @@ async def _in_family(
     family = await uow.families.with_kk(row.no_kk)
     if family is None:
         form = FamilyForm(row.no_kk, row.person.desa, [(person_id, relationship)])
-        await register_family(uow, form, by, now, str(uuid.uuid4()))
+        await register_family(uow, form, by, now, new_id())
         return True
     if person_id not in family.member_ids and await uow.families.of_person(person_id) is None:
         await add_member(uow, family.family_id, person_id, relationship, by, now)

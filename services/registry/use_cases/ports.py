@@ -230,10 +230,6 @@ class Imports(Protocol):
 
     async def remember(self, row_key: str, person_id: str) -> None: ...
 
-    async def refresh_statistics(self) -> None:
-        """The store's planner statistics of the tables an import grows."""
-        ...
-
     async def remember_many(self, keys: Mapping[str, str]) -> None:
         """New keys (key → person id)."""
         ...

@@ -28,10 +28,10 @@ from services.training.entrypoints.schemas import (
     NewBatch,
     NewEnrolment,
     Withdrawal,
-    new_id,
 )
 from services.training.use_cases import certificates, completion, enrolments
 from services.training.use_cases.batches import list_batches, schedule_batch, visible_batch
+from shared.ids import new_id
 from shared.messaging.outbox import utcnow
 from shared.persistence.unit_of_work import UnitOfWorkFactory
 from shared.security import Principal, Role

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any, Literal
@@ -206,10 +205,6 @@ class CertificateOut(BaseModel):
     @classmethod
     def of(cls, certificate: Certificate) -> CertificateOut:
         return cls(**_fields(certificate, cls))
-
-
-def new_id() -> str:
-    return str(uuid.uuid4())
 
 
 def _fields(source: object, model: type[BaseModel]) -> dict[str, Any]:

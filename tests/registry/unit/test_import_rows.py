@@ -12,7 +12,6 @@ import xlsxwriter
 
 from services.registry.domain.families import Relationship
 from services.registry.domain.import_rows import ImportRow, RowError
-from services.registry.entrypoints.imports import statistics_due
 from services.registry.use_cases.imports import rows_of
 
 TODAY = date(2026, 11, 30)
@@ -136,11 +135,3 @@ def test_a_kk_member_without_a_category_is_a_household_member_but_nobody_else_is
     assert (member.person.categories, member.person.household) == ((), True)
     assert member.relationship is Relationship.CUCU
     assert stranger == RowError(3, "import-value-missing", "kategori_pmks")
-
-
-def test_statistics_are_refreshed_as_an_import_doubles():
-    assert [statistics_due(a, b) for a, b in ((0, 500), (4_990, 5_010), (5_010, 9_000))] == [
-        False, True, False,
-    ]  # fmt: skip
-    assert statistics_due(9_000, 10_001) and statistics_due(0, 40_000)
-    assert not statistics_due(20_001, 39_999)
