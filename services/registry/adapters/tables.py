@@ -100,8 +100,8 @@ Index(
     sqlite_where=NIK_RECORDED,
 )
 Index("ix_registry_persons_nik", persons.c.nik)  # every record of a NIK, those under review too
-Index("ix_registry_persons_desa", persons.c.desa)
-# A duplicate block: the same desa, sex and birth year (domain.duplicates).
+# A duplicate block: the same desa, sex and birth year (domain.duplicates); and, by its first
+# column, every lookup by desa.
 Index("ix_registry_persons_block", persons.c.desa, persons.c.sex, persons.c.birth_date)
 
 # One row per reported case: register-or-link stays idempotent after the inbox forgot the event.

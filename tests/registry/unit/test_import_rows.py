@@ -28,6 +28,8 @@ BAD = [
     (",,,P,1940-02-14,63.05.01.2003,,LUT", "import-value-missing", "nama"),
     (",,Siti,X,1940-02-14,63.05.01.2003,,LUT", "import-sex-unknown", "jenis_kelamin"),
     (",,Siti,P,14 Feb 1940,63.05.01.2003,,LUT", "import-date-unreadable", "tanggal_lahir"),
+    (",,Siti,P,30-02-1940,63.05.01.2003,,LUT", "import-date-unreadable", "tanggal_lahir"),
+    (",,Siti,P,14-02/1940,63.05.01.2003,,LUT", "import-date-unreadable", "tanggal_lahir"),
     (",,Siti,P,2027-01-01,63.05.01.2003,,LUT", "birth-date-in-future", "tanggal_lahir"),
     (",,Siti,P,1940-02-14,63.05.01,,LUT", "wilayah-not-desa", "kode_desa"),
     (",,Siti,P,1940-02-14,63.05.01.2999,,LUT", "wilayah-unknown", "kode_desa"),
@@ -66,6 +68,7 @@ def test_every_bad_row_is_reported_with_its_line_and_rule_and_good_rows_still_re
         None, ("PD", "FM"), date(1995, 9, 3),
     )  # fmt: skip
     assert (udin.person.sex, udin.no_kk, udin.relationship) == ("L", None, None)
+    assert udin.person.birth_date == date(1995, 9, 3)
 
 
 @pytest.mark.parametrize(
