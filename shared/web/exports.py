@@ -4,7 +4,8 @@ names right; `;`-separated on request, as Indonesian Excel expects) or XLSX.
 Rows come page by page from the caller's query (each page read, disclosed and audited in its own
 transaction), so an export of a whole province never holds it in memory: CSV is streamed as the
 pages come; XLSX, a zip that cannot be streamed, is written to a temporary file first
-(xlsxwriter's constant-memory mode) and sent from there.
+(xlsxwriter's constant-memory mode) and sent from there; a sheet holds 1,048,576 lines, so a
+province's 1.7 million persons continue on a second sheet (`persons (2)`), its header repeated.
 """
 
 from __future__ import annotations
@@ -56,6 +57,7 @@ async def paged(read: Callable[[Any], Awaitable[tuple[Rows, Any]]]) -> Pages:
 
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+XLSX_ROWS = 1_048_576  # a sheet's rows, its header among them (Excel's limit, and the format's)
 EXPORT_RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {"content": {"text/csv": {}, XLSX_TYPE: {}}, "description": "The file"}
 }
@@ -110,13 +112,24 @@ async def _xlsx(pages: Pages, columns: Sequence[str], name: str) -> Response:
     workbook = xlsxwriter.Workbook(
         str(path), {"constant_memory": True, "strings_to_numbers": False}
     )
-    try:
-        sheet = workbook.add_worksheet(name[:31])
-        bold = workbook.add_format({"bold": True})
+    bold = workbook.add_format({"bold": True})
+    sheets = 0
+
+    def next_sheet() -> Any:
+        """A sheet more, its header written: a province's persons fill more than one."""
+        nonlocal sheets
+        sheets += 1
+        title = name[:31] if sheets == 1 else f"{name[:24]} ({sheets})"
+        sheet = workbook.add_worksheet(title)
         sheet.write_row(0, 0, list(columns), bold)
-        line = 1
+        return sheet
+
+    try:
+        sheet, line = next_sheet(), 1
         async for page in pages:
             for row in page:
+                if line == XLSX_ROWS:  # xlsxwriter drops a row past the limit without a word
+                    sheet, line = next_sheet(), 1
                 # Text, always: a NIK or No. KK as a number would lose its digits.
                 sheet.write_row(line, 0, [_cell(row.get(c)) for c in columns])
                 line += 1
