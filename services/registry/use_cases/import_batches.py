@@ -27,6 +27,7 @@ from services.registry.use_cases.reviews import open_duplicate_review
 from shared.audit import Actor
 from shared.ids import new_id
 from shared.reference import InvalidReference
+from shared.security import Principal
 
 
 class NeedsRowByRow(Exception):
@@ -70,9 +71,10 @@ async def apply_together(
 ) -> Applied:
     batch = await _read(uow, rows, key_of)
     applied = Applied()
+    by = job.submitter
     for row in rows:
         try:
-            _stage(batch, row, job, now, key_of)
+            _stage(batch, row, by, now, key_of)
         except (RegistryError, InvalidReference) as error:
             column = "kode_desa" if isinstance(error, OutsideWilayah) else None
             applied.errors.append(RowError(row.line, rule_of(error), column))
@@ -103,9 +105,8 @@ async def _read(uow: RegistryWork, rows: Sequence[ImportRow], key_of: Callable) 
     return batch
 
 
-def _stage(batch: _Batch, row: ImportRow, job: ImportJob, now: datetime, key_of: Callable) -> None:
+def _stage(batch: _Batch, row: ImportRow, by: Principal, now: datetime, key_of: Callable) -> None:
     """The row's effects on the batch, or the rule it breaks (and no effect at all)."""
-    by = job.submitter
     require_may_register_in(by, row.person.desa)
     form = row.person
     key = None if form.nik else key_of(row)
