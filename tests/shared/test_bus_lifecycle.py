@@ -13,7 +13,7 @@ from jsonschema import Draft202012Validator
 
 from shared.contracts.schemas import data_schema
 from shared.messaging.streams import events_stream
-from shared.messaging.subscriber import create_groups, parse_entries
+from shared.messaging.subscriber import create_groups, parse_entries, subscribe
 from tests.support import tally
 from tests.support.entries import envelope_of, publish
 from tests.support.nodes import counter_bus, settings_for_tests, tally_bus
@@ -93,3 +93,69 @@ async def test_entries_read_with_plain_redis_validate_against_the_published_sche
         fields
     )
     Draft202012Validator(data_schema(tally.CounterSet)).validate(json.loads(fields["data"]))
+
+
+class Recording:
+    """What a batch handed to the runner: the subscriber's side only, no store."""
+
+    group = "probe"
+
+    def __init__(self) -> None:
+        self.seen: list[bytes] = []
+
+    async def process(self, stream: str, entries: list[tuple[bytes, object]]) -> list[bytes]:
+        self.seen += [entry_id for entry_id, _ in entries]
+        return []
+
+
+async def test_a_batch_waits_until_every_subscriber_of_the_bus_has_started(
+    redis_url, redis, namespace
+):
+    # A subscriber working through a backlog while the next one still starts kept that one's
+    # PING waiting past FastStream's 3 s (a replica failed to start under load): batches read
+    # before the bus has started every subscriber wait at the gate.
+    stream = events_stream(namespace, "counter")
+    await create_groups(redis, [stream], Recording.group)
+    await publish(redis, namespace, envelope_of(tally.CounterSet(counter_id="a", value=1)))
+    runner, all_started = Recording(), asyncio.Event()
+    broker = RedisBroker(redis_url)
+    subscribe(
+        broker, runner, stream=stream, consumer="c1", max_records=10, block_ms=100,  # type: ignore[arg-type]
+        all_started=all_started,
+    )  # fmt: skip
+    await broker.start()
+    try:
+        await asyncio.sleep(1.0)  # the entry was waiting: it is read within the first poll
+        assert runner.seen == []
+        all_started.set()
+        await eventually(lambda: runner.seen, message="the batch let through")
+    finally:
+        await broker.stop()
+
+
+async def test_a_failed_start_stops_the_subscribers_it_had_started(
+    make_store, redis_url, redis, namespace
+):
+    # FastStream's read loop survives a cancel: a subscriber started before a later one failed
+    # would keep the process alive and never ready, instead of exiting for its supervisor to
+    # restart it.
+    store = await make_store("sqlite", "tally")
+    await publish(
+        redis, namespace, envelope_of(tally.CounterSet(counter_id="a", value=1), sequence=1)
+    )
+    bus = tally_bus(store, redis_url, settings_for_tests(namespace, "c1"))
+    start = bus.broker.start
+
+    async def start_then_fail() -> None:
+        await start()  # every subscriber of this bus started and reading
+        raise TimeoutError("a later subscriber's PING")  # as FastStream's 3 s limit raises
+
+    bus.broker.start = start_then_fail  # type: ignore[method-assign]
+    with pytest.raises(TimeoutError):
+        await bus.start()
+    await eventually(lambda: not bus.subscribers_running(), message="subscribers stopped")
+    # Nothing lost: the entry was applied, or it is still pending for the reclaimer of the
+    # restarted process (the inbox applies it once either way).
+    pending = await redis.xpending(events_stream(namespace, "counter"), "tally")
+    assert await tally.effect_count(store.engine) == 1 or pending["pending"] == 1
+    await bus.redis.aclose()
