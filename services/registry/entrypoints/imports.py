@@ -20,7 +20,8 @@ import hashlib
 import socket
 import uuid
 from collections.abc import Iterator
-from dataclasses import asdict, replace
+from contextlib import AsyncExitStack
+from dataclasses import asdict, dataclass, replace
 from datetime import timedelta
 from itertools import islice
 from pathlib import Path
@@ -228,6 +229,33 @@ async def _store(request: Request, settings: ImportSettings, import_id: str) -> 
     return path, digest.hexdigest()
 
 
+@dataclass
+class _Staged:
+    """A batch staged in its own transaction (`opened` ends it), waiting to be written."""
+
+    uow: RegistryUnitOfWork
+    opened: AsyncExitStack
+    prepared: imports.Prepared
+
+
+@dataclass(frozen=True)
+class _Writing:
+    """A staged batch being written. `overlaps`: the next one may be staged meanwhile — on
+    PostgreSQL; SQLite has one writer and one connection, so there it waits for this one."""
+
+    task: asyncio.Task[tuple[ImportJob, bool]]
+    prepared: imports.Prepared
+    overlaps: bool
+
+
+async def _written(writing: _Writing | None, job: ImportJob) -> ImportJob:
+    """The job as the batch in flight left it (or as it is, with none)."""
+    if writing is None:
+        return job
+    advanced, _ = await writing.task
+    return advanced
+
+
 class ImportWorker:
     def __init__(
         self,
@@ -269,24 +297,42 @@ class ImportWorker:
         return timedelta(seconds=self._settings.lease_s)
 
     async def apply(self, job: ImportJob) -> ImportJob:
-        """From the job's checkpoint to its end, a batch per transaction."""
+        """From the job's checkpoint to its end, a batch per transaction, in a pipeline: a batch
+        is read from the file while the one before is staged, and staged while the one before
+        that is written and committed — each in its own transaction, committed in order — so
+        the store's work on one batch overlaps this process's on the next."""
         path = await self._local(job)
         rows = imports.rows_of(path, today=utcnow().date())
         log.info("import_started", import_id=job.import_id, from_line=job.next_line)
-        # The next batch is read while this one is written: reading is a third of the work.
         reading = asyncio.ensure_future(asyncio.to_thread(self._next_batch, rows, job.next_line))
+        writing: _Writing | None = None
+        staged: _Staged | None = None  # staged, not yet handed to its write
         try:
             while not self._stopping:
                 batch = await reading
                 if not batch:
+                    job = await _written(writing, job)
                     return await self._finish(job, ImportStatus.DONE)
                 reading = asyncio.ensure_future(asyncio.to_thread(self._next_batch, rows, 0))
-                job = await self._apply_batch(job, batch)
+                if writing is not None and not writing.overlaps:
+                    job, writing = await _written(writing, job), None
+                staged = await self._stage(job, batch, after=writing)
+                if writing is not None:
+                    job, as_staged = await writing.task
+                    if not as_staged:  # the batch before went row by row: stage this one anew
+                        await self._stage_again(staged, job)
+                writing, staged = self._write(job, staged), None
+            job = await _written(writing, job)
         except (OSError, ValueError) as error:  # an unreadable file: nothing to retry
+            job = await _written(writing, job)
             log.warning("import_failed", import_id=job.import_id, error=repr(error))
             return await self._finish(job, ImportStatus.FAILED, type(error).__name__)
         finally:
             reading.cancel()  # a stop or a failed batch: its read, if any, is not needed
+            if staged is not None:  # a failure: its transaction ends with nothing written
+                await staged.opened.aclose()
+            if writing is not None:  # a failure: let the batch in flight end, as it may
+                await asyncio.gather(writing.task, return_exceptions=True)
         return job
 
     async def _local(self, job: ImportJob) -> Path:
@@ -308,13 +354,38 @@ class ImportWorker:
         wanted = (row for row in rows if row.line >= from_line)
         return list(islice(wanted, self._settings.batch))
 
-    async def _apply_batch(self, job: ImportJob, batch: list[ImportRow | RowError]) -> ImportJob:
-        now = utcnow()
-        leased = replace(job, lease_owner=self._owner, lease_until=now + self._lease())
-        async with self._uows() as uow:  # the lease renewed with the batch's checkpoint
-            advanced = await imports.apply_batch(uow, leased, batch, now, rule_of)
-            await uow.commit()
-        return advanced
+    async def _stage(
+        self, job: ImportJob, batch: list[ImportRow | RowError], after: _Writing | None
+    ) -> _Staged:
+        """The batch read and staged in a transaction of its own, left open for its write."""
+        opened = AsyncExitStack()
+        try:
+            uow = await opened.enter_async_context(self._uows())
+            before = None if after is None else after.prepared
+            prepared = await imports.prepare_batch(uow, job, batch, utcnow(), rule_of, after=before)
+        except BaseException:
+            await opened.aclose()
+            raise
+        return _Staged(uow, opened, prepared)
+
+    async def _stage_again(self, staged: _Staged, job: ImportJob) -> None:
+        rows, now = staged.prepared.rows, staged.prepared.now
+        staged.prepared = await imports.prepare_batch(staged.uow, job, rows, now, rule_of)
+
+    def _write(self, job: ImportJob, staged: _Staged) -> _Writing:
+        """The staged batch written and committed with its checkpoint (and the job's lease
+        renewed), as a task: the next batch is staged meanwhile."""
+
+        async def write() -> tuple[ImportJob, bool]:
+            async with staged.opened:
+                now = staged.prepared.now
+                leased = replace(job, lease_owner=self._owner, lease_until=now + self._lease())
+                written = await imports.finish_batch(staged.uow, leased, staged.prepared, rule_of)
+                await staged.uow.commit()
+            return written
+
+        overlaps = staged.uow.session.get_bind().dialect.name == "postgresql"
+        return _Writing(asyncio.create_task(write()), staged.prepared, overlaps)
 
     async def _finish(
         self, job: ImportJob, status: ImportStatus, failure: str | None = None

@@ -10,6 +10,7 @@ writer — raises `NeedsRowByRow`, and the caller applies the batch row by row i
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -61,25 +62,58 @@ class _Batch:
     without_nik: list[tuple[int, str]] = field(default_factory=list)  # (line, person id)
 
 
-async def apply_together(
+@dataclass
+class Staged:
+    """A batch read and staged, nothing of it written yet."""
+
+    batch: _Batch
+    errors: list[RowError]
+
+
+YIELD_EVERY = 50  # rows staged between two turns of the event loop (see `stage_together`)
+
+
+async def stage_together(
     uow: RegistryWork,
     job: ImportJob,
     rows: Sequence[ImportRow],
     now: datetime,
     rule_of: Callable[[Exception], str],
     key_of: Callable[[ImportRow], str],
-) -> Applied:
+    *,
+    after: Staged | None = None,
+) -> Staged:
+    """Read what the rows name and stage each one; `NeedsRowByRow` when the batch holds a row
+    only the row-by-row path decides.
+
+    `after`: the batch before, staged and being written meanwhile (the import's pipeline).
+    What it staged is laid over what the reads found — they may have been answered before its
+    commit — so this batch is staged as the store will be once that commit is made; if that
+    batch is not written as staged, this one must be staged again without it. The event loop
+    gets a turn every few rows, so the batch being written sends its next statement."""
     batch = await _read(uow, rows, key_of)
-    applied = Applied()
+    if after is not None:
+        _carry(batch, after.batch, rows, key_of)
+    errors: list[RowError] = []
     by = job.submitter
-    for row in rows:
+    for staged, row in enumerate(rows, start=1):
         try:
             _stage(batch, row, by, now, key_of)
         except (RegistryError, InvalidReference) as error:
             column = "kode_desa" if isinstance(error, OutsideWilayah) else None
-            applied.errors.append(RowError(row.line, rule_of(error), column))
-    await _write(uow, batch, job, now, applied)
-    applied.duplicates = await _look_alikes(uow, job, batch, now)
+            errors.append(RowError(row.line, rule_of(error), column))
+        if staged % YIELD_EVERY == 0:
+            await asyncio.sleep(0)
+    return Staged(batch, errors)
+
+
+async def write_together(
+    uow: RegistryWork, job: ImportJob, staged: Staged, now: datetime
+) -> Applied:
+    """Write a staged batch: its records, audit rows and events, then its look-alikes."""
+    applied = Applied(errors=list(staged.errors))
+    await _write(uow, staged.batch, job, now, applied)
+    applied.duplicates = await _look_alikes(uow, job, staged.batch, now)
     return applied
 
 
@@ -103,6 +137,22 @@ async def _read(uow: RegistryWork, rows: Sequence[ImportRow], key_of: Callable) 
     batch.family_versions = {kk: family.version for kk, family in batch.families.items()}
     batch.in_a_family = await uow.families.in_a_family(set(batch.persons))
     return batch
+
+
+def _carry(batch: _Batch, before: _Batch, rows: Sequence[ImportRow], key_of: Callable) -> None:
+    """The persons and families of the batch before that these rows name, as that batch staged
+    them (newer than, or missing from, what the reads found)."""
+    for nik in {row.person.nik for row in rows if row.person.nik} & before.by_nik.keys():
+        batch.by_nik[nik] = before.by_nik[nik]
+    for key in {key_of(row) for row in rows if not row.person.nik} & before.by_key.keys():
+        batch.by_key[key] = before.by_key[key]
+    for person_id in {*batch.by_nik.values(), *batch.by_key.values()} & before.persons.keys():
+        person = batch.persons[person_id] = before.persons[person_id]
+        batch.known[person_id] = person.version
+    for kk in {row.no_kk for row in rows if row.no_kk} & before.families.keys():
+        family = batch.families[kk] = before.families[kk]
+        batch.family_versions[kk] = family.version
+    batch.in_a_family |= before.in_a_family & batch.persons.keys()
 
 
 def _stage(batch: _Batch, row: ImportRow, by: Principal, now: datetime, key_of: Callable) -> None:

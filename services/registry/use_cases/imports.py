@@ -28,8 +28,10 @@ from services.registry.use_cases.families import FamilyForm, add_member, registe
 from services.registry.use_cases.import_batches import (
     Applied,
     NeedsRowByRow,
-    apply_together,
+    Staged,
     look_alikes_of,
+    stage_together,
+    write_together,
 )
 from services.registry.use_cases.persons import add_categories, current, register_person
 from services.registry.use_cases.ports import RegistryWork
@@ -72,6 +74,16 @@ async def submit(uow: RegistryWork, job: ImportJob, now: datetime) -> ImportJob:
     return job
 
 
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    """A batch of rows read and staged in its transaction, to be written (`finish_batch`);
+    `staged` None: it goes row by row."""
+
+    rows: Sequence[ImportRow | RowError]
+    staged: Staged | None
+    now: datetime
+
+
 async def apply_batch(
     uow: RegistryWork,
     job: ImportJob,
@@ -83,9 +95,45 @@ async def apply_batch(
     a killed import redoes the whole batch or none of it. A row that breaks a rule is reported
     and has no effect; the others stand. Set-based when it can (`import_batches`), else row by
     row, each row in a savepoint."""
+    prepared = await prepare_batch(uow, job, batch, now, rule_of)
+    advanced, _ = await finish_batch(uow, job, prepared, rule_of)
+    return advanced
+
+
+async def prepare_batch(
+    uow: RegistryWork,
+    job: ImportJob,
+    batch: Sequence[ImportRow | RowError],
+    now: datetime,
+    rule_of: Callable[[Exception], str],
+    *,
+    after: Prepared | None = None,
+) -> Prepared:
+    """The first half of `apply_batch`: the batch read and staged set-based, nothing written.
+    `after`: the batch before, being written meanwhile (`stage_together`)."""
+    if job.dry_run:
+        return Prepared(batch, None, now)
+    good = [row for row in batch if isinstance(row, ImportRow)]
+    before = None if after is None else after.staged
+    try:
+        staged = await stage_together(uow, job, good, now, rule_of, row_key, after=before)
+    except NeedsRowByRow as reason:
+        log.info("import_batch_row_by_row", import_id=job.import_id, reason=str(reason))
+        return Prepared(batch, None, now)
+    return Prepared(batch, staged, now)
+
+
+async def finish_batch(
+    uow: RegistryWork, job: ImportJob, prepared: Prepared, rule_of: Callable[[Exception], str]
+) -> tuple[ImportJob, bool]:
+    """The second half of `apply_batch`: the batch written and the checkpoint moved past it;
+    the job advanced, and whether the batch was written as staged (not row by row)."""
+    batch, now = prepared.rows, prepared.now
     errors = [row for row in batch if isinstance(row, RowError)]
     good = [row for row in batch if isinstance(row, ImportRow)]
-    together = None if job.dry_run else await _together(uow, job, good, now, rule_of)
+    together = None
+    if prepared.staged is not None:
+        together = await _together(uow, job, prepared.staged, now)
     if together is not None:
         errors += together.errors
         created, updated = together.created, together.updated
@@ -105,21 +153,17 @@ async def apply_batch(
         updated_at=now,
     )  # fmt: skip
     await uow.imports.save(advanced)
-    return advanced
+    return advanced, together is not None
 
 
 async def _together(
-    uow: RegistryWork,
-    job: ImportJob,
-    rows: list[ImportRow],
-    now: datetime,
-    rule_of: Callable[[Exception], str],
+    uow: RegistryWork, job: ImportJob, staged: Staged, now: datetime
 ) -> Applied | None:
-    """The batch set-based (`import_batches`), in a savepoint; None when it needs the
+    """The staged batch written (`import_batches`), in a savepoint; None when it needs the
     row-by-row path (nothing of the attempt stays)."""
     try:
         async with uow.session.begin_nested():
-            applied = await apply_together(uow, job, rows, now, rule_of, row_key)
+            applied = await write_together(uow, job, staged, now)
             await uow.flush()
     except (NeedsRowByRow, IntegrityError, ConcurrentUpdate) as reason:
         uow.discard_unflushed()

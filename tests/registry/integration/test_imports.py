@@ -8,6 +8,7 @@ import csv
 import io
 
 import pytest
+import structlog
 
 from tests.registry.integration.conftest import bearer, published
 from tests.support.waiting import eventually
@@ -185,3 +186,48 @@ async def test_a_row_breaking_a_family_rule_leaves_nothing_and_a_nik_held_elsewh
     assert (job["persons_created"], job["errors"]) == (2, 0)
     reviews = await registry.client.get("/v1/reviews", headers=bearer("admin", "63.05"))
     assert [r["kind"] for r in reviews.json()["items"]] == ["nik-elsewhere"]
+
+
+PIPELINED = "\n".join([
+    "nik;no_kk;nama;jenis_kelamin;tanggal_lahir;kode_desa;hubungan_keluarga;kategori_pmks",
+    "6305015402400003;6305011203150004;Masriah;P;14-02-1940;63.05.01.2003;Kepala Keluarga;LUT",
+    ";6305011203150004;Rahmat;L;03/09/1995;63.05.01.2003;anak;PD",
+    ";6305011203150004;Siti Aminah;P;01-07-1975;63.05.01.2003;Istri;",  # batch 2
+    "6305015402400003;;Masriah;P;14-02-1940;63.05.01.2003;;FM",
+    "6305015402400003;;Masriah;P;14-02-1940;63.05.01.2003;;PD",  # batch 3
+    ";6305011203150004;Rahmat;L;03/09/1995;63.05.01.2003;anak;PD|FM",
+    ";6305011203150004;Udin;L;1999-09-03;63.05.01.2003;anak;GLD",  # batch 4
+    ";;Masriyah;P;1940-02-14;63.05.01.2003;;LUT",
+]).encode()  # fmt: skip
+
+
+async def test_batches_staged_while_the_one_before_is_written_end_as_one_batch_would(
+    make_registry, store_kind, monkeypatch
+):
+    """In batches of two, every batch names records the batch before it registers or changes:
+    on PostgreSQL it is staged while that one is still being written (the worker's pipeline),
+    and must stage them as that batch's commit leaves them — none goes row by row for it."""
+    monkeypatch.setenv("REGISTRY_IMPORT_BATCH", "2")
+    registry = await make_registry(store_kind)
+    with structlog.testing.capture_logs() as logs:
+        job = await imported(registry, PIPELINED)
+    assert not [line for line in logs if line["event"] == "import_batch_row_by_row"]
+    counts = ("rows", "persons_created", "persons_updated", "families", "errors", "duplicates")
+    assert {k: job[k] for k in counts} == {
+        "rows": 8, "persons_created": 5, "persons_updated": 3, "families": 1, "errors": 0,
+        "duplicates": 1,
+    }  # fmt: skip
+    found = {p["name"]: p for p in await persons(registry)}
+    assert found["Masriah"]["categories"] == ["LUT", "FM", "PD"]
+    assert found["Rahmat"]["categories"] == ["PD", "FM"]
+    family = await registry.client.get(
+        "/v1/families/" + await family_of(registry, found["Masriah"]["person_id"]),
+        headers=bearer(),
+    )
+    members = {m["person_id"]: m["relationship"] for m in family.json()["members"]}
+    assert members == {
+        found["Masriah"]["person_id"]: "kepala_keluarga",
+        found["Rahmat"]["person_id"]: "anak",
+        found["Siti Aminah"]["person_id"]: "istri",
+        found["Udin"]["person_id"]: "anak",
+    }
