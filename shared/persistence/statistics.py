@@ -15,9 +15,13 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping
+from contextlib import suppress
 
+import structlog
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
+
+log = structlog.get_logger(__name__)
 
 FIRST_ANALYSIS = 5_000  # rows added; then at every doubling
 _COUNTED = "kesos_rows_added"  # the session's counts since its last commit (`session.info`)
@@ -61,8 +65,16 @@ def _threshold_between(before: int, after: int) -> bool:
 
 
 async def analyse(session: AsyncSession, tables: list[str]) -> None:
-    """ANALYZE the tables in a transaction of their own (PostgreSQL; SQLite plans without)."""
-    if tables and session.get_bind().dialect.name == "postgresql":
-        quote = session.get_bind().dialect.identifier_preparer.quote
+    """ANALYZE the tables in a transaction of their own (PostgreSQL; SQLite plans without).
+    A failure is logged, never raised: the work before it is committed, and its caller must
+    not take it for failed."""
+    if not tables or session.get_bind().dialect.name != "postgresql":
+        return
+    quote = session.get_bind().dialect.identifier_preparer.quote
+    try:
         await session.execute(text(f"ANALYZE {', '.join(map(quote, tables))}"))
         await session.commit()
+    except Exception as error:
+        log.warning("statistics_not_refreshed", tables=tables, error=type(error).__name__)
+        with suppress(Exception):
+            await session.rollback()

@@ -7,10 +7,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+import structlog
 from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.persistence.engine import session_factory
-from shared.persistence.statistics import Growth
+from shared.persistence.statistics import Growth, analyse
 from shared.persistence.tables import audit
 from shared.persistence.unit_of_work import UnitOfWork, UnitOfWorkFactory
 
@@ -67,3 +69,13 @@ async def test_a_table_grown_past_the_threshold_is_analysed_after_the_commit(mak
 
     await append(uows, audit_rows(4_000, 1_500))
     assert await estimated_rows(store) == 5_500
+
+
+@pytest.mark.integration
+async def test_a_failed_analysis_is_logged_and_the_committed_work_stands(make_store):
+    store = await make_store("postgresql", "statistics")
+    async with AsyncSession(store.engine) as session:
+        with structlog.testing.capture_logs() as logs:
+            await analyse(session, ["kesos_no_such_table"])  # raises nothing
+        assert [line["event"] for line in logs] == ["statistics_not_refreshed"]
+        assert (await session.execute(text("SELECT 1"))).scalar_one() == 1  # still usable
