@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from uuid import UUID
 
+import uuid_utils
 from uuid_utils.compat import uuid7
 
 
@@ -17,5 +18,6 @@ def new_uuid() -> UUID:
 
 
 def new_id() -> str:
-    """A new record's id, as the stores keep it (36 characters)."""
-    return str(uuid7())
+    """A new record's id, as the stores keep it (36 characters). `uuid_utils`' own UUID type:
+    its text costs a fifth of the standard library's (an import makes one per row)."""
+    return str(uuid_utils.uuid7())

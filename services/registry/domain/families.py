@@ -85,16 +85,15 @@ class Family:
         regions = wilayah() if regions is None else regions
         number = normalise_kk(no_kk, regions) if no_kk and no_kk.strip() else None
         home = regions.require_desa(desa).code
-        family = cls(
+        joined: tuple[Member, ...] = ()
+        for person_id, relationship in members:
+            joined = _joined(joined, Member(person_id, relationship, now))
+        return cls(
             family_id=family_id, no_kk=number, desa=home,
-            kecamatan=regions.kecamatan_of(home).code, members=(), version=1,
+            kecamatan=regions.kecamatan_of(home).code,
+            members=tuple(sorted(joined, key=Member.kk_order)), version=1,
             registered_at=now, updated_at=now,
         )  # fmt: skip
-        for person_id, relationship in members:
-            family = family._joined(Member(person_id, relationship, now))
-        return replace(
-            family, members=tuple(sorted(family.members, key=Member.kk_order)), version=1
-        )
 
     @property
     def size(self) -> int:
@@ -105,7 +104,8 @@ class Family:
         return tuple(member.person_id for member in self.members)
 
     def with_member(self, person_id: str, relationship: Relationship, now: datetime) -> Family:
-        return replace(self._joined(Member(person_id, relationship, now)), updated_at=now)
+        members = _joined(self.members, Member(person_id, relationship, now))
+        return replace(self, members=members, version=self.version + 1, updated_at=now)
 
     def without(self, person_id: str, now: datetime) -> Family:
         if person_id not in self.member_ids:
@@ -113,10 +113,12 @@ class Family:
         kept = tuple(m for m in self.members if m.person_id != person_id)
         return replace(self, members=kept, version=self.version + 1, updated_at=now)
 
-    def _joined(self, member: Member) -> Family:
-        if member.person_id in self.member_ids:
-            raise MemberTwice(member.person_id)
-        head = Relationship.KEPALA_KELUARGA
-        if member.relationship is head and any(m.relationship is head for m in self.members):
-            raise HeadAlreadyNamed()
-        return replace(self, members=(*self.members, member), version=self.version + 1)
+
+def _joined(members: tuple[Member, ...], member: Member) -> tuple[Member, ...]:
+    """The members with one more, or the rule that refuses them (nobody twice, one head)."""
+    if any(m.person_id == member.person_id for m in members):
+        raise MemberTwice(member.person_id)
+    head = Relationship.KEPALA_KELUARGA
+    if member.relationship is head and any(m.relationship is head for m in members):
+        raise HeadAlreadyNamed()
+    return (*members, member)
