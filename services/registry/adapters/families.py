@@ -13,6 +13,7 @@ from services.registry.adapters.tables import families, family_members
 from services.registry.domain.errors import ConcurrentUpdate
 from services.registry.domain.families import Family, Member, Relationship
 from shared.persistence.driver import insert_rows
+from shared.persistence.keys import one_of
 from shared.persistence.scope import inside
 
 CURRENT = family_members.c.left_at.is_(None)
@@ -40,11 +41,12 @@ class FamilyRepository:
         if not kks:
             return {}
         rows = (await self._session.execute(
-            select(families).where(families.c.no_kk.in_(sorted(kks)))
+            select(families).where(one_of(self._session, families.c.no_kk, kks))
         )).all()  # fmt: skip
         members = await self._session.execute(
             select(family_members).where(
-                family_members.c.family_id.in_([row.family_id for row in rows]), CURRENT
+                one_of(self._session, family_members.c.family_id, [r.family_id for r in rows]),
+                CURRENT,
             )
         )
         listed: dict[str, list[Member]] = {}
@@ -65,7 +67,7 @@ class FamilyRepository:
         if not person_ids:
             return set()
         query = select(family_members.c.person_id).where(
-            family_members.c.person_id.in_(sorted(person_ids)), CURRENT
+            one_of(self._session, family_members.c.person_id, person_ids), CURRENT
         )
         return set((await self._session.scalars(query)).all())
 

@@ -20,6 +20,7 @@ from services.registry.adapters.tables import (
 from services.registry.domain.import_rows import RowError
 from services.registry.domain.imports import Duplicate, ImportJob, ImportStatus
 from shared.persistence.driver import insert_rows
+from shared.persistence.keys import one_of
 from shared.persistence.projection import upsert
 
 UNFINISHED = (ImportStatus.QUEUED.value, ImportStatus.RUNNING.value)
@@ -158,7 +159,7 @@ class ImportRepository:
             return {}
         found = await self._session.execute(
             select(import_keys.c.row_key, import_keys.c.person_id).where(
-                import_keys.c.row_key.in_(sorted(row_keys))
+                one_of(self._session, import_keys.c.row_key, row_keys)
             )
         )
         return {key: person_id for key, person_id in found}

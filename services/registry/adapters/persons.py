@@ -26,6 +26,7 @@ from services.registry.domain.errors import ConcurrentUpdate
 from services.registry.domain.persons import CaseLink, MatchedBy, Person
 from services.registry.use_cases.ports import PersonQuery
 from shared.persistence.driver import insert_rows
+from shared.persistence.keys import one_of
 from shared.persistence.scope import inside
 
 SEPARATOR = ","
@@ -42,7 +43,7 @@ class PersonRepository:
         """Those of the persons that exist, by id, in one query."""
         if not person_ids:
             return {}
-        query = select(persons).where(persons.c.person_id.in_(sorted(set(person_ids))))
+        query = select(persons).where(one_of(self._session, persons.c.person_id, person_ids))
         return {
             p.person_id: p for p in map(_person, (await self._session.execute(query)).mappings())
         }
@@ -57,7 +58,9 @@ class PersonRepository:
         if not niks:
             return {}
         rows = await self._session.execute(
-            select(persons).where(persons.c.nik.in_(sorted(niks))).order_by(persons.c.registered_at)
+            select(persons)
+            .where(one_of(self._session, persons.c.nik, niks))
+            .order_by(persons.c.registered_at)
         )
         found: dict[str, list[Person]] = {}
         for row in rows:
