@@ -9,6 +9,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.cases.adapters.tables import household_members, households
+from shared.persistence.keys import one_of
 from shared.persistence.projection import upsert, upsert_if_newer, upsert_many
 
 
@@ -52,7 +53,7 @@ class HouseholdProjection:
                 newest[family_id] = (members, sequence)
         current = {(family_id, person_id) for family_id, (members, _) in newest.items()
                    for person_id, _ in members}  # fmt: skip
-        in_changed = household_members.c.family_id.in_(sorted(changed))
+        in_changed = one_of(self._session, household_members.c.family_id, changed)
         held = await self._session.execute(
             select(household_members.c.family_id, household_members.c.person_id).where(in_changed)
         )
@@ -60,7 +61,9 @@ class HouseholdProjection:
         gone = sorted(person for family, person in held if (family, person) not in current)
         if gone:
             await self._session.execute(
-                delete(household_members).where(household_members.c.person_id.in_(gone), in_changed)
+                delete(household_members).where(
+                    one_of(self._session, household_members.c.person_id, gone), in_changed
+                )
             )
         joined = [{"person_id": person_id, "family_id": family_id, "joined_at": joined_at}
                   for family_id, (members, _) in newest.items()
