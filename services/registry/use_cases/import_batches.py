@@ -1,4 +1,4 @@
-"""An import batch applied set-based (`imports.apply_batch`'s fast path, ADR 0008): every row's
+"""An import batch applied set-based (`imports.finish_batch`'s fast path, ADR 0008): every row's
 person and place on a KK decided in memory from a handful of reads, then written with a statement
 or two per table, with the events and audit rows the row-by-row path would write.
 

@@ -1,10 +1,11 @@
 """Importing a DTKS-style extract (CSV or XLSX) into the registry.
 
 Every row becomes an `ImportRow` or a `RowError` naming its line and the rule it broke; rows are
-applied in batches, each with the job's checkpoint in one transaction (`apply_batch`), as the
-job's submitter: a person by NIK (`register_person`: matched inside their wilayah, held for
-review outside it), else by what the row says of them (`row_key`, so a second import of the
-same file creates no one); a family by No. KK. A dry run checks every row and changes nothing.
+applied in batches, each with the job's checkpoint in one transaction (`prepare_batch`, then
+`finish_batch`), as the job's submitter: a person by NIK (`register_person`: matched inside
+their wilayah, held for review outside it), else by what the row says of them (`row_key`, so a
+second import of the same file creates no one); a family by No. KK. A dry run checks every row
+and changes nothing.
 """
 
 from __future__ import annotations
@@ -84,22 +85,6 @@ class Prepared:
     now: datetime
 
 
-async def apply_batch(
-    uow: RegistryWork,
-    job: ImportJob,
-    batch: Sequence[ImportRow | RowError],
-    now: datetime,
-    rule_of: Callable[[Exception], str],
-) -> ImportJob:
-    """Apply a batch of rows and move the checkpoint past it, in one transaction (the caller's):
-    a killed import redoes the whole batch or none of it. A row that breaks a rule is reported
-    and has no effect; the others stand. Set-based when it can (`import_batches`), else row by
-    row, each row in a savepoint."""
-    prepared = await prepare_batch(uow, job, batch, now, rule_of)
-    advanced, _ = await finish_batch(uow, job, prepared, rule_of)
-    return advanced
-
-
 async def prepare_batch(
     uow: RegistryWork,
     job: ImportJob,
@@ -109,7 +94,7 @@ async def prepare_batch(
     *,
     after: Prepared | None = None,
 ) -> Prepared:
-    """The first half of `apply_batch`: the batch read and staged set-based, nothing written.
+    """A batch read and staged set-based, nothing written yet (`finish_batch` writes it).
     `after`: the batch before, being written meanwhile (`stage_together`)."""
     if job.dry_run:
         return Prepared(batch, None, now)
@@ -126,8 +111,11 @@ async def prepare_batch(
 async def finish_batch(
     uow: RegistryWork, job: ImportJob, prepared: Prepared, rule_of: Callable[[Exception], str]
 ) -> tuple[ImportJob, bool]:
-    """The second half of `apply_batch`: the batch written and the checkpoint moved past it;
-    the job advanced, and whether the batch was written as staged (not row by row)."""
+    """Apply a prepared batch and move the checkpoint past it, in one transaction (the
+    caller's): a killed import redoes the whole batch or none of it. A row that breaks a rule is
+    reported and has no effect; the others stand. Set-based when it was staged
+    (`import_batches`), else row by row, each row in a savepoint. The job advanced, and whether
+    the batch was written as staged."""
     batch, now = prepared.rows, prepared.now
     errors = [row for row in batch if isinstance(row, RowError)]
     good = [row for row in batch if isinstance(row, ImportRow)]

@@ -81,12 +81,7 @@ async def test_an_extract_registers_persons_and_families_and_a_second_import_cha
         "7", found["Masriyah"]["person_id"], found["Masriah"]["person_id"],
     )  # fmt: skip
     assert int(pair["score"]) >= 90
-    family = await registry.client.get(
-        "/v1/families/" + await family_of(registry, found["Masriah"]["person_id"]),
-        headers=bearer(),
-    )
-    members = {m["person_id"]: m["relationship"] for m in family.json()["members"]}
-    assert members == {
+    assert await members_with(registry, found["Masriah"]["person_id"]) == {
         found["Masriah"]["person_id"]: "kepala_keluarga",
         found["Rahmat"]["person_id"]: "anak",
     }
@@ -114,6 +109,14 @@ async def test_an_extract_registers_persons_and_families_and_a_second_import_cha
 async def batch_events(redis, namespace: str, at_least: int = 0) -> list | None:
     events = [e for e in await published(redis, namespace) if e.type.endswith("_imported.v1")]
     return events if len(events) >= at_least else None
+
+
+async def members_with(registry, person_id: str) -> dict[str, str]:
+    """The members of the person's family: id → relationship."""
+    family = await registry.client.get(
+        "/v1/families/" + await family_of(registry, person_id), headers=bearer()
+    )
+    return {m["person_id"]: m["relationship"] for m in family.json()["members"]}
 
 
 async def family_of(registry, person_id: str) -> str:
@@ -220,12 +223,7 @@ async def test_batches_staged_while_the_one_before_is_written_end_as_one_batch_w
     found = {p["name"]: p for p in await persons(registry)}
     assert found["Masriah"]["categories"] == ["LUT", "FM", "PD"]
     assert found["Rahmat"]["categories"] == ["PD", "FM"]
-    family = await registry.client.get(
-        "/v1/families/" + await family_of(registry, found["Masriah"]["person_id"]),
-        headers=bearer(),
-    )
-    members = {m["person_id"]: m["relationship"] for m in family.json()["members"]}
-    assert members == {
+    assert await members_with(registry, found["Masriah"]["person_id"]) == {
         found["Masriah"]["person_id"]: "kepala_keluarga",
         found["Rahmat"]["person_id"]: "anak",
         found["Siti Aminah"]["person_id"]: "istri",
