@@ -10,7 +10,20 @@ import io
 import pytest
 import structlog
 
-from tests.registry.integration.conftest import bearer, published
+from services.registry.domain.import_rows import read_row
+from services.registry.domain.imports import ImportJob
+from services.registry.entrypoints.imports import rule_of
+from services.registry.use_cases import imports
+from shared.ids import new_id
+from shared.messaging.outbox import utcnow
+from shared.security import Principal, Role
+from tests.registry.integration.conftest import (
+    NIK_WOMAN,
+    TUNGKAP,
+    bearer,
+    new_person,
+    published,
+)
 from tests.support.waiting import eventually
 
 pytestmark = pytest.mark.integration
@@ -229,3 +242,36 @@ async def test_batches_staged_while_the_one_before_is_written_end_as_one_batch_w
         found["Siti Aminah"]["person_id"]: "istri",
         found["Udin"]["person_id"]: "anak",
     }
+
+
+async def test_a_nik_registered_between_a_batchs_staging_and_its_write_is_matched_not_doubled(
+    make_registry,
+):
+    """The pipeline stages a batch well before it writes it: someone registering one of its
+    NIKs meanwhile is met by the write (the NIK's unique index), and the batch goes row by
+    row — the row matches that person instead of registering a second one."""
+    registry = await make_registry("postgresql")
+    uows = registry.app.state.uows
+    now = utcnow()
+    by = Principal("alice", Role.OPERATOR, "63.05")
+    job = ImportJob.submit(new_id(), by, "dtks.csv", "dtks.csv", "0" * 64, False, now)
+    rows = [
+        read_row(2, {"nik": NIK_WOMAN, "nama": "Siti Aminah", "jenis_kelamin": "P",
+                     "tanggal_lahir": "1990-08-17", "kode_desa": TUNGKAP,
+                     "kategori_pmks": "FM"}, today=now.date()),
+        read_row(3, {"nama": "Udin", "jenis_kelamin": "L", "tanggal_lahir": "1995-09-03",
+                     "kode_desa": TUNGKAP, "kategori_pmks": "GLD"}, today=now.date()),
+    ]  # fmt: skip
+    async with uows() as uow:
+        await imports.submit(uow, job, now)
+        await uow.commit()
+    async with uows() as uow:
+        prepared = await imports.prepare_batch(uow, job, rows, now, rule_of)
+        assert prepared.staged is not None  # staged to register her
+        assert (await registry.post("/v1/persons", new_person())).status_code == 201
+        advanced, as_staged = await imports.finish_batch(uow, job, prepared, rule_of)
+        await uow.commit()
+    assert not as_staged
+    assert (advanced.persons_created, advanced.persons_updated, advanced.errors) == (1, 1, 0)
+    found = [p for p in await persons(registry) if p["name"] == "Siti Aminah"]
+    assert [p["categories"] for p in found] == [["LUT", "FM"]]
