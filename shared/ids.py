@@ -14,6 +14,7 @@ from uuid_utils.compat import uuid7
 
 
 def new_uuid() -> UUID:
+    """A new event's id, as the standard library's UUID (the envelope's field type)."""
     return uuid7()
 
 

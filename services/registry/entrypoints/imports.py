@@ -9,7 +9,8 @@
 The worker (one per replica) takes the oldest job nobody holds a lease on and applies it batch
 by batch from its checkpoint, renewing the lease with each batch: a replica killed mid-import
 leaves a lease that runs out, and another (or the same, restarted) resumes where the last
-committed batch ended.
+committed batch ended. On PostgreSQL a batch is staged while the one before is written
+(`ImportWorker.apply`, ADR 0013).
 """
 
 from __future__ import annotations
