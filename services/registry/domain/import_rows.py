@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from contextlib import suppress
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -192,8 +191,10 @@ def _date(value: object) -> date | None:
             full["month"] or full["m"],
             full["day"] or full["d"],
         )
-        with suppress(ValueError):
+        try:
             return date(int(year), int(month), int(day))
+        except ValueError:  # 30-02-1940: no layout reads it either
+            raise _Unreadable() from None
     for layout in DATE_FORMATS:
         try:
             return datetime.strptime(text, layout).date()
