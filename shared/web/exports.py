@@ -113,23 +113,14 @@ async def _xlsx(pages: Pages, columns: Sequence[str], name: str) -> Response:
         str(path), {"constant_memory": True, "strings_to_numbers": False}
     )
     bold = workbook.add_format({"bold": True})
-    sheets = 0
-
-    def next_sheet() -> Any:
-        """A sheet more, its header written: a province's persons fill more than one."""
-        nonlocal sheets
-        sheets += 1
-        title = name[:31] if sheets == 1 else f"{name[:24]} ({sheets})"
-        sheet = workbook.add_worksheet(title)
-        sheet.write_row(0, 0, list(columns), bold)
-        return sheet
-
     try:
-        sheet, line = next_sheet(), 1
+        sheets = 1
+        sheet, line = _sheet(workbook, name, sheets, columns, bold), 1
         async for page in pages:
             for row in page:
                 if line == XLSX_ROWS:  # xlsxwriter drops a row past the limit without a word
-                    sheet, line = next_sheet(), 1
+                    sheets += 1
+                    sheet, line = _sheet(workbook, name, sheets, columns, bold), 1
                 # Text, always: a NIK or No. KK as a number would lose its digits.
                 sheet.write_row(line, 0, [_cell(row.get(c)) for c in columns])
                 line += 1
@@ -139,6 +130,16 @@ async def _xlsx(pages: Pages, columns: Sequence[str], name: str) -> Response:
         path, media_type=XLSX_TYPE, filename=f"{name}.xlsx",
         background=BackgroundTask(path.unlink, missing_ok=True),
     )  # fmt: skip
+
+
+def _sheet(
+    workbook: xlsxwriter.Workbook, name: str, number: int, columns: Sequence[str], bold: Any
+) -> Any:
+    """The export's sheet `number`, its header written: a province's persons fill more than
+    one."""
+    sheet = workbook.add_worksheet(name[:31] if number == 1 else f"{name[:24]} ({number})")
+    sheet.write_row(0, 0, list(columns), bold)
+    return sheet
 
 
 def _cell(value: Any) -> str:
