@@ -16,11 +16,12 @@ import pytest
 from shared.contracts.envelope import Envelope
 from shared.contracts.registry import PersonProfile
 from shared.messaging.streams import events_stream
+from shared.reference.calendar import wita_day
 from tests.cases.integration.conftest import RANTAU_KIWA, Cases, bearer, psm, tksk
 from tests.support.waiting import eventually
 
 pytestmark = pytest.mark.integration
-TODAY = datetime.now(UTC).date()
+TODAY = wita_day(datetime.now(UTC))  # the office's day, as the rekap counts: UTC's until 16:00
 TODDLER = str(TODAY - timedelta(days=2 * 365))  # two years old: a balita for years to come
 
 
