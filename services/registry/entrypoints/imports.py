@@ -371,6 +371,7 @@ class ImportWorker:
 
     async def _stage_again(self, staged: _Staged, job: ImportJob) -> None:
         rows, now = staged.prepared.rows, staged.prepared.now
+        staged.uow.discard_unflushed()  # the audit rows and events of the first staging
         staged.prepared = await imports.prepare_batch(staged.uow, job, rows, now, rule_of)
 
     def _write(self, job: ImportJob, staged: _Staged) -> _Writing:

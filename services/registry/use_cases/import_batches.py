@@ -104,6 +104,7 @@ async def stage_together(
             errors.append(RowError(row.line, rule_of(error), column))
         if staged % YIELD_EVERY == 0:
             await asyncio.sleep(0)
+    await _queue_audit_and_events(uow, batch, job, now)
     return Staged(batch, errors)
 
 
@@ -202,45 +203,72 @@ def _family_staged(batch: _Batch, row: ImportRow, person_id: str, now: datetime)
     return family.with_member(person_id, relationship, now)
 
 
+async def _queue_audit_and_events(
+    uow: RegistryWork, batch: _Batch, job: ImportJob, now: datetime
+) -> None:
+    """An audit row for each record the batch registers, changes or matches, and one event for
+    its persons and one for its families (ADR 0010), queued when the batch is staged: this is
+    the batch's own work, done while the batch before is written; they are written with its
+    records, or dropped with them (`UnitOfWork.discard_unflushed`)."""
+    by = Actor.of(job.submitter)
+    added, changed = _added(batch), _changed(batch)
+    for person in added:
+        await uow.audit(by, "person.register", person, now)
+    for person in changed:
+        await uow.audit(by, "person.add_categories", person, now)
+    if added or changed:
+        uow.outbox.add(persons_imported(job.import_id, [*added, *changed]))
+    for pid in batch.matched:  # a NIK lookup, audited as the row-by-row path audits it
+        await uow.audit(by, "person.match", batch.persons[pid], now)
+    new_families, grown = _new_families(batch), [*_grown_families(batch).values()]
+    for family in new_families:
+        await uow.audit(by, "family.register", family, now)
+    for family in grown:
+        await uow.audit(by, "family.add_member", family, now)
+    if new_families or grown:
+        uow.outbox.add(families_imported(job.import_id, [*new_families, *grown]))
+
+
 async def _write(
     uow: RegistryWork, batch: _Batch, job: ImportJob, now: datetime, applied: Applied
 ) -> None:
     """A statement per table for what is new; the few changed records one by one (their
-    versions checked); an audit row for each record and one event for the batch's persons and
-    one for its families (ADR 0010), queued with them."""
-    by = Actor.of(job.submitter)
-    added = [batch.persons[pid] for pid in batch.order]
+    versions checked). Their audit rows and events were queued when the batch was staged."""
+    added = _added(batch)
     await uow.persons.add_many(added)
-    for person in added:
-        await uow.audit(by, "person.register", person, now)
-    changed = [batch.persons[pid] for pid, version in batch.known.items()
-               if batch.persons[pid].version != version]  # fmt: skip
+    changed = _changed(batch)
     for person in changed:
         await uow.persons.save(person, expected_version=batch.known[person.person_id])
-        await uow.audit(by, "person.add_categories", person, now)
-    if added or changed:
-        uow.outbox.add(persons_imported(job.import_id, [*added, *changed]))
-    applied.updated = len(changed)
-    for pid in batch.matched:  # a NIK lookup, audited as the row-by-row path audits it
-        await uow.audit(by, "person.match", batch.persons[pid], now)
     await uow.imports.remember_many(batch.new_keys)
-    new_families = [f for kk, f in batch.families.items() if kk not in batch.family_versions]
+    new_families = _new_families(batch)
     await uow.families.add_many(new_families)
-    for family in new_families:
-        await uow.audit(by, "family.register", family, now)
-    grown = []
-    for kk, version in batch.family_versions.items():
-        family = batch.families[kk]
-        if family.version == version:
-            continue
+    for kk, family in _grown_families(batch).items():
         joined = [m for m in family.members if m.person_id in batch.joined.get(kk, ())]
-        if not await uow.families.save(family, expected_version=version, joined=joined):
+        if not await uow.families.save(
+            family, expected_version=batch.family_versions[kk], joined=joined
+        ):
             raise NeedsRowByRow("a family's member joined another family meanwhile")
-        await uow.audit(by, "family.add_member", family, now)
-        grown.append(family)
-    if new_families or grown:
-        uow.outbox.add(families_imported(job.import_id, [*new_families, *grown]))
-    applied.created, applied.families = len(added), len(new_families)
+    applied.created, applied.updated = len(added), len(changed)
+    applied.families = len(new_families)
+
+
+def _added(batch: _Batch) -> list[Person]:
+    return [batch.persons[pid] for pid in batch.order]
+
+
+def _changed(batch: _Batch) -> list[Person]:
+    return [batch.persons[pid] for pid, version in batch.known.items()
+            if batch.persons[pid].version != version]  # fmt: skip
+
+
+def _new_families(batch: _Batch) -> list[Family]:
+    return [f for kk, f in batch.families.items() if kk not in batch.family_versions]
+
+
+def _grown_families(batch: _Batch) -> dict[str, Family]:
+    """No. KK → family, for the families on record the batch added members to."""
+    return {kk: batch.families[kk] for kk, version in batch.family_versions.items()
+            if batch.families[kk].version != version}  # fmt: skip
 
 
 async def _look_alikes(
