@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -13,6 +13,8 @@ from alembic.migration import MigrationContext
 
 from services.registry.adapters.tables import TABLES
 from services.registry.domain.errors import ConcurrentUpdate
+from services.registry.domain.persons import Person, PersonForm
+from shared.ids import new_id
 from tests.registry.integration.conftest import BINUANG, bearer, new_worker, nik
 
 pytestmark = pytest.mark.integration
@@ -73,3 +75,35 @@ async def test_concurrent_tksk_registrations_in_one_kecamatan_register_one(make_
     assert refused == {"urn:kesos:problem:tksk-already-active"}
     listed = await registry.client.get("/v1/workers", params={"role": "tksk"}, headers=bearer())
     assert len(listed.json()["items"]) == 1
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
+async def test_persons_are_found_by_their_duplicate_blocks(make_registry, kind):
+    """A block is a desa, a sex and a birth year (or no birth date); records merged away are
+    no one's duplicates. PostgreSQL joins the blocks as arrays, SQLite ORs them: same answer."""
+    registry = await make_registry(kind)
+    now = datetime.now(UTC)
+
+    def person(name: str, sex: str, born: date | None, desa: str = "6305012003") -> Person:
+        typed = PersonForm(nik=None, name=name, sex=sex, birth_date=born, desa=desa,
+                           categories=("lut",))  # fmt: skip
+        return Person.register(new_id(), typed, now)
+
+    siti, aminah = person("Siti", "P", date(1990, 8, 17)), person("Aminah", "P", date(1990, 1, 1))
+    masriah = person("Masriah", "P", None)
+    others = [
+        person("Siti", "P", date(1991, 1, 1)),  # another year
+        person("Udin", "L", date(1990, 5, 5)),  # another sex
+        person("Siti", "P", date(1990, 8, 17), desa="6305011001"),  # another desa
+        person("Rahmat", "L", None),  # another sex, no birth date
+        replace(person("St. Aminah", "P", date(1990, 3, 3)), merged_into=siti.person_id),
+    ]
+    async with registry.app.state.uows() as uow:
+        await uow.persons.add_many([siti, aminah, masriah, *others])
+        await uow.commit()
+    async with registry.app.state.uows() as uow:
+        found = await uow.persons.in_blocks({(siti.desa, "P", 1990), (siti.desa, "P", None)})
+        assert sorted(p.name for p in found) == ["Aminah", "Masriah", "Siti"]
+        assert await uow.persons.in_blocks(set()) == []
+        alone = await uow.persons.in_block(siti.desa, "P", None)
+        assert [p.person_id for p in alone] == [masriah.person_id]
