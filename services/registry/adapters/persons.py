@@ -103,7 +103,10 @@ class PersonRepository:
         for statement, listed in ((_IN_DATED_BLOCKS, dated), (_IN_UNDATED_BLOCKS, undated)):
             if not listed:
                 continue
-            arrays = {"desa": [b[0] for b in listed], "sex": [b[1] for b in listed]}
+            arrays: dict[str, list[Any]] = {
+                "desa": [b[0] for b in listed],
+                "sex": [b[1] for b in listed],
+            }
             if listed is dated:
                 arrays["born_from"] = [date(cast(int, b[2]), 1, 1) for b in listed]
                 arrays["born_to"] = [date(cast(int, b[2]), 12, 31) for b in listed]
@@ -218,9 +221,9 @@ def _in_blocks_joined(*, dated: bool) -> Select[Any]:
     """Persons (not merged away) of the blocks given as one array per column: desa, sex and,
     when `dated`, the birth year's first and last day (else the birth date unknown)."""
     named = ["desa", "sex", *(["born_from", "born_to"] if dated else [])]
-    types = {"desa": String, "sex": String, "born_from": Date, "born_to": Date}
+    types: dict[str, Any] = {"desa": String, "sex": String, "born_from": Date, "born_to": Date}
     arrays = [bindparam(name, type_=ARRAY(types[name])) for name in named]
-    columns = (column(name, types[name]) for name in named)
+    columns = [column(name, types[name]) for name in named]
     block = func.unnest(*arrays).table_valued(*columns).render_derived(name="block")
     born = (
         persons.c.birth_date.between(block.c.born_from, block.c.born_to)

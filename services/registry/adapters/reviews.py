@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import CursorResult, and_, insert, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -28,6 +30,17 @@ class ReviewRepository:
         except IntegrityError:
             return False
         return True
+
+    async def add_many(self, added: Sequence[Review]) -> None:
+        """The reviews in one statement; those whose record has one of their kind already (a
+        file imported again) are left as they are."""
+        if not added:
+            return
+        dialect = self._session.get_bind().dialect.name
+        statement = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(reviews)
+        await self._session.execute(
+            statement.on_conflict_do_nothing(), [_row(review) for review in added]
+        )
 
     async def get(self, review_id: str) -> Review | None:
         row = (await self._session.execute(

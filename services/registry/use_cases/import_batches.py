@@ -22,9 +22,10 @@ from services.registry.domain.families import Family, Relationship
 from services.registry.domain.import_rows import ImportRow, RowError
 from services.registry.domain.imports import Duplicate, ImportJob
 from services.registry.domain.persons import Person
+from services.registry.domain.reviews import Review
 from services.registry.use_cases.events import families_imported, persons_imported
 from services.registry.use_cases.ports import RegistryWork
-from services.registry.use_cases.reviews import open_duplicate_review
+from services.registry.use_cases.reviews import duplicate_review
 from shared.audit import Actor
 from shared.ids import new_id
 from shared.reference import InvalidReference
@@ -283,32 +284,28 @@ async def _look_alikes(
     blocks: dict[Block, list[Person]] = {}
     for person in await uow.persons.in_blocks(wanted):
         blocks.setdefault(_block_of(person), []).append(person)
-    found: list[Duplicate] = []
+    found: list[tuple[Duplicate, Review]] = []
     for line, pid in batch.without_nik:
         block = blocks.get(_block_of(batch.persons[pid]), [])
         before = [p for p in block if registered.get(p.person_id, -1) < registered[pid]]
-        found += await look_alikes_of(uow, job, line, batch.persons[pid], before, now)
-    return found
+        found += look_alikes_of(job, line, batch.persons[pid], before, now)
+    await uow.reviews.add_many([review for _, review in found])  # one statement for the batch
+    return [duplicate for duplicate, _ in found]
 
 
-async def look_alikes_of(
-    uow: RegistryWork,
-    job: ImportJob,
-    line: int,
-    person: Person,
-    before: Sequence[Person],
-    now: datetime,
-) -> list[Duplicate]:
-    """The records registered before `person` (their block) that may be them: listed with the
-    job, and each pair put to the Dinas as a review."""
+def look_alikes_of(
+    job: ImportJob, line: int, person: Person, before: Sequence[Person], now: datetime
+) -> list[tuple[Duplicate, Review]]:
+    """The records registered before `person` (their block) that may be them: each pair as
+    the job lists it, and as the review that puts it to the Dinas."""
     persons = {p.person_id: p for p in before} | {person.person_id: person}
     found = []
     for pair in look_alikes(candidate_of(person), map(candidate_of, before)):
-        await open_duplicate_review(
-            uow, pair, persons, now, f"import {job.import_id}", newer=person.person_id
+        review = duplicate_review(
+            pair, persons, now, f"import {job.import_id}", newer=person.person_id
         )
         other = pair.first if pair.second == person.person_id else pair.second
-        found.append(Duplicate(line, person.person_id, other, round(pair.score)))
+        found.append((Duplicate(line, person.person_id, other, round(pair.score)), review))
     return found
 
 

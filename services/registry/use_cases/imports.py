@@ -223,7 +223,9 @@ async def _look_alikes(
     block = await uow.persons.in_block(form.desa, form.sex, form.birth_date)
     [person] = [p for p in block if p.person_id == person_id]
     before = [p for p in block if p.person_id != person_id]
-    return tuple(await look_alikes_of(uow, job, row.line, person, before, now))
+    found = look_alikes_of(job, row.line, person, before, now)
+    await uow.reviews.add_many([review for _, review in found])
+    return tuple(duplicate for duplicate, _ in found)
 
 
 async def _person(

@@ -87,18 +87,24 @@ async def open_duplicate_review(
     """The pair put to the Dinas, once: the newer record (`newer`, else the one registered
     last) is the one a merge drops unless they say otherwise. False when the pair was put
     before (whatever was decided then)."""
+    return await uow.reviews.add(duplicate_review(pair, persons, now, found_by, newer=newer))
+
+
+def duplicate_review(
+    pair: Pair, persons: Mapping[str, Person], now: datetime, found_by: str, *, newer: str | None
+) -> Review:
+    """The review putting the pair to the Dinas (`open_duplicate_review`)."""
     older, newer_record = sorted(
         (persons[pair.first], persons[pair.second]),
         key=lambda person: (person.person_id == newer, person.registered_at),
     )
     kind = ReviewKind.DUPLICATE
-    review = Review.open(
+    return Review.open(
         review_id_for(kind, f"{pair.first}/{pair.second}"), kind,
         record_id=newer_record.person_id, wilayah=newer_record.desa, other_id=older.person_id,
         other_wilayah=older.desa, now=now,
         details={"score": round(pair.score), "found_by": found_by},
     )  # fmt: skip
-    return await uow.reviews.add(review)
 
 
 async def _open(

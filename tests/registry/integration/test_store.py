@@ -12,8 +12,11 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
 from services.registry.adapters.tables import TABLES
+from services.registry.domain.duplicates import Pair
 from services.registry.domain.errors import ConcurrentUpdate
 from services.registry.domain.persons import Person, PersonForm
+from services.registry.domain.reviews import Review
+from services.registry.use_cases.reviews import duplicate_review
 from shared.ids import new_id
 from tests.registry.integration.conftest import BINUANG, bearer, new_worker, nik
 
@@ -107,3 +110,31 @@ async def test_persons_are_found_by_their_duplicate_blocks(make_registry, kind):
         assert await uow.persons.in_blocks(set()) == []
         alone = await uow.persons.in_block(siti.desa, "P", None)
         assert [p.person_id for p in alone] == [masriah.person_id]
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
+async def test_a_batch_of_reviews_leaves_those_put_before_as_they_are(make_registry, kind):
+    """An import puts its batch's look-alike pairs in one statement; a pair put before (by a
+    scan, or an earlier run) keeps its review, and the rest are added."""
+    registry = await make_registry(kind)
+    now = datetime.now(UTC)
+    typed = PersonForm(nik=None, name="Siti", sex="P", birth_date=date(1990, 8, 17),
+                       desa="6305012003", categories=("lut",))  # fmt: skip
+    siti, st, sity = (Person.register(new_id(), typed, now) for _ in range(3))
+    persons = {p.person_id: p for p in (siti, st, sity)}
+
+    def review(older: Person, newer: Person, found_by: str) -> Review:
+        first, second = sorted((older.person_id, newer.person_id))
+        pair = Pair(first, second, 95.0)
+        return duplicate_review(pair, persons, now, found_by, newer=newer.person_id)
+
+    async with registry.app.state.uows() as uow:
+        await uow.persons.add_many([siti, st, sity])
+        await uow.reviews.add_many([review(siti, st, "scan")])
+        await uow.reviews.add_many([review(siti, st, "import"), review(siti, sity, "import")])
+        await uow.commit()
+    async with registry.app.state.uows() as uow:
+        held = await uow.reviews.page("63", None, after=None, limit=10)
+    assert sorted((r.record_id, r.details["found_by"]) for r in held) == sorted(
+        [(st.person_id, "scan"), (sity.person_id, "import")]
+    )
