@@ -370,9 +370,7 @@ class ImportWorker:
         return _Staged(uow, opened, prepared)
 
     async def _stage_again(self, staged: _Staged, job: ImportJob) -> None:
-        rows, now = staged.prepared.rows, staged.prepared.now
-        staged.uow.discard_unflushed()  # the audit rows and events of the first staging
-        staged.prepared = await imports.prepare_batch(staged.uow, job, rows, now, rule_of)
+        staged.prepared = await imports.prepare_again(staged.uow, job, staged.prepared, rule_of)
 
     def _write(self, job: ImportJob, staged: _Staged) -> _Writing:
         """The staged batch written and committed with its checkpoint (and the job's lease

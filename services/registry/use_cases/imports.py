@@ -108,6 +108,16 @@ async def prepare_batch(
     return Prepared(batch, staged, now)
 
 
+async def prepare_again(
+    uow: RegistryWork, job: ImportJob, prepared: Prepared, rule_of: Callable[[Exception], str]
+) -> Prepared:
+    """The batch staged anew, on the store alone: the batch before it, staged with it in mind,
+    was not written as staged. What the first staging queued (its audit rows and events) is
+    dropped."""
+    uow.discard_unflushed()
+    return await prepare_batch(uow, job, prepared.rows, prepared.now, rule_of)
+
+
 async def finish_batch(
     uow: RegistryWork, job: ImportJob, prepared: Prepared, rule_of: Callable[[Exception], str]
 ) -> tuple[ImportJob, bool]:

@@ -6,16 +6,20 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 
 import pytest
 import structlog
+from sqlalchemy import select
 
 from services.registry.domain.import_rows import read_row
 from services.registry.domain.imports import ImportJob
 from services.registry.entrypoints.imports import rule_of
 from services.registry.use_cases import imports
+from shared.contracts.envelope import Envelope
 from shared.ids import new_id
 from shared.messaging.outbox import utcnow
+from shared.persistence.tables import audit, outbox
 from shared.security import Principal, Role
 from tests.registry.integration.conftest import (
     NIK_WOMAN,
@@ -275,3 +279,47 @@ async def test_a_nik_registered_between_a_batchs_staging_and_its_write_is_matche
     assert (advanced.persons_created, advanced.persons_updated, advanced.errors) == (1, 1, 0)
     found = [p for p in await persons(registry) if p["name"] == "Siti Aminah"]
     assert [p["categories"] for p in found] == [["LUT", "FM"]]
+    # The audit rows and the batch event queued with the staging went with it: the events and
+    # the audit name only the persons that are on record.
+    on_record = {p["person_id"] for p in await persons(registry)}
+    async with uows() as uow:
+        events = (await uow.session.execute(select(outbox.c.type, outbox.c.fields))).all()
+        registered = await uow.session.scalars(
+            select(audit.c.record_id).where(audit.c.action == "person.register")
+        )
+        assert set(registered) == on_record
+    assert not [type_ for type_, _ in events if type_.endswith("persons_imported.v1")]
+    named = {Envelope.from_fields(json.loads(fields)).subject for _, fields in events}
+    assert on_record <= named and named <= on_record | {job.import_id}
+
+
+async def test_a_batch_staged_again_writes_its_audit_rows_and_event_once(make_registry, store_kind):
+    """A batch staged while the one before was written is staged again when that one went row
+    by row: the first staging's audit rows and event are dropped, not written twice."""
+    registry = await make_registry(store_kind)
+    uows = registry.app.state.uows
+    now = utcnow()
+    by = Principal("alice", Role.OPERATOR, "63.05")
+    job = ImportJob.submit(new_id(), by, "dtks.csv", "dtks.csv", "0" * 64, False, now)
+    rows = [
+        read_row(2, {"nama": "Udin", "jenis_kelamin": "L", "tanggal_lahir": "1995-09-03",
+                     "kode_desa": TUNGKAP, "kategori_pmks": "GLD"}, today=now.date()),
+    ]  # fmt: skip
+    async with uows() as uow:
+        await imports.submit(uow, job, now)
+        await uow.commit()
+    async with uows() as uow:
+        prepared = await imports.prepare_batch(uow, job, rows, now, rule_of)
+        prepared = await imports.prepare_again(uow, job, prepared, rule_of)
+        await imports.finish_batch(uow, job, prepared, rule_of)
+        await uow.commit()
+    [udin] = await persons(registry)
+    async with uows() as uow:
+        registered = await uow.session.scalars(
+            select(audit.c.record_id).where(audit.c.action == "person.register")
+        )
+        assert list(registered) == [udin["person_id"]]
+        types = list(await uow.session.scalars(select(outbox.c.type)))
+    assert [t for t in types if t.endswith("_imported.v1")] == [
+        "kesos.registry.persons_imported.v1"
+    ]
