@@ -8,7 +8,8 @@ households at 200,000 persons: a sixth of the server's time). So the bulk writer
 `shared.persistence.driver` count the rows they add to each table (`count_rows`), a unit of
 work hands the counts of what it committed to its factory, and the factory analyses a table
 each time this process has added 5,000, 10,000, 20,000 … rows to it: after the commit, in a
-transaction of its own, holding no lock a writer of the table waits for.
+task and a transaction of its own (the work that grew the table does not wait for it), holding
+no lock a writer of the table waits for.
 """
 
 from __future__ import annotations

@@ -14,6 +14,7 @@ the commit only, and two single-flush transactions (a request's) never lock in o
 
 from __future__ import annotations
 
+import asyncio
 from collections import Counter
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -102,6 +103,7 @@ class UnitOfWorkFactory(Generic[U]):
         self._clock = clock
         self._after_commit: list[Callable[[], None]] = []
         self._growth = Growth()
+        self._analysing: set[asyncio.Task[None]] = set()
 
     def after_commit(self, callback: Callable[[], None]) -> None:
         """Called after every commit that wrote outbox rows (the relay's wake-up)."""
@@ -117,4 +119,21 @@ class UnitOfWorkFactory(Generic[U]):
                 for callback in self._after_commit:
                     callback()
             if uow.rows_added and not session.in_transaction():
-                await analyse(session, self._growth.due(uow.rows_added))
+                self._analyse_later(self._growth.due(uow.rows_added))
+
+    def _analyse_later(self, tables: list[str]) -> None:
+        """ANALYZE the tables in a task and a session of their own: the work that grew them
+        (a request, an import's batch, a consumer's batch) does not wait for it."""
+        if not tables:
+            return
+        task = asyncio.create_task(self._analyse(tables))
+        self._analysing.add(task)
+        task.add_done_callback(self._analysing.discard)
+
+    async def _analyse(self, tables: list[str]) -> None:
+        async with self._sessions() as session:
+            await analyse(session, tables)
+
+    async def statistics_settled(self) -> None:
+        """Wait for the analyses under way (a stopping service, before its engine closes)."""
+        await asyncio.gather(*self._analysing, return_exceptions=True)

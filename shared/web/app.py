@@ -111,6 +111,7 @@ def _lifespan(
             for task in tasks:
                 task.cancel()
             await bus.stop()
+            await bus.uows.statistics_settled()
             await bus.engine.dispose()
 
     return lifespan
