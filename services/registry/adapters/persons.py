@@ -97,20 +97,21 @@ class PersonRepository:
         number of blocks. An OR of each block's terms was built, compiled and cached by
         SQLAlchemy anew for each count (an import's every batch), and its cached copies were
         most of what the process's collector walked (docs/performance.md)."""
-        found: list[Person] = []
-        dated = [block for block in blocks if block[2] is not None]
+        dated = [(desa, sex, year) for desa, sex, year in blocks if year is not None]
         undated = [block for block in blocks if block[2] is None]
-        for statement, listed in ((_IN_DATED_BLOCKS, dated), (_IN_UNDATED_BLOCKS, undated)):
-            if not listed:
-                continue
-            arrays: dict[str, list[Any]] = {
-                "desa": [b[0] for b in listed],
-                "sex": [b[1] for b in listed],
-            }
-            if listed is dated:
-                arrays["born_from"] = [date(cast(int, b[2]), 1, 1) for b in listed]
-                arrays["born_to"] = [date(cast(int, b[2]), 12, 31) for b in listed]
-            rows = await self._session.execute(statement, arrays)
+        found: list[Person] = []
+        if dated:
+            years = [year for _, _, year in dated]
+            rows = await self._session.execute(_IN_DATED_BLOCKS, {
+                "desa": [b[0] for b in dated], "sex": [b[1] for b in dated],
+                "born_from": [date(year, 1, 1) for year in years],
+                "born_to": [date(year, 12, 31) for year in years],
+            })  # fmt: skip
+            found += [_person(row._mapping) for row in rows]
+        if undated:
+            rows = await self._session.execute(_IN_UNDATED_BLOCKS, {
+                "desa": [b[0] for b in undated], "sex": [b[1] for b in undated],
+            })  # fmt: skip
             found += [_person(row._mapping) for row in rows]
         return found
 

@@ -32,8 +32,8 @@ class ReviewRepository:
         return True
 
     async def add_many(self, added: Sequence[Review]) -> None:
-        """The reviews in one statement; those whose record has one of their kind already (a
-        file imported again) are left as they are."""
+        """The reviews in one statement; a pair put before (by a scan, or an earlier run) keeps
+        the review it has."""
         if not added:
             return
         dialect = self._session.get_bind().dialect.name
