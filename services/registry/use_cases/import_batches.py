@@ -65,7 +65,7 @@ class _Batch:
 
 @dataclass
 class Staged:
-    """A batch read and staged, nothing of it written yet."""
+    """A batch read and staged, its new persons written; the rest waits for its write."""
 
     batch: _Batch
     errors: list[RowError]
@@ -84,8 +84,9 @@ async def stage_together(
     *,
     after: Staged | None = None,
 ) -> Staged:
-    """Read what the rows name and stage each one; `NeedsRowByRow` when the batch holds a row
-    only the row-by-row path decides.
+    """Read what the rows name, stage each one and write the persons they register;
+    `NeedsRowByRow` when the batch holds a row only the row-by-row path decides,
+    `IntegrityError` when one's NIK was registered since the reads.
 
     `after`: the batch before, staged and being written meanwhile (the import's pipeline).
     What it staged is laid over what the reads found — they may have been answered before its
@@ -106,6 +107,7 @@ async def stage_together(
         if staged % YIELD_EVERY == 0:
             await asyncio.sleep(0)
     await _queue_audit_and_events(uow, batch, job, now)
+    await _write_new_persons(uow, batch)
     return Staged(batch, errors)
 
 
@@ -230,17 +232,24 @@ async def _queue_audit_and_events(
         uow.outbox.add(families_imported(job.import_id, [*new_families, *grown]))
 
 
+async def _write_new_persons(uow: RegistryWork, batch: _Batch) -> None:
+    """The persons the batch registers and the import keys that find them again, written when
+    it is staged: nothing of them waits for the batch before (whose persons the staging knows),
+    so on PostgreSQL the store writes them while that batch is written. `IntegrityError` when
+    one's NIK was registered meanwhile."""
+    await uow.persons.add_many(_added(batch))
+    await uow.imports.remember_many(batch.new_keys)
+
+
 async def _write(
     uow: RegistryWork, batch: _Batch, job: ImportJob, now: datetime, applied: Applied
 ) -> None:
-    """A statement per table for what is new; the few changed records one by one (their
-    versions checked). Their audit rows and events were queued when the batch was staged."""
-    added = _added(batch)
-    await uow.persons.add_many(added)
+    """A statement per table for the new families and memberships; the few changed records one
+    by one (their versions checked). The new persons were written, and the audit rows and
+    events queued, when the batch was staged."""
     changed = _changed(batch)
     for person in changed:
         await uow.persons.save(person, expected_version=batch.known[person.person_id])
-    await uow.imports.remember_many(batch.new_keys)
     new_families = _new_families(batch)
     await uow.families.add_many(new_families)
     for kk, family in _grown_families(batch).items():
@@ -249,7 +258,7 @@ async def _write(
             family, expected_version=batch.family_versions[kk], joined=joined
         ):
             raise NeedsRowByRow("a family's member joined another family meanwhile")
-    applied.created, applied.updated = len(added), len(changed)
+    applied.created, applied.updated = len(batch.order), len(changed)
     applied.families = len(new_families)
 
 

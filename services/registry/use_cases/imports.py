@@ -94,16 +94,17 @@ async def prepare_batch(
     *,
     after: Prepared | None = None,
 ) -> Prepared:
-    """A batch read and staged set-based, nothing written yet (`finish_batch` writes it).
-    `after`: the batch before, being written meanwhile (`stage_together`)."""
+    """A batch read and staged set-based, its new persons written, the rest to be written by
+    `finish_batch` in the same transaction. `after`: the batch before, being written meanwhile
+    (`stage_together`). When the batch must go row by row, its transaction is rolled back."""
     if job.dry_run:
         return Prepared(batch, None, now)
     good = [row for row in batch if isinstance(row, ImportRow)]
     before = None if after is None else after.staged
     try:
         staged = await stage_together(uow, job, good, now, rule_of, row_key, after=before)
-    except NeedsRowByRow as reason:
-        log.info("import_batch_row_by_row", import_id=job.import_id, reason=str(reason))
+    except (NeedsRowByRow, IntegrityError) as reason:
+        await _row_by_row_from_here(uow, job, reason)
         return Prepared(batch, None, now)
     return Prepared(batch, staged, now)
 
@@ -112,8 +113,8 @@ async def prepare_again(
     uow: RegistryWork, job: ImportJob, prepared: Prepared, rule_of: Callable[[Exception], str]
 ) -> Prepared:
     """The batch staged anew, on the store alone: the batch before it, staged with it in mind,
-    was not written as staged. What the first staging queued (its audit rows and events) is
-    dropped."""
+    was not written as staged. What the first staging wrote and queued is rolled back."""
+    await uow.session.rollback()
     uow.discard_unflushed()
     return await prepare_batch(uow, job, prepared.rows, prepared.now, rule_of)
 
@@ -157,20 +158,26 @@ async def finish_batch(
 async def _together(
     uow: RegistryWork, job: ImportJob, staged: Staged, now: datetime
 ) -> Applied | None:
-    """The staged batch written (`import_batches`), in a savepoint; None when it needs the
-    row-by-row path (nothing of the attempt stays)."""
+    """The staged batch written (`import_batches`); None when it needs the row-by-row path
+    (then nothing of the attempt stays: the transaction holds nothing but the batch, so it is
+    rolled back whole, the persons written at staging with it)."""
     try:
-        async with uow.session.begin_nested():
-            applied = await write_together(uow, job, staged, now)
-            await uow.flush()
+        applied = await write_together(uow, job, staged, now)
+        await uow.flush()
     except (NeedsRowByRow, IntegrityError, ConcurrentUpdate) as reason:
-        uow.discard_unflushed()
-        # A store error's text holds the statement's parameters (names, birth dates): only its
-        # kind is logged; this path's own reasons name no one.
-        why = str(reason) if isinstance(reason, NeedsRowByRow) else type(reason).__name__
-        log.info("import_batch_row_by_row", import_id=job.import_id, reason=why)
+        await _row_by_row_from_here(uow, job, reason)
         return None
     return applied
+
+
+async def _row_by_row_from_here(uow: RegistryWork, job: ImportJob, reason: Exception) -> None:
+    """Roll back what the batch's transaction wrote or queued: it goes row by row instead."""
+    await uow.session.rollback()
+    uow.discard_unflushed()
+    # A store error's text holds the statement's parameters (names, birth dates): only its kind
+    # is logged; this path's own reasons name no one.
+    why = str(reason) if isinstance(reason, NeedsRowByRow) else type(reason).__name__
+    log.info("import_batch_row_by_row", import_id=job.import_id, reason=why)
 
 
 async def _one_by_one(

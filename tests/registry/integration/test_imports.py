@@ -4,18 +4,22 @@ nothing, a dry run changes nothing, and nobody imports outside their wilayah."""
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import json
+from datetime import date
 
 import pytest
 import structlog
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from services.registry.domain.import_rows import read_row
 from services.registry.domain.imports import ImportJob
+from services.registry.domain.persons import PersonForm
 from services.registry.entrypoints.imports import rule_of
 from services.registry.use_cases import imports
+from services.registry.use_cases.persons import register_person
 from shared.contracts.envelope import Envelope
 from shared.ids import new_id
 from shared.messaging.outbox import utcnow
@@ -25,7 +29,6 @@ from tests.registry.integration.conftest import (
     NIK_WOMAN,
     TUNGKAP,
     bearer,
-    new_person,
     published,
 )
 from tests.support.waiting import eventually
@@ -63,6 +66,16 @@ async def imported(registry, body: bytes = EXTRACT, headers=None, **params) -> d
         return job if job["status"] in ("done", "failed") else None
 
     return await eventually(finished, timeout=30, message="the import finished")
+
+
+async def waiting_for_a_lock(registry) -> bool | None:
+    """Whether a session of the registry's store waits for another's lock (a unique key)."""
+    async with registry.app.state.uows() as uow:
+        waiting = await uow.session.scalar(text(
+            "SELECT count(*) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND wait_event_type = 'Lock'"
+        ))  # fmt: skip
+    return waiting > 0 or None
 
 
 async def bad_rows(registry, job: dict, headers=None) -> list[tuple[int, str, str]]:
@@ -248,12 +261,11 @@ async def test_batches_staged_while_the_one_before_is_written_end_as_one_batch_w
     }
 
 
-async def test_a_nik_registered_between_a_batchs_staging_and_its_write_is_matched_not_doubled(
-    make_registry,
-):
-    """The pipeline stages a batch well before it writes it: someone registering one of its
-    NIKs meanwhile is met by the write (the NIK's unique index), and the batch goes row by
-    row — the row matches that person instead of registering a second one."""
+async def test_a_nik_registered_while_a_batch_is_staged_is_matched_not_doubled(make_registry):
+    """A batch's new persons are written when it is staged: someone registering one of its
+    NIKs meanwhile makes that write wait for their commit and meet the NIK's unique index;
+    the batch goes row by row, and the row matches that person instead of registering a
+    second one."""
     registry = await make_registry("postgresql")
     uows = registry.app.state.uows
     now = utcnow()
@@ -269,10 +281,15 @@ async def test_a_nik_registered_between_a_batchs_staging_and_its_write_is_matche
     async with uows() as uow:
         await imports.submit(uow, job, now)
         await uow.commit()
-    async with uows() as uow:
-        prepared = await imports.prepare_batch(uow, job, rows, now, rule_of)
-        assert prepared.staged is not None  # staged to register her
-        assert (await registry.post("/v1/persons", new_person())).status_code == 201
+    her = PersonForm(nik=NIK_WOMAN, name="Siti Aminah", sex="P", birth_date=date(1990, 8, 17),
+                     desa=TUNGKAP, categories=("LUT",))  # fmt: skip
+    async with uows() as registering, uows() as uow:
+        await register_person(registering, her, by, now, new_id())  # not yet committed
+        staging = asyncio.create_task(imports.prepare_batch(uow, job, rows, now, rule_of))
+        await eventually(lambda: waiting_for_a_lock(registry), message="the staging waits")
+        await registering.commit()
+        prepared = await staging
+        assert prepared.staged is None  # her NIK was taken: row by row
         advanced, as_staged = await imports.finish_batch(uow, job, prepared, rule_of)
         await uow.commit()
     assert not as_staged
