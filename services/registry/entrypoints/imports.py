@@ -242,7 +242,9 @@ class _Staged:
 @dataclass(frozen=True)
 class _Writing:
     """A staged batch being written. `overlaps`: the next one may be staged meanwhile — on
-    PostgreSQL; SQLite has one writer and one connection, so there it waits for this one."""
+    PostgreSQL, when this one was staged (the next is staged knowing what it writes); SQLite has
+    one writer and one connection, so there the next waits for this one, as it does after a
+    batch going row by row."""
 
     task: asyncio.Task[tuple[ImportJob, bool]]
     prepared: imports.Prepared
@@ -384,7 +386,8 @@ class ImportWorker:
                 await staged.uow.commit()
             return written
 
-        overlaps = staged.uow.session.get_bind().dialect.name == "postgresql"
+        postgresql = staged.uow.session.get_bind().dialect.name == "postgresql"
+        overlaps = postgresql and staged.prepared.staged is not None
         return _Writing(asyncio.create_task(write()), staged.prepared, overlaps)
 
     async def _finish(

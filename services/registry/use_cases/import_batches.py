@@ -65,10 +65,14 @@ class _Batch:
 
 @dataclass
 class Staged:
-    """A batch read and staged, its new persons written; the rest waits for its write."""
+    """A batch read and staged; the rest is written by `write_together`. `persons_written`:
+    its new persons were written with the staging (`_write_new_persons`). `named`: the NIKs
+    and import keys of its rows."""
 
     batch: _Batch
     errors: list[RowError]
+    persons_written: bool
+    named: frozenset[str]
 
 
 YIELD_EVERY = 50  # rows staged between two turns of the event loop (see `stage_together`)
@@ -107,8 +111,11 @@ async def stage_together(
         if staged % YIELD_EVERY == 0:
             await asyncio.sleep(0)
     await _queue_audit_and_events(uow, batch, job, now)
-    await _write_new_persons(uow, batch)
-    return Staged(batch, errors)
+    named = frozenset(row.person.nik or key_of(row) for row in rows)
+    if after is None or not _named_by_rows_not_staged(batch, after):
+        await _write_new_persons(uow, batch)
+        return Staged(batch, errors, persons_written=True, named=named)
+    return Staged(batch, errors, persons_written=False, named=named)
 
 
 async def write_together(
@@ -116,7 +123,7 @@ async def write_together(
 ) -> Applied:
     """Write a staged batch: its records, audit rows and events, then its look-alikes."""
     applied = Applied(errors=list(staged.errors))
-    await _write(uow, staged.batch, job, now, applied)
+    await _write(uow, staged, applied)
     applied.duplicates = await _look_alikes(uow, job, staged.batch, now)
     return applied
 
@@ -232,6 +239,17 @@ async def _queue_audit_and_events(
         uow.outbox.add(families_imported(job.import_id, [*new_families, *grown]))
 
 
+def _named_by_rows_not_staged(batch: _Batch, before: Staged) -> bool:
+    """Whether a person this batch registers has a NIK or import key a row of the batch before
+    names without having staged it (a row that broke a rule). Were that row written after all
+    (the batch before going row by row, deciding otherwise), its write would wait for this
+    batch's uncommitted person, and this batch waits for that write to commit."""
+    staged_before = before.batch.by_nik.keys() | before.batch.by_key.keys()
+    niks = {batch.persons[pid].nik for pid in batch.order} - {None}
+    registered = niks | batch.new_keys.keys()
+    return bool(registered & (before.named - staged_before))
+
+
 async def _write_new_persons(uow: RegistryWork, batch: _Batch) -> None:
     """The persons the batch registers and the import keys that find them again, written when
     it is staged: nothing of them waits for the batch before (whose persons the staging knows),
@@ -241,12 +259,13 @@ async def _write_new_persons(uow: RegistryWork, batch: _Batch) -> None:
     await uow.imports.remember_many(batch.new_keys)
 
 
-async def _write(
-    uow: RegistryWork, batch: _Batch, job: ImportJob, now: datetime, applied: Applied
-) -> None:
-    """A statement per table for the new families and memberships; the few changed records one
-    by one (their versions checked). The new persons were written, and the audit rows and
-    events queued, when the batch was staged."""
+async def _write(uow: RegistryWork, staged: Staged, applied: Applied) -> None:
+    """A statement per table for the new families and memberships (and the new persons, unless
+    written with the staging); the few changed records one by one (their versions checked).
+    The audit rows and events were queued when the batch was staged."""
+    batch = staged.batch
+    if not staged.persons_written:
+        await _write_new_persons(uow, batch)
     changed = _changed(batch)
     for person in changed:
         await uow.persons.save(person, expected_version=batch.known[person.person_id])

@@ -14,7 +14,7 @@ import pytest
 import structlog
 from sqlalchemy import select, text
 
-from services.registry.domain.import_rows import read_row
+from services.registry.domain.import_rows import ImportRow, RowError, read_row
 from services.registry.domain.imports import ImportJob
 from services.registry.domain.persons import PersonForm
 from services.registry.entrypoints.imports import rule_of
@@ -340,3 +340,70 @@ async def test_a_batch_staged_again_writes_its_audit_rows_and_event_once(make_re
     assert [t for t in types if t.endswith("_imported.v1")] == [
         "kesos.registry.persons_imported.v1"
     ]
+
+
+async def test_a_nik_a_bad_row_of_the_batch_before_names_is_written_after_that_batch(
+    make_registry,
+):
+    """A batch staged while the one before is written writes its new persons with the
+    staging — unless one has a NIK a row of that batch named and broke a rule with: were that
+    batch to go row by row and write her after all, each would wait for the other. Then her
+    write waits for the batch before's commit."""
+    registry = await make_registry("postgresql")
+    uows = registry.app.state.uows
+    now = utcnow()
+    by = Principal("alice", Role.OPERATOR, "63.05")
+    job = ImportJob.submit(new_id(), by, "dtks.csv", "dtks.csv", "0" * 64, False, now)
+    jumberi = "6305012506550002"
+
+    def row(line: int, nik: str, name: str, relationship: str) -> ImportRow | RowError:
+        return read_row(line, {
+            "nik": nik, "no_kk": "6305010503120007", "nama": name, "jenis_kelamin": "L",
+            "tanggal_lahir": "1955-06-25", "kode_desa": TUNGKAP, "kategori_pmks": "PD",
+            "hubungan_keluarga": relationship,
+        }, today=now.date())  # fmt: skip
+
+    first = [
+        row(2, "6305012506550001", "Abdul Gani", "Kepala Keluarga"),
+        row(3, jumberi, "Jumberi", "Kepala Keluarga"),
+    ]  # a second head: a bad row
+    second = [row(4, jumberi, "Jumberi", "Anak"), row(5, "6305012506550003", "Udin", "Anak")]
+    async with uows() as writing, uows() as staging:
+        await imports.submit(writing, job, now)
+        before = await imports.prepare_batch(writing, job, first, now, rule_of)
+        after = await imports.prepare_batch(staging, job, second, now, rule_of, after=before)
+        assert before.staged is not None and before.staged.persons_written
+        assert after.staged is not None and not after.staged.persons_written
+        job, _ = await imports.finish_batch(writing, job, before, rule_of)
+        await writing.commit()
+        job, as_staged = await imports.finish_batch(staging, job, after, rule_of)
+        await staging.commit()
+    assert as_staged
+    assert (job.persons_created, job.errors) == (3, 1)
+    assert sorted(p["name"] for p in await persons(registry)) == ["Abdul Gani", "Jumberi", "Udin"]
+
+
+async def test_a_batch_going_row_by_row_is_written_before_the_next_is_staged(
+    make_registry, monkeypatch
+):
+    """A batch the staging leaves to the row-by-row path (a NIK held in another kecamatan)
+    tells the next batch nothing of what it will write, so the next is staged after its
+    commit: a NIK both register is one person, and neither waits for the other."""
+    monkeypatch.setenv("REGISTRY_IMPORT_BATCH", "2")
+    registry = await make_registry("postgresql")
+    elsewhere = {
+        "nik": "6305041708900001", "name": "Ahmad Rifani", "sex": "L", "birth_date": "1990-08-17",
+        "desa": "63.05.04.1004", "categories": ["FM"],
+    }  # fmt: skip
+    assert (await registry.post("/v1/persons", elsewhere)).status_code == 201
+    extract = "\n".join([
+        "nik;nama;jenis_kelamin;tanggal_lahir;kode_desa;kategori_pmks",
+        f"{elsewhere['nik']};Ahmad Rifani;L;1990-08-17;63.05.01.2003;LUT",
+        "6305012506550001;Abdul Gani;L;25-06-1955;63.05.01.2003;PD",
+        "6305012506550001;Abdul Gani;L;25-06-1955;63.05.01.2003;FM",  # batch 2
+    ]).encode()  # fmt: skip
+    binuang = bearer("operator", "63.05.01", "operator-binuang")
+    job = await imported(registry, extract, headers=binuang)
+    assert (job["persons_created"], job["persons_updated"], job["errors"]) == (2, 1, 0)
+    gani = [p for p in await persons(registry) if p["name"] == "Abdul Gani"]
+    assert [p["categories"] for p in gani] == [["PD", "FM"]]
