@@ -78,6 +78,29 @@ async def waiting_for_a_lock(registry) -> bool | None:
     return waiting > 0 or None
 
 
+OPERATOR = Principal("alice", Role.OPERATOR, "63.05")
+
+
+async def submitted(registry) -> ImportJob:
+    """A job submitted by an operator of Tapin, its batches to be applied by the test."""
+    now = utcnow()
+    job = ImportJob.submit(new_id(), OPERATOR, "dtks.csv", "dtks.csv", "0" * 64, False, now)
+    async with registry.app.state.uows() as uow:
+        await imports.submit(uow, job, now)
+        await uow.commit()
+    return job
+
+
+async def registered_in_tapin_utara(registry) -> dict:
+    """A person with a NIK, registered in another kecamatan than the importer's (Binuang)."""
+    elsewhere = {
+        "nik": "6305041708900001", "name": "Ahmad Rifani", "sex": "L", "birth_date": "1990-08-17",
+        "desa": "63.05.04.1004", "categories": ["FM"],
+    }  # fmt: skip
+    assert (await registry.post("/v1/persons", elsewhere)).status_code == 201
+    return elsewhere
+
+
 async def bad_rows(registry, job: dict, headers=None) -> list[tuple[int, str, str]]:
     answer = await registry.client.get(
         f"/v1/imports/{job['import_id']}/errors", headers=headers or bearer()
@@ -192,11 +215,7 @@ async def test_a_row_breaking_a_family_rule_leaves_nothing_and_a_nik_held_elsewh
     row and registers no one. A NIK registered in another kecamatan is not the importer's to
     confirm: the batch goes row by row, and that row's person is held for the Dinas's review."""
     registry = await make_registry(store_kind)
-    elsewhere = {
-        "nik": "6305041708900001", "name": "Ahmad Rifani", "sex": "L", "birth_date": "1990-08-17",
-        "desa": "63.05.04.1004", "categories": ["FM"],
-    }  # fmt: skip
-    assert (await registry.post("/v1/persons", elsewhere)).status_code == 201
+    elsewhere = await registered_in_tapin_utara(registry)
     extract = "\n".join([
         "nik;no_kk;nama;jenis_kelamin;tanggal_lahir;kode_desa;hubungan_keluarga;kategori_pmks",
         ";6305010503120007;Abdul Gani;L;25-06-1955;63.05.01.2003;Kepala Keluarga;PD",
@@ -268,9 +287,7 @@ async def test_a_nik_registered_while_a_batch_is_staged_is_matched_not_doubled(m
     second one."""
     registry = await make_registry("postgresql")
     uows = registry.app.state.uows
-    now = utcnow()
-    by = Principal("alice", Role.OPERATOR, "63.05")
-    job = ImportJob.submit(new_id(), by, "dtks.csv", "dtks.csv", "0" * 64, False, now)
+    job, now = await submitted(registry), utcnow()
     rows = [
         read_row(2, {"nik": NIK_WOMAN, "nama": "Siti Aminah", "jenis_kelamin": "P",
                      "tanggal_lahir": "1990-08-17", "kode_desa": TUNGKAP,
@@ -278,13 +295,10 @@ async def test_a_nik_registered_while_a_batch_is_staged_is_matched_not_doubled(m
         read_row(3, {"nama": "Udin", "jenis_kelamin": "L", "tanggal_lahir": "1995-09-03",
                      "kode_desa": TUNGKAP, "kategori_pmks": "GLD"}, today=now.date()),
     ]  # fmt: skip
-    async with uows() as uow:
-        await imports.submit(uow, job, now)
-        await uow.commit()
     her = PersonForm(nik=NIK_WOMAN, name="Siti Aminah", sex="P", birth_date=date(1990, 8, 17),
                      desa=TUNGKAP, categories=("LUT",))  # fmt: skip
     async with uows() as registering, uows() as uow:
-        await register_person(registering, her, by, now, new_id())  # not yet committed
+        await register_person(registering, her, OPERATOR, now, new_id())  # not yet committed
         staging = asyncio.create_task(imports.prepare_batch(uow, job, rows, now, rule_of))
         await eventually(lambda: waiting_for_a_lock(registry), message="the staging waits")
         await registering.commit()
@@ -315,16 +329,11 @@ async def test_a_batch_staged_again_writes_its_audit_rows_and_event_once(make_re
     by row: the first staging's audit rows and event are dropped, not written twice."""
     registry = await make_registry(store_kind)
     uows = registry.app.state.uows
-    now = utcnow()
-    by = Principal("alice", Role.OPERATOR, "63.05")
-    job = ImportJob.submit(new_id(), by, "dtks.csv", "dtks.csv", "0" * 64, False, now)
+    job, now = await submitted(registry), utcnow()
     rows = [
         read_row(2, {"nama": "Udin", "jenis_kelamin": "L", "tanggal_lahir": "1995-09-03",
                      "kode_desa": TUNGKAP, "kategori_pmks": "GLD"}, today=now.date()),
     ]  # fmt: skip
-    async with uows() as uow:
-        await imports.submit(uow, job, now)
-        await uow.commit()
     async with uows() as uow:
         prepared = await imports.prepare_batch(uow, job, rows, now, rule_of)
         prepared = await imports.prepare_again(uow, job, prepared, rule_of)
@@ -351,9 +360,7 @@ async def test_a_nik_a_bad_row_of_the_batch_before_names_is_written_after_that_b
     write waits for the batch before's commit."""
     registry = await make_registry("postgresql")
     uows = registry.app.state.uows
-    now = utcnow()
-    by = Principal("alice", Role.OPERATOR, "63.05")
-    job = ImportJob.submit(new_id(), by, "dtks.csv", "dtks.csv", "0" * 64, False, now)
+    job, now = await submitted(registry), utcnow()
     jumberi = "6305012506550002"
 
     def row(line: int, nik: str, name: str, relationship: str) -> ImportRow | RowError:
@@ -369,7 +376,6 @@ async def test_a_nik_a_bad_row_of_the_batch_before_names_is_written_after_that_b
     ]  # a second head: a bad row
     second = [row(4, jumberi, "Jumberi", "Anak"), row(5, "6305012506550003", "Udin", "Anak")]
     async with uows() as writing, uows() as staging:
-        await imports.submit(writing, job, now)
         before = await imports.prepare_batch(writing, job, first, now, rule_of)
         after = await imports.prepare_batch(staging, job, second, now, rule_of, after=before)
         assert before.staged is not None and before.staged.persons_written
@@ -391,11 +397,7 @@ async def test_a_batch_going_row_by_row_is_written_before_the_next_is_staged(
     commit: a NIK both register is one person, and neither waits for the other."""
     monkeypatch.setenv("REGISTRY_IMPORT_BATCH", "2")
     registry = await make_registry("postgresql")
-    elsewhere = {
-        "nik": "6305041708900001", "name": "Ahmad Rifani", "sex": "L", "birth_date": "1990-08-17",
-        "desa": "63.05.04.1004", "categories": ["FM"],
-    }  # fmt: skip
-    assert (await registry.post("/v1/persons", elsewhere)).status_code == 201
+    elsewhere = await registered_in_tapin_utara(registry)
     extract = "\n".join([
         "nik;nama;jenis_kelamin;tanggal_lahir;kode_desa;kategori_pmks",
         f"{elsewhere['nik']};Ahmad Rifani;L;1990-08-17;63.05.01.2003;LUT",
