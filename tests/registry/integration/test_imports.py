@@ -153,8 +153,8 @@ async def test_an_extract_registers_persons_and_families_and_a_second_import_cha
     assert (kk["size"], kk["kk_recorded"], "no_kk" in kk) == (2, True, False)
 
     again = await imported(registry)
-    counts = ("persons_created", "persons_updated", "families", "errors", "duplicates")
-    assert [again[k] for k in counts] == [0, 0, 0, 2, 0]
+    changes = ("persons_created", "persons_updated", "families", "errors", "duplicates")
+    assert [again[k] for k in changes] == [0, 0, 0, 2, 0]
     assert len(await persons(registry)) == 4  # the NIK-less rows found their persons again
     assert len(await batch_events(redis, registry.namespace) or []) == 2  # no new events
 
