@@ -20,7 +20,7 @@ from contextlib import suppress
 
 import structlog
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 log = structlog.get_logger(__name__)
 
@@ -79,3 +79,13 @@ async def analyse(session: AsyncSession, tables: list[str]) -> None:
         log.warning("statistics_not_refreshed", tables=tables, error=type(error).__name__)
         with suppress(Exception):
             await session.rollback()
+
+
+async def analyse_apart(sessions: async_sessionmaker[AsyncSession], tables: list[str]) -> None:
+    """`analyse` in a session of its own (a task of its own, after a commit): nothing is
+    raised, a failure to end the session (a connection the server dropped) is logged too."""
+    try:
+        async with sessions() as session:
+            await analyse(session, tables)
+    except Exception as error:
+        log.warning("statistics_not_refreshed", tables=tables, error=type(error).__name__)

@@ -27,7 +27,7 @@ from sqlalchemy.sql.dml import Insert
 from shared.contracts.envelope import source_of
 from shared.messaging.outbox import Clock, Outbox, utcnow
 from shared.persistence.driver import Row, Target, write_rows
-from shared.persistence.statistics import Growth, analyse, take_counts
+from shared.persistence.statistics import Growth, analyse_apart, take_counts
 from shared.persistence.tables import outbox as outbox_table
 
 
@@ -126,14 +126,12 @@ class UnitOfWorkFactory(Generic[U]):
         (a request, an import's batch, a consumer's batch) does not wait for it."""
         if not tables:
             return
-        task = asyncio.create_task(self._analyse(tables))
+        task = asyncio.create_task(analyse_apart(self._sessions, tables))
         self._analysing.add(task)
         task.add_done_callback(self._analysing.discard)
 
-    async def _analyse(self, tables: list[str]) -> None:
-        async with self._sessions() as session:
-            await analyse(session, tables)
-
     async def statistics_settled(self) -> None:
-        """Wait for the analyses under way (a stopping service, before its engine closes)."""
-        await asyncio.gather(*self._analysing, return_exceptions=True)
+        """Wait for the analyses under way, those started meanwhile too (a stopping service,
+        before its engine closes)."""
+        while self._analysing:
+            await asyncio.gather(*self._analysing, return_exceptions=True)

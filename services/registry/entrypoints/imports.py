@@ -69,6 +69,9 @@ class ImportSettings(BaseSettings):
     batch: int = Field(500, ge=1)
     lease_s: float = Field(60.0, gt=0)
     poll_s: float = Field(2.0, gt=0)
+    # How long a staged batch keeps its new persons uncommitted while the batch before is
+    # written (`ImportWorker._once_written`); past it, it lets them go and is staged again.
+    hold_s: float = Field(2.0, gt=0)
 
 
 class ImportOut(BaseModel):
@@ -321,9 +324,7 @@ class ImportWorker:
                     job, writing = await _written(writing, job), None
                 staged = await self._stage(job, batch, after=writing)
                 if writing is not None:
-                    job, as_staged = await writing.task
-                    if not as_staged:  # the batch before went row by row: stage this one anew
-                        await self._stage_again(staged, job)
+                    job = await self._once_written(job, writing, staged)
                 writing, staged = self._write(job, staged), None
             job = await _written(writing, job)
         except (OSError, ValueError) as error:  # an unreadable file: nothing to retry
@@ -371,8 +372,21 @@ class ImportWorker:
             raise
         return _Staged(uow, opened, prepared)
 
-    async def _stage_again(self, staged: _Staged, job: ImportJob) -> None:
-        staged.prepared = await imports.prepare_again(staged.uow, job, staged.prepared, rule_of)
+    async def _once_written(self, job: ImportJob, writing: _Writing, staged: _Staged) -> ImportJob:
+        """The batch before written and committed; the staged batch then ready for its write,
+        staged anew if that batch went row by row. Meanwhile the staged batch holds its new
+        persons' NIKs and keys uncommitted: should the write take longer than `hold_s`, another
+        transaction may wait for one of them while holding what the write waits for — a cycle
+        the server cannot see, this transaction being idle in this process — so the staged
+        batch lets them go, and is staged again once the write is done."""
+        done, _ = await asyncio.wait({writing.task}, timeout=self._settings.hold_s)
+        if not done:
+            await imports.let_go(staged.uow)
+            log.info("import_batch_let_go", import_id=job.import_id)
+        job, as_staged = await writing.task
+        if not done or not as_staged:
+            staged.prepared = await imports.prepare_again(staged.uow, job, staged.prepared, rule_of)
+        return job
 
     def _write(self, job: ImportJob, staged: _Staged) -> _Writing:
         """The staged batch written and committed with its checkpoint (and the job's lease

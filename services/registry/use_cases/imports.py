@@ -113,10 +113,17 @@ async def prepare_again(
     uow: RegistryWork, job: ImportJob, prepared: Prepared, rule_of: Callable[[Exception], str]
 ) -> Prepared:
     """The batch staged anew, on the store alone: the batch before it, staged with it in mind,
-    was not written as staged. What the first staging wrote and queued is rolled back."""
+    was not written as staged, or this one let go of what it wrote (`let_go`). What the first
+    staging wrote and queued is rolled back."""
+    await let_go(uow)
+    return await prepare_batch(uow, job, prepared.rows, prepared.now, rule_of)
+
+
+async def let_go(uow: RegistryWork) -> None:
+    """Roll back what the batch's transaction wrote and queued (its persons written with the
+    staging, its audit rows and events): it goes row by row, or is staged again."""
     await uow.session.rollback()
     uow.discard_unflushed()
-    return await prepare_batch(uow, job, prepared.rows, prepared.now, rule_of)
 
 
 async def finish_batch(
@@ -172,8 +179,7 @@ async def _together(
 
 async def _row_by_row_from_here(uow: RegistryWork, job: ImportJob, reason: Exception) -> None:
     """Roll back what the batch's transaction wrote or queued: it goes row by row instead."""
-    await uow.session.rollback()
-    uow.discard_unflushed()
+    await let_go(uow)
     # A store error's text holds the statement's parameters (names, birth dates): only its kind
     # is logged; this path's own reasons name no one.
     why = str(reason) if isinstance(reason, NeedsRowByRow) else type(reason).__name__
