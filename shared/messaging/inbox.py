@@ -9,9 +9,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from shared.persistence.dialects import insert_into
 from shared.persistence.tables import inbox
 
 Claim = tuple[str, str]  # (handler name, event id)
@@ -30,9 +30,8 @@ async def first_deliveries(
     ]
     if not rows:
         return set()
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     statement = (
-        dialect.insert(inbox)
+        insert_into(session, inbox)
         .values(rows)
         .on_conflict_do_nothing()
         .returning(inbox.c.handler, inbox.c.event_id)

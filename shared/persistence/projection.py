@@ -7,9 +7,9 @@ from dataclasses import asdict, fields
 from typing import Any, Generic, TypeVar, cast
 
 from sqlalchemy import CursorResult, Table, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from shared.persistence.dialects import insert_into
 from shared.persistence.driver import upsert_rows
 
 R = TypeVar("R")
@@ -35,9 +35,8 @@ async def upsert(
 ) -> bool:
     """Insert the row, or update it (only when `values[newer_by]` is higher than the stored one,
     when given); whether the row changed."""
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     keys = [column.name for column in table.primary_key.columns]
-    statement = dialect.insert(table).values(**values)
+    statement = insert_into(session, table).values(**values)
     changed = {name: statement.excluded[name] for name in values if name not in keys}
     newer = None if newer_by is None else table.c[newer_by] < statement.excluded[newer_by]
     statement = statement.on_conflict_do_update(index_elements=keys, set_=changed, where=newer)
@@ -57,7 +56,6 @@ async def upsert_many(
     as one statement may not touch a row twice."""
     if not rows:
         return []
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     keys = [column.name for column in table.primary_key.columns]
     folded: dict[tuple[Any, ...], dict[str, Any]] = {}
     for row in rows:
@@ -65,9 +63,9 @@ async def upsert_many(
         held = folded.get(key)
         if held is None or newer_by is None or held[newer_by] < row[newer_by]:
             folded[key] = row
-    if dialect is postgresql:
+    if session.get_bind().dialect.name == "postgresql":
         return await upsert_rows(session, table, list(folded.values()), newer_by=newer_by)
-    statement = dialect.insert(table).values(list(folded.values()))
+    statement = insert_into(session, table).values(list(folded.values()))
     changed = {name: statement.excluded[name] for name in rows[0] if name not in keys}
     newer = None if newer_by is None else table.c[newer_by] < statement.excluded[newer_by]
     if changed:

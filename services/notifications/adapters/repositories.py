@@ -7,11 +7,11 @@ from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import CursorResult, and_, exists, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.notifications.adapters.tables import case_assignees, contacts, deliveries
 from services.notifications.domain.deliveries import Delivery, DeliveryStatus
+from shared.persistence.dialects import insert_into
 from shared.persistence.projection import upsert, upsert_if_newer
 
 # The columns a Delivery is made of: everything but the store's own sort key.
@@ -57,9 +57,8 @@ class DeliveryRepository:
 
     async def add(self, delivery: Delivery) -> bool:
         """Insert unless this (cause, recipient, channel) already has its delivery."""
-        dialect = postgresql if self._dialect == "postgresql" else sqlite
         statement = (
-            dialect.insert(deliveries)
+            insert_into(self._session, deliveries)
             .values(**_row_of(delivery))
             .on_conflict_do_nothing(index_elements=["cause_event_id", "recipient_id", "channel"])
         )
@@ -114,10 +113,6 @@ class DeliveryRepository:
         )
         result = cast(CursorResult[Any], await self._session.execute(statement))
         return bool(result.rowcount)
-
-    @property
-    def _dialect(self) -> str:
-        return self._session.get_bind().dialect.name
 
 
 def _row_of(delivery: Delivery) -> dict[str, Any]:

@@ -8,13 +8,13 @@ from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import CursorResult, and_, insert, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.registry.adapters.tables import reviews
 from services.registry.domain.errors import ConcurrentUpdate
 from services.registry.domain.reviews import Decision, Review, ReviewKind, ReviewStatus
+from shared.persistence.dialects import insert_into
 from shared.persistence.scope import inside
 
 
@@ -36,11 +36,8 @@ class ReviewRepository:
         the review it has."""
         if not added:
             return
-        dialect = self._session.get_bind().dialect.name
-        statement = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(reviews)
-        await self._session.execute(
-            statement.on_conflict_do_nothing(), [_row(review) for review in added]
-        )
+        statement = insert_into(self._session, reviews).on_conflict_do_nothing()
+        await self._session.execute(statement, [_row(review) for review in added])
 
     async def get(self, review_id: str) -> Review | None:
         row = (await self._session.execute(

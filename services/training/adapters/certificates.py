@@ -6,11 +6,11 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from sqlalchemy import ColumnElement, insert, or_, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.training.adapters.tables import certificate_series, certificates
 from services.training.domain.certificates import Certificate
+from shared.persistence.dialects import insert_into
 from shared.persistence.scope import inside
 
 
@@ -32,14 +32,14 @@ class CertificateRepository:
     async def reserve_numbers(self, series: str, count: int) -> range:
         """`count` fresh sequence numbers of a series, atomically: the series row's upsert
         holds its lock until commit, so concurrent completions never draw the same number."""
-        postgres = self._session.get_bind().dialect.name == "postgresql"
-        statement = (postgresql if postgres else sqlite).insert(certificate_series)
-        statement = statement.values(series=series, last_sequence=count)
-        statement = statement.on_conflict_do_update(
+        row = insert_into(self._session, certificate_series).values(
+            series=series, last_sequence=count
+        )
+        drawn = row.on_conflict_do_update(
             index_elements=[certificate_series.c.series],
             set_={"last_sequence": certificate_series.c.last_sequence + count},
         ).returning(certificate_series.c.last_sequence)
-        last = int((await self._session.execute(statement)).scalar_one())
+        last = int((await self._session.execute(drawn)).scalar_one())
         return range(last - count + 1, last + 1)
 
     async def add_all(self, issued: list[Certificate]) -> None:

@@ -6,11 +6,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import insert, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.training.adapters.tables import attendance, enrolments
 from services.training.domain.enrolments import Attendance, Enrolment, EnrolmentStatus
+from shared.persistence.dialects import insert_into
 
 
 class EnrolmentRepository:
@@ -62,17 +62,12 @@ class AttendanceRepository:
 
     async def record(self, mark: Attendance) -> None:
         """Insert or replace the mark of one participant at one session."""
-        postgres = self._session.get_bind().dialect.name == "postgresql"
-        statement = (
-            (postgresql if postgres else sqlite)
-            .insert(attendance)
-            .values(
-                session_id=mark.session_id,
-                worker_id=mark.worker_id,
-                batch_id=mark.batch_id,
-                present=mark.present,
-                recorded_at=mark.recorded_at,
-            )
+        statement = insert_into(self._session, attendance).values(
+            session_id=mark.session_id,
+            worker_id=mark.worker_id,
+            batch_id=mark.batch_id,
+            present=mark.present,
+            recorded_at=mark.recorded_at,
         )
         statement = statement.on_conflict_do_update(
             index_elements=[attendance.c.session_id, attendance.c.worker_id],

@@ -8,12 +8,12 @@ from datetime import date, datetime
 from typing import Any, cast
 
 from sqlalchemy import CursorResult, and_, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.training.adapters.tables import batches, enrolments, reminders
 from services.training.domain.batches import BatchStatus
 from services.training.domain.enrolments import EnrolmentStatus
+from shared.persistence.dialects import insert_into
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,8 +54,7 @@ class ReminderBook:
 
     async def remember(self, batch: Starting, now: datetime) -> bool:
         """Record the batch's reminder; False when it was recorded already (another replica)."""
-        dialect = postgresql if self._session.get_bind().dialect.name == "postgresql" else sqlite
-        statement = dialect.insert(reminders).values(
+        statement = insert_into(self._session, reminders).values(
             batch_id=batch.batch_id, starts_on=batch.starts_on, reminded_at=now
         ).on_conflict_do_nothing()  # fmt: skip
         result = cast(CursorResult[Any], await self._session.execute(statement))
