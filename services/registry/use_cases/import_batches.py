@@ -317,8 +317,7 @@ async def _look_alikes(
         block = blocks.get(_block_of(batch.persons[pid]), [])
         before = [p for p in block if registered.get(p.person_id, -1) < registered[pid]]
         found += look_alikes_of(job, line, batch.persons[pid], before, now)
-    await uow.reviews.add_many([review for _, review in found])  # one statement for the batch
-    return [duplicate for duplicate, _ in found]
+    return await put_to_review(uow, found)
 
 
 def look_alikes_of(
@@ -335,6 +334,14 @@ def look_alikes_of(
         other = pair.first if pair.second == person.person_id else pair.second
         found.append((Duplicate(line, person.person_id, other, round(pair.score)), review))
     return found
+
+
+async def put_to_review(
+    uow: RegistryWork, found: Sequence[tuple[Duplicate, Review]]
+) -> list[Duplicate]:
+    """The pairs' reviews added in one statement; the pairs as the job lists them."""
+    await uow.reviews.add_many([review for _, review in found])
+    return [duplicate for duplicate, _ in found]
 
 
 Block = tuple[str, str, int | None]  # desa, sex, birth year: who a record may duplicate

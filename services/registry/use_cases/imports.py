@@ -31,6 +31,7 @@ from services.registry.use_cases.import_batches import (
     NeedsRowByRow,
     Staged,
     look_alikes_of,
+    put_to_review,
     stage_together,
     write_together,
 )
@@ -247,8 +248,7 @@ async def _look_alikes(
     [person] = [p for p in block if p.person_id == person_id]
     before = [p for p in block if p.person_id != person_id]
     found = look_alikes_of(job, row.line, person, before, now)
-    await uow.reviews.add_many([review for _, review in found])
-    return tuple(duplicate for duplicate, _ in found)
+    return tuple(await put_to_review(uow, found))
 
 
 async def _person(
